@@ -1,0 +1,618 @@
+/* libbackoff: retry with backoff, for C.
+ *
+ * The C counterpart of Python's backoff-utils: retry an operation while it
+ * fails, waiting longer after each failure according to a strategy plugin
+ * (exponential, fibonacci, linear, polynomial, fixed, or your own).
+ *
+ * Forms:
+ *   backoff(fn, arg, &options)        one call, options checked each time
+ *   backoff_policy_new() + backoff_run()
+ *   BACKOFF_APPLY(name, fn, options)  a retrying drop-in for fn, built once
+ *   backoff_schedule_*()              non-blocking, for event loops
+ *
+ * Conventions. Every function that can fail returns 0 or a positive value on
+ * success and a negative BACKOFF_E* code on failure; backoff_strerror()
+ * names it and backoff_last_error() gives this thread's detailed message
+ * (which file, which variable, which value). Out-parameters are cleared
+ * before anything can fail. Everything is thread-safe unless a comment says
+ * otherwise: a policy is immutable and may be shared by any number of
+ * threads; a schedule belongs to one caller at a time.
+ *
+ * Units: delays and durations are seconds as double; clocks are nanoseconds.
+ */
+#ifndef BACKOFF_H
+#define BACKOFF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "backoff/version.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__) || defined(__clang__)
+#define BACKOFF_EXTERN __attribute__((visibility("default")))
+#else
+#define BACKOFF_EXTERN
+#endif
+
+/* ------------------------------------------------------------------------
+ * Errors
+ *
+ * Append-only: a code is never renumbered or reused.
+ */
+#define BACKOFF_ERRNO_MAP(XX)                                                 \
+  XX(EINVAL, -1, "invalid argument")                                          \
+  XX(ENOMEM, -2, "out of memory")                                             \
+  XX(ENOENT, -3, "strategy not found")                                        \
+  XX(ENAME, -4, "invalid strategy name")                                      \
+  XX(ELOAD, -5, "strategy plugin could not be loaded")                        \
+  XX(ENOSYM, -6, "strategy plugin lacks a required symbol")                   \
+  XX(EABI, -7, "strategy plugin built for another plugin ABI")                \
+  XX(EPLUGIN, -8, "strategy plugin has a malformed parameter table")          \
+  XX(EPARAM, -9, "unknown parameter")                                         \
+  XX(ERANGE, -10, "value out of range")                                       \
+  XX(ESYNTAX, -11, "malformed value")                                         \
+  XX(EDELAY, -12, "strategy returned NaN, an infinity or a negative delay")   \
+  XX(EENV, -13, "bad value in a BACKOFF_DEFAULT_* environment variable")      \
+  XX(ERANDOM, -14, "random source returned a value outside [0, 1)")           \
+  XX(ESYS, -15, "system call failed")                                         \
+  XX(ESTATE, -16, "call not valid in this state")
+
+typedef enum {
+#define BACKOFF_ERR_ENUM_(name, value, msg) BACKOFF_##name = (value),
+  BACKOFF_ERRNO_MAP(BACKOFF_ERR_ENUM_)
+#undef BACKOFF_ERR_ENUM_
+  BACKOFF_ERRNO_MIN_ = -16 /* the lowest code; internal */
+} backoff_errno_t;
+
+/* backoff_strerror: a short English description of err ("unknown error"
+ * for a code this version does not know). Never NULL; static storage. */
+BACKOFF_EXTERN const char *backoff_strerror(int err);
+
+/* backoff_err_name: the code's name, e.g. "BACKOFF_EINVAL", or
+ * "BACKOFF_EUNKNOWN". Never NULL; static storage. */
+BACKOFF_EXTERN const char *backoff_err_name(int err);
+
+/* backoff_last_error: the detailed message of the most recent error
+ * returned to this thread by any libbackoff function, e.g.
+ * "BACKOFF_DEFAULT_TRIES='abc': not a whole number >= 1". Empty string
+ * when there was none. Valid until this thread's next libbackoff call. */
+BACKOFF_EXTERN const char *backoff_last_error(void);
+
+/* ------------------------------------------------------------------------
+ * Versions
+ */
+
+/* backoff_version: BACKOFF_VERSION_HEX of the library actually loaded. */
+BACKOFF_EXTERN unsigned int backoff_version(void);
+/* backoff_version_string: e.g. "0.1.0". Static storage. */
+BACKOFF_EXTERN const char *backoff_version_string(void);
+
+/* ------------------------------------------------------------------------
+ * Random source
+ *
+ * The built-in generator (xoshiro256**): small, fast, reproducible from a
+ * seed. Not for cryptography. Fields are private.
+ */
+typedef struct backoff_rng_s {
+  uint64_t s_[4];
+} backoff_rng_t;
+
+/* backoff_rng_seed: (re)start rng from seed; any seed, 0 included, is fine.
+ * The same seed always gives the same sequence, on every platform. */
+BACKOFF_EXTERN void backoff_rng_seed(backoff_rng_t *rng, uint64_t seed);
+
+/* backoff_rng_uniform: next uniform double in [0, 1) from a backoff_rng_t
+ * passed as void * so it fits every "random" hook below. Not thread-safe
+ * for one rng; use one per thread. */
+BACKOFF_EXTERN double backoff_rng_uniform(void *rng);
+
+/* A random source hook: returns a uniform double in [0, 1). A value outside
+ * that range (or NaN) stops the caller with BACKOFF_ERANDOM. */
+typedef double (*backoff_random_fn)(void *ctx);
+
+/* ------------------------------------------------------------------------
+ * Strategies and the delay pipeline
+ *
+ * delay(n) = cap( minimum( scale( jitter( compute_delay(n) ) ) ) )
+ *
+ *   1. base   = the plugin's compute_delay(n), n = index of the failed call
+ *   2. jitter : none      base
+ *               additive  base + U[0,1)         (default: the reference's)
+ *               full      U[0,1) * base         (AWS "full jitter")
+ *               equal     base/2 + U[0,1)*base/2
+ *               proportional  base * U[1-f, 1+f], f = jitter_factor
+ *   3. scale  : * scale_factor (default 1)
+ *   4. minimum: raised to `minimum` seconds if below it
+ *   5. cap    : no delay exceeds `cap`. The cap never collapses the jitter
+ *               onto it: when the un-jittered delay reaches the cap, the
+ *               jitter window is moved below the cap instead, so delays stay
+ *               spread over the same width (full: [0,cap), equal: [cap/2,
+ *               cap), additive: [cap-w, cap) with w = scale_factor).
+ *   Saturation: every delay is at most BACKOFF_DELAY_MAX seconds, whatever
+ *   n (all of 0..UINT_MAX are valid) or the plugin returns; a plugin value
+ *   that is NaN, infinite or negative is an error (BACKOFF_EDELAY).
+ */
+#define BACKOFF_DELAY_MAX 1e9 /* seconds (about 31.7 years) */
+
+typedef enum {
+  BACKOFF_JITTER_DEFAULT = 0, /* = BACKOFF_JITTER_ADDITIVE */
+  BACKOFF_JITTER_NONE = 1,
+  BACKOFF_JITTER_ADDITIVE = 2,
+  BACKOFF_JITTER_FULL = 3,
+  BACKOFF_JITTER_EQUAL = 4,
+  BACKOFF_JITTER_PROPORTIONAL = 5
+} backoff_jitter_t;
+
+/* backoff_jitter_name / backoff_jitter_parse: "none", "additive", "full",
+ * "equal", "proportional" <-> the enum. parse returns 0 or BACKOFF_ESYNTAX. */
+BACKOFF_EXTERN const char *backoff_jitter_name(backoff_jitter_t mode);
+BACKOFF_EXTERN int backoff_jitter_parse(const char *name,
+                                        backoff_jitter_t *mode);
+
+/* A loaded strategy with its parameters and pipeline settings. */
+typedef struct backoff_strategy_s backoff_strategy_t;
+
+/* backoff_strategy_open: load a strategy.
+ * `name` is either a bare name matching [a-z0-9_]{1,64} ("exponential"),
+ * looked up as strategy_<name>.so (or .la) in, in order: each absolute
+ * directory of $BACKOFF_PLUGIN_PATH (colon-separated; ignored in setuid and
+ * setgid programs; relative entries are skipped), the installed plugin
+ * directory, then modules preloaded with -dlpreopen; or a path (it contains
+ * a '/'), opened as given. Plugins are opened RTLD_LOCAL, checked
+ * (BACKOFF_EABI, BACKOFF_ENOSYM, BACKOFF_EPLUGIN) and cached: opening a
+ * loaded strategy again costs no dlopen.
+ * Errors: EINVAL, ENAME, ENOENT, ELOAD, ENOSYM, EABI, EPLUGIN, ENOMEM;
+ * backoff_last_error() says which file and what to check. */
+BACKOFF_EXTERN int backoff_strategy_open(backoff_strategy_t **out,
+                                         const char *name);
+
+/* backoff_strategy_dup: an independent copy (same module, same settings). */
+BACKOFF_EXTERN int backoff_strategy_dup(backoff_strategy_t **out,
+                                        const backoff_strategy_t *s);
+
+/* backoff_strategy_free: release; NULL is fine. */
+BACKOFF_EXTERN void backoff_strategy_free(backoff_strategy_t *s);
+
+/* backoff_strategy_name: the name it was opened with. */
+BACKOFF_EXTERN const char *backoff_strategy_name(const backoff_strategy_t *s);
+/* backoff_strategy_path: the file actually loaded ("preloaded:<name>" for a
+ * preloaded module). */
+BACKOFF_EXTERN const char *backoff_strategy_path(const backoff_strategy_t *s);
+
+/* backoff_strategy_set: set a numeric setting by name: one of the plugin's
+ * parameters (e.g. "exponent") or a core setting: "scale_factor" (> 0),
+ * "minimum" (>= 0), "cap" (>= 0; 0 = none), "jitter_factor" (0..1).
+ * A list parameter set this way becomes the one-value list [value].
+ * Errors: EINVAL (NULL), EPARAM (unknown name), ERANGE (outside the
+ * parameter's bounds, not finite, or not whole for an integer parameter).
+ * Not thread-safe against concurrent use of the same handle. */
+BACKOFF_EXTERN int backoff_strategy_set(backoff_strategy_t *s,
+                                        const char *name, double value);
+
+/* backoff_strategy_set_list: set a list parameter (e.g. fixed's
+ * "sequence") to values[0..count-1], 1 <= count <= BACKOFF_LIST_MAX. */
+BACKOFF_EXTERN int backoff_strategy_set_list(backoff_strategy_t *s,
+                                             const char *name,
+                                             const double *values,
+                                             size_t count);
+
+/* backoff_strategy_set_jitter: choose the jitter mode. */
+BACKOFF_EXTERN int backoff_strategy_set_jitter(backoff_strategy_t *s,
+                                               backoff_jitter_t mode);
+
+/* backoff_strategy_get: read a numeric setting (a list reads its first
+ * value). Errors: EINVAL, EPARAM. */
+BACKOFF_EXTERN int backoff_strategy_get(const backoff_strategy_t *s,
+                                        const char *name, double *value);
+
+/* backoff_strategy_configure: apply "name=value,..." settings, e.g.
+ * "exponent=3,scale_factor=0.5,jitter=full,sequence=1,2,5". A bare value
+ * after a list parameter extends that list. Whitespace around items is
+ * ignored. All-or-nothing: on error nothing is changed.
+ * Errors: EINVAL, ESYNTAX, EPARAM, ERANGE (backoff_last_error() quotes the
+ * offending item). */
+BACKOFF_EXTERN int backoff_strategy_configure(backoff_strategy_t *s,
+                                              const char *spec);
+
+/* backoff_strategy_delay: the delay in seconds after failed call n.
+ * `previous` is the delay waited after failure n-1 (0 for n = 0): only
+ * strategies that use it (e.g. decorrelated jitter) read it. rnd/rnd_ctx
+ * supply the randomness (NULL: a per-thread generator seeded once).
+ * Errors: EINVAL, EDELAY, ERANDOM. Thread-safe for a handle that is not
+ * being modified. */
+BACKOFF_EXTERN int backoff_strategy_delay(const backoff_strategy_t *s,
+                                          unsigned int n, double previous,
+                                          backoff_random_fn rnd, void *rnd_ctx,
+                                          double *delay);
+
+/* Describes parameter i (0-based) of a strategy, for listings. Returns 1
+ * and fills *param while i is in range, 0 past the end. */
+typedef struct backoff_param_info_s {
+  const char *name;
+  double def, min, max;
+  const char *help;
+  int is_list;
+  int is_integer;
+} backoff_param_info_t;
+BACKOFF_EXTERN int backoff_strategy_param(const backoff_strategy_t *s,
+                                          size_t i,
+                                          backoff_param_info_t *param);
+
+/* backoff_strategy_description: the plugin's one-line description ("" if
+ * it has none). */
+BACKOFF_EXTERN const char *
+backoff_strategy_description(const backoff_strategy_t *s);
+
+/* backoff_strategy_foreach: call cb for every strategy file found on the
+ * search path, in search order (a name shadowed by an earlier directory is
+ * reported once, with the file that wins). Stops early and returns cb's
+ * value when cb returns non-zero. */
+BACKOFF_EXTERN int backoff_strategy_foreach(
+    int (*cb)(const char *name, const char *path, void *ctx), void *ctx);
+
+/* ------------------------------------------------------------------------
+ * Cancellation
+ *
+ * A token a caller shares with a retrying loop. backoff_cancel() may be
+ * called from any thread or from a signal handler (it is async-signal-safe)
+ * and wakes a loop sleeping on this token at once. Initialise with
+ * BACKOFF_CANCEL_INIT or backoff_cancel_init(). Fields are private.
+ */
+typedef struct backoff_cancel_s {
+  int state_;
+  int reserved_[3];
+} backoff_cancel_t;
+#define BACKOFF_CANCEL_INIT {0, {0, 0, 0}}
+
+BACKOFF_EXTERN void backoff_cancel_init(backoff_cancel_t *token);
+BACKOFF_EXTERN void backoff_cancel(backoff_cancel_t *token);
+/* backoff_cancel_reset: make a token usable again (not while a loop uses it). */
+BACKOFF_EXTERN void backoff_cancel_reset(backoff_cancel_t *token);
+BACKOFF_EXTERN int backoff_cancel_requested(const backoff_cancel_t *token);
+
+/* backoff_sleep: sleep `seconds` on CLOCK_MONOTONIC towards an absolute
+ * deadline: a signal (EINTR) neither shortens nor lengthens it. With a
+ * token, returns early once the token is cancelled. Returns 0 when the time
+ * has passed, 1 when cancelled, BACKOFF_EINVAL for NaN or negative seconds,
+ * BACKOFF_ESYS if the clock fails. */
+BACKOFF_EXTERN int backoff_sleep(double seconds,
+                                 const backoff_cancel_t *token);
+
+/* backoff_clock_ns: CLOCK_MONOTONIC in nanoseconds (the default clock). */
+BACKOFF_EXTERN uint64_t backoff_clock_ns(void);
+
+/* ------------------------------------------------------------------------
+ * Retry budgets: a shared allowance that stops a fleet of clients from
+ * turning an outage into a retry storm. One budget may be shared by any
+ * number of threads and policies (options.budget); it is lock-free. A retry
+ * the budget refuses stops the loop with BACKOFF_STOP_BUDGET.
+ *
+ *   token bucket (AWS SDK "standard" retry mode): starts full at
+ *     `capacity`; each retry withdraws `retry_cost` (`timeout_cost` when the
+ *     failed code is one of `timeout_codes`) and is refused when the bucket
+ *     cannot pay; a success deposits what its own retries cost, or
+ *     `success_refund` after a first-try success; never above capacity.
+ *   ratio (gRPC retry throttling): starts at `max_tokens`; every failure
+ *     takes 1, every success adds `token_ratio` (up to max_tokens); retries
+ *     are allowed only while tokens > max_tokens / 2.
+ */
+typedef struct backoff_budget_s backoff_budget_t;
+
+typedef enum {
+  BACKOFF_BUDGET_TOKEN_BUCKET = 0,
+  BACKOFF_BUDGET_RATIO = 1
+} backoff_budget_kind_t;
+
+/* Zero means default everywhere. */
+typedef struct backoff_budget_options_s {
+  backoff_budget_kind_t kind;
+  /* token bucket */
+  unsigned int capacity;       /* 0: 500 */
+  unsigned int retry_cost;     /* 0: 5 */
+  unsigned int timeout_cost;   /* 0: 10 */
+  unsigned int success_refund; /* 0: 1 */
+  const int *timeout_codes;    /* failure codes charged timeout_cost */
+  size_t timeout_codes_count;
+  /* ratio */
+  double max_tokens;  /* 0: 10 (gRPC's default is per service) */
+  double token_ratio; /* 0: 0.1 */
+  void *reserved_[4];
+} backoff_budget_options_t;
+
+/* backoff_budget_new: a budget, full. options may be NULL (a default token
+ * bucket). Errors: EINVAL (NULL out, negative/NaN ratio values, a cost above
+ * the capacity, more than 4096 timeout codes), ENOMEM. */
+BACKOFF_EXTERN int backoff_budget_new(backoff_budget_t **out,
+                                      const backoff_budget_options_t *options);
+/* backoff_budget_free: NULL is fine. No policy may still use it. */
+BACKOFF_EXTERN void backoff_budget_free(backoff_budget_t *budget);
+/* backoff_budget_tokens: the tokens available now (a snapshot). */
+BACKOFF_EXTERN double backoff_budget_tokens(const backoff_budget_t *budget);
+
+/* ------------------------------------------------------------------------
+ * Reports and stop reasons
+ */
+typedef enum {
+  BACKOFF_STOP_NONE = 0,          /* not stopped: retry */
+  BACKOFF_STOP_SUCCESS = 1,       /* the operation returned 0 */
+  BACKOFF_STOP_EXHAUSTED = 2,     /* max_tries calls made */
+  BACKOFF_STOP_DEADLINE = 3,      /* max_delay would be passed */
+  BACKOFF_STOP_NOT_RETRYABLE = 4, /* the code is not retryable */
+  BACKOFF_STOP_PERMANENT = 5,     /* the operation marked it permanent */
+  BACKOFF_STOP_CANCELLED = 6,     /* the cancel token fired */
+  BACKOFF_STOP_BUDGET = 7,        /* the retry budget refused a retry */
+  BACKOFF_STOP_ERROR = 8          /* a library error; see report.error */
+} backoff_stop_t;
+
+/* backoff_stop_name: "success", "exhausted", "deadline", "not-retryable",
+ * "permanent", "cancelled", "budget", "error" ("none" for 0). */
+BACKOFF_EXTERN const char *backoff_stop_name(backoff_stop_t stop);
+
+typedef struct backoff_report_s {
+  int result;          /* what the call returned to its caller */
+  int last_rc;         /* the operation's last own code (0: success) */
+  backoff_stop_t stop; /* why it stopped */
+  int error;           /* BACKOFF_E* when stop == BACKOFF_STOP_ERROR */
+  unsigned int attempts; /* calls made */
+  double slept;        /* seconds waited between calls, in total */
+  double elapsed;      /* seconds from the first call to the stop */
+  double last_delay;   /* the last delay waited (0 if none) */
+} backoff_report_t;
+
+/* ------------------------------------------------------------------------
+ * Options: zero means "default" for every field, so designated initializers
+ * name only what differs:
+ *
+ *   backoff_options_t o = { .strategy = "fibonacci", .max_tries = 5 };
+ */
+#define BACKOFF_SEEDED 0x1u /* options.flags: use options.seed */
+
+typedef struct backoff_options_s {
+  /* The strategy: a name or path (default "exponential") with settings in
+   * the backoff_strategy_configure() syntax, or a configured handle (the
+   * policy takes its own copy). Giving both a handle and any of strategy,
+   * params, jitter, jitter_factor, scale_factor, minimum, cap is refused
+   * (BACKOFF_EINVAL): the handle carries those. */
+  const char *strategy;
+  const char *params;
+  const backoff_strategy_t *strategy_handle;
+  backoff_jitter_t jitter; /* default: additive U[0,1) */
+  double jitter_factor;    /* proportional jitter's f, (0, 1]; 0: 0.5 */
+  double scale_factor;     /* > 0; 0: 1.0 */
+  double minimum;          /* seconds >= 0 */
+  double cap;              /* seconds per delay; 0: no cap */
+
+  /* When to stop. max_tries counts calls (3 = at most 3 calls); 0 takes
+   * $BACKOFF_DEFAULT_TRIES, else 3. max_delay is the total time budget in
+   * seconds from the first call: no attempt starts after it and no sleep
+   * starts that would end past it; 0 takes $BACKOFF_DEFAULT_DELAY, else no
+   * limit; INFINITY means no limit whatever the environment says. */
+  unsigned int max_tries;
+  double max_delay;
+
+  /* Which failures are retried. By default every non-zero code is. A code
+   * in stop_on is never retried. Otherwise, when retry_on or retryable is
+   * given, a code is retried if it is in retry_on or retryable(rc) returns
+   * non-zero. The lists are copied by backoff_policy_new(). */
+  const int *retry_on;
+  size_t retry_on_count;
+  const int *stop_on;
+  size_t stop_on_count;
+  int (*retryable)(int rc, void *callback_ctx);
+
+  /* Callbacks, all given callback_ctx.
+   * on_retry: before each sleep, with the call number that failed (from 1),
+   *   its code and the delay about to be waited.
+   * on_success: when the operation succeeded.
+   * on_failure: when retrying stopped without success (tries exhausted,
+   *   deadline, not retryable, permanent, cancelled, budget); its return
+   *   value is what the call returns. Or, without on_failure, a non-zero
+   *   failure_code is returned instead of the operation's last code. */
+  void (*on_retry)(unsigned int attempt, int rc, double delay,
+                   void *callback_ctx);
+  void (*on_success)(const backoff_report_t *report, void *callback_ctx);
+  int (*on_failure)(const backoff_report_t *report, void *callback_ctx);
+  int failure_code;
+  void *callback_ctx;
+
+  /* The function and argument for every call after the first; each
+   * defaults to the first call's own (the reference's retry_execute). */
+  int (*retry_fn)(void *arg);
+  void *retry_arg;
+
+  /* Injected time and randomness (tests, simulations, event loops).
+   * clock: monotonic nanoseconds (default backoff_clock_ns).
+   * sleep: wait `seconds`; return 0, or non-zero to stop as cancelled
+   *   (default: backoff_sleep() on `cancel`).
+   * random: uniform [0, 1) (default: the built-in generator, seeded per
+   *   call from a process-wide stream, or from `seed` with BACKOFF_SEEDED). */
+  uint64_t (*clock)(void *clock_ctx);
+  void *clock_ctx;
+  int (*sleep)(double seconds, void *sleep_ctx);
+  void *sleep_ctx;
+  backoff_random_fn random;
+  void *random_ctx;
+  uint64_t seed;
+  unsigned int flags; /* BACKOFF_SEEDED */
+
+  backoff_cancel_t *cancel;  /* wakes a sleep and stops the loop */
+  backoff_budget_t *budget;  /* shared retry budget; NULL: none */
+
+  /* backoff() only: filled on return when not NULL. */
+  backoff_report_t *report;
+
+  void *reserved_[8]; /* room to grow without breaking the ABI */
+} backoff_options_t;
+
+/* ------------------------------------------------------------------------
+ * Policies: options checked once, immutable, shareable between threads.
+ */
+typedef struct backoff_policy_s backoff_policy_t;
+
+/* backoff_policy_new: validate everything (options, environment defaults,
+ * strategy and its parameters) and load the strategy.
+ * Errors: EINVAL (NULL, negative/NaN values, contradictory settings such as
+ * minimum > cap), EENV (bad BACKOFF_DEFAULT_TRIES/DELAY; the message names
+ * the variable and value), ENOMEM, and those of backoff_strategy_open() and
+ * backoff_strategy_configure(). The environment is read once per process. */
+BACKOFF_EXTERN int backoff_policy_new(backoff_policy_t **out,
+                                      const backoff_options_t *options);
+
+/* backoff_policy_free: NULL is fine. No call may be using it. */
+BACKOFF_EXTERN void backoff_policy_free(backoff_policy_t *policy);
+
+/* backoff_policy_strategy: the policy's strategy (read-only), e.g. to
+ * preview delays with backoff_strategy_delay(). */
+BACKOFF_EXTERN const backoff_strategy_t *
+backoff_policy_strategy(const backoff_policy_t *policy);
+
+/* backoff_policy_max_tries / max_delay: the effective limits, after
+ * environment defaults (max_delay 0 = no limit). */
+BACKOFF_EXTERN unsigned int
+backoff_policy_max_tries(const backoff_policy_t *policy);
+BACKOFF_EXTERN double backoff_policy_max_delay(const backoff_policy_t *policy);
+
+/* ------------------------------------------------------------------------
+ * Running an operation
+ *
+ * An operation returns 0 on success and any non-zero code of its own on
+ * failure. The return value of backoff(), backoff_run() and backoff_apply():
+ *   0                        the operation succeeded (or on_failure said so)
+ *   the operation's code     it failed and retrying stopped (see report.stop)
+ *   on_failure / failure_code  when given
+ *   a negative BACKOFF_E*    a library error before or between calls
+ * When the operation's own codes may be negative, pass a report: its
+ * `stop` and `error` fields tell every case apart.
+ */
+typedef int (*backoff_fn)(void *arg);
+
+/* backoff: the call form. Builds a policy from options (checked on every
+ * call; environment read once per process), runs fn(arg) with retries and
+ * fills options->report if set. options may be NULL (all defaults). */
+BACKOFF_EXTERN int backoff(backoff_fn fn, void *arg,
+                           const backoff_options_t *options);
+
+/* backoff_run: run fn(arg) under a built policy. report may be NULL.
+ * Allocation-free; thread-safe (many threads may share one policy). */
+BACKOFF_EXTERN int backoff_run(const backoff_policy_t *policy, backoff_fn fn,
+                               void *arg, backoff_report_t *report);
+
+/* The decorator form: a policy built once, on first use, thread-safely,
+ * bound to a function. Fields are private.
+ *
+ *   static int fetch(void *arg);
+ *   BACKOFF_APPLY(fetch_retrying, fetch, .strategy = "fibonacci",
+ *                 .max_tries = 5)
+ *   ...
+ *   rc = fetch_retrying(&request);   // same signature and codes as fetch
+ *
+ * BACKOFF_APPLY defines `int name(void *arg)`; put `static` before it for a
+ * file-local wrapper. Building the policy may fail (e.g. a bad environment
+ * default): the wrapper then returns the negative BACKOFF_E* code without
+ * calling fn, and tries to build again on the next call. */
+typedef struct backoff_apply_s {
+  const backoff_options_t *options_;
+  backoff_policy_t *policy_;
+} backoff_apply_t;
+#define BACKOFF_APPLY_INIT(options_ptr) {(options_ptr), NULL}
+
+BACKOFF_EXTERN int backoff_apply(backoff_apply_t *bound, backoff_fn fn,
+                                 void *arg);
+
+#define BACKOFF_APPLY(name, fn, ...)                                          \
+  int name(void *backoff_arg_) {                                             \
+    static const backoff_options_t backoff_options_ = {__VA_ARGS__};         \
+    static backoff_apply_t backoff_bound_ =                                  \
+        BACKOFF_APPLY_INIT(&backoff_options_);                               \
+    return backoff_apply(&backoff_bound_, (fn), backoff_arg_);               \
+  }
+
+/* ------------------------------------------------------------------------
+ * The attempt context: calls an operation makes about the attempt it is
+ * running (the innermost one, when retried calls nest). Outside an
+ * operation run by libbackoff they return BACKOFF_ESTATE (number: 0).
+ */
+
+/* backoff_attempt_number: the call number, from 1. */
+BACKOFF_EXTERN unsigned int backoff_attempt_number(void);
+
+/* backoff_attempt_permanent: this failure must not be retried; the loop
+ * stops with BACKOFF_STOP_PERMANENT and returns the operation's code. */
+BACKOFF_EXTERN int backoff_attempt_permanent(void);
+
+/* backoff_attempt_retry_after: the server said when to come back (e.g. an
+ * HTTP Retry-After), in seconds >= 0. Precedence for the next delay:
+ *   - it replaces the strategy's delay, its jitter and scale_factor;
+ *   - `minimum` still applies (the delay is raised to it);
+ *   - the per-delay `cap` does not: the server's word beats our guess;
+ *   - the deadline (max_delay) does: a wait that would end past it stops
+ *     the loop with BACKOFF_STOP_DEADLINE instead.
+ * It applies to the current failure only. Errors: ESTATE, EINVAL (NaN or
+ * negative), ERANGE (above BACKOFF_DELAY_MAX). */
+BACKOFF_EXTERN int backoff_attempt_retry_after(double seconds);
+
+/* ------------------------------------------------------------------------
+ * The schedule: the retry rules as a small state machine, for callers that
+ * do their own waiting (event loops). backoff_run() uses it too. Keep it
+ * anywhere (the stack is fine); it allocates nothing. Fields are private.
+ *
+ *   backoff_schedule_t s;
+ *   backoff_schedule_init(&s, policy);
+ *   while (backoff_schedule_begin(&s) == 0) {       // may I call now?
+ *     rc = operation();
+ *     if (backoff_schedule_next(&s, rc, &delay) != 0) break;
+ *     arm_timer(delay);                             // then loop
+ *   }
+ *   backoff_schedule_report(&s, &report);
+ */
+typedef struct backoff_schedule_s {
+  const backoff_policy_t *policy_;
+  struct backoff_schedule_s *outer_; /* enclosing attempt on this thread */
+  uint64_t start_ns_, now_ns_, deadline_ns_;
+  double previous_, slept_, retry_after_;
+  unsigned int attempts_, flags_;
+  int last_rc_, stop_, error_, budget_cost_;
+  backoff_rng_t rng_;
+  void *reserved_[4];
+} backoff_schedule_t;
+
+/* backoff_schedule_init: start a run under policy (reads the clock once). */
+BACKOFF_EXTERN int backoff_schedule_init(backoff_schedule_t *s,
+                                         const backoff_policy_t *policy);
+
+/* backoff_schedule_begin: call before each attempt. Returns 0 when the
+ * attempt may start, or a positive backoff_stop_t (CANCELLED, DEADLINE, or
+ * the reason the schedule already stopped). */
+BACKOFF_EXTERN int backoff_schedule_begin(backoff_schedule_t *s);
+
+/* backoff_schedule_next: feed the attempt's result. Returns 0 with *delay
+ * set when the caller should retry after *delay seconds; a positive
+ * backoff_stop_t when it must stop (SUCCESS for rc == 0); a negative
+ * BACKOFF_E* on a library error (e.g. EDELAY from the plugin). */
+BACKOFF_EXTERN int backoff_schedule_next(backoff_schedule_t *s, int rc,
+                                         double *delay);
+
+/* backoff_schedule_permanent / backoff_schedule_retry_after: what
+ * backoff_attempt_permanent() / backoff_attempt_retry_after() do, for the
+ * attempt being run under s (call between begin and next). */
+BACKOFF_EXTERN int backoff_schedule_permanent(backoff_schedule_t *s);
+BACKOFF_EXTERN int backoff_schedule_retry_after(backoff_schedule_t *s,
+                                                double seconds);
+
+/* backoff_schedule_attempts: calls begun so far. */
+BACKOFF_EXTERN unsigned int
+backoff_schedule_attempts(const backoff_schedule_t *s);
+
+/* backoff_schedule_report: fill report from s (result = last_rc). */
+BACKOFF_EXTERN void backoff_schedule_report(const backoff_schedule_t *s,
+                                            backoff_report_t *report);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* BACKOFF_H */

@@ -1,0 +1,151 @@
+/* Internal interfaces between the files of lib/. Nothing here is exported:
+ * the library is built with -fvisibility=hidden and only BACKOFF_EXTERN
+ * symbols leave it. */
+#ifndef BACKOFF_INTERNAL_H
+#define BACKOFF_INTERNAL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "backoff.h"
+#include "backoff/plugin.h"
+
+#define BACKOFF_NAME_MAX 64 /* bytes in a bare strategy name */
+
+#if defined(__GNUC__) || defined(__clang__)
+#define BACKOFF_LIKELY(x) __builtin_expect(!!(x), 1)
+#define BACKOFF_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define BACKOFF_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#define BACKOFF_LIKELY(x) (x)
+#define BACKOFF_UNLIKELY(x) (x)
+#define BACKOFF_PRINTF(f, a)
+#endif
+
+/* error.c: record this thread's detailed message and return err, so error
+ * paths read `return backoff__fail(BACKOFF_EINVAL, "...", ...);`. */
+int backoff__fail(int err, const char *fmt, ...) BACKOFF_PRINTF(2, 3);
+void backoff__clear_error(void);
+
+/* parse.c: strict number parsing shared by env, the configure syntax and
+ * the CLI. Whole string, decimal, finite; no leading/trailing junk.
+ * Return 0 or BACKOFF_ESYNTAX / BACKOFF_ERANGE. */
+int backoff__parse_double(const char *s, size_t len, double *out);
+int backoff__parse_uint(const char *s, size_t len, unsigned long long max,
+                        unsigned long long *out);
+
+/* loader.c: the only user of libltdl. A module is shared by every strategy
+ * handle opened on the same request; it is unloaded with its last user. */
+typedef struct backoff__module_s backoff__module_t;
+struct backoff__module_s {
+  backoff_compute_delay_fn compute;
+  const backoff_param_t *params; /* validated table, or NULL */
+  size_t nparams;
+  const char *description;       /* never NULL */
+  const char *path;              /* the file loaded */
+  /* private to loader.c */
+  char *key_;
+  void *handle_;
+  unsigned long refs_;
+  backoff__module_t *next_;
+};
+int backoff__module_open(backoff__module_t **out, const char *name);
+void backoff__module_ref(backoff__module_t *m);
+void backoff__module_unref(backoff__module_t *m);
+
+/* strategy.c: the handle is one flat struct so a policy can embed it and
+ * the call form can keep one on the stack: no allocation but the handle's
+ * own (backoff_strategy_open). */
+struct backoff_strategy_s {
+  backoff__module_t *module;
+  char name[BACKOFF_NAME_MAX + 1];
+  backoff_jitter_t jitter; /* never DEFAULT once initialised */
+  double jitter_factor;
+  double scale_factor;
+  double minimum;
+  double cap;              /* 0: none */
+  backoff_param_value_t values[BACKOFF_PARAM_MAX];
+  /* Storage of every list parameter, back to back; values[i].list points
+   * in here (backoff__strategy_copy relocates the pointers). */
+  double pool[BACKOFF_LIST_MAX];
+  size_t pool_used;
+};
+int backoff__strategy_init(struct backoff_strategy_s *s, const char *name);
+void backoff__strategy_copy(struct backoff_strategy_s *dst,
+                            const struct backoff_strategy_s *src);
+void backoff__strategy_release(struct backoff_strategy_s *s);
+int backoff__strategy_check(const struct backoff_strategy_s *s);
+
+/* pipeline.c */
+int backoff__delay(const struct backoff_strategy_s *s, unsigned int n,
+                   double previous, backoff_random_fn rnd, void *rnd_ctx,
+                   double *delay);
+
+/* random.c */
+uint64_t backoff__seed_next(void);
+double backoff__thread_uniform(void *unused);
+
+/* env.c: the BACKOFF_DEFAULT_* values, parsed once per process; 0 when
+ * unset. Return 0 or BACKOFF_EENV (with the thread's message set each time
+ * they are asked). */
+int backoff__env_tries(unsigned int *tries);
+int backoff__env_delay(double *delay_s);
+
+/* clock.c */
+int backoff__sleep_until(uint64_t wake_ns, const backoff_cancel_t *token);
+
+/* policy.c */
+struct backoff_policy_s {
+  /* Points at own_strategy, or at the caller's handle in the call form. */
+  const struct backoff_strategy_s *strategy;
+  struct backoff_strategy_s own_strategy;
+  unsigned int max_tries;
+  uint64_t max_delay_ns; /* 0: none */
+  const int *retry_on;
+  size_t retry_on_count;
+  const int *stop_on;
+  size_t stop_on_count;
+  int (*retryable)(int, void *);
+  void (*on_retry)(unsigned int, int, double, void *);
+  void (*on_success)(const backoff_report_t *, void *);
+  int (*on_failure)(const backoff_report_t *, void *);
+  int failure_code;
+  void *callback_ctx;
+  backoff_fn retry_fn;
+  void *retry_arg;
+  uint64_t (*clock)(void *);
+  void *clock_ctx;
+  int (*sleep)(double, void *);
+  void *sleep_ctx;
+  backoff_random_fn random;
+  void *random_ctx;
+  uint64_t seed;
+  int seeded;
+  backoff_cancel_t *cancel;
+  backoff_budget_t *budget;
+  int *owned_codes; /* retry_on and stop_on copies, one allocation */
+};
+/* Fill p from options without allocating: the lists stay borrowed (the call
+ * form's options outlive the call). */
+int backoff__policy_init(struct backoff_policy_s *p,
+                         const backoff_options_t *o);
+void backoff__policy_release(struct backoff_policy_s *p);
+
+/* schedule.c */
+int backoff__schedule_start(backoff_schedule_t *s,
+                            const struct backoff_policy_s *p, int need_clock);
+
+/* budget.c. failed: every failed call (the ratio throttle counts them all).
+ * withdraw: a retry is wanted; 1 when it may go ahead (and was paid for,
+ * *cost growing by what it cost), 0 when refused. deposit: a success, with
+ * what this call's retries cost. */
+void backoff__budget_failed(backoff_budget_t *b);
+int backoff__budget_withdraw(backoff_budget_t *b, int rc, int *cost);
+void backoff__budget_deposit(backoff_budget_t *b, int first_try, int cost);
+
+static inline uint64_t backoff__now(const struct backoff_policy_s *p) {
+  return p->clock ? p->clock(p->clock_ctx) : backoff_clock_ns();
+}
+
+#endif /* BACKOFF_INTERNAL_H */

@@ -1,0 +1,80 @@
+/* Strict number parsing: every byte of the input must belong to the number.
+ * strtod alone would accept " 1", "1e", "0x10", "nan" and "inf", and strtoul
+ * would wrap "-1" to ULONG_MAX: none of that is a valid setting. */
+#include "config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* Decimal only: [+-]digits[.digits][e[+-]digits], at least one digit. */
+static int is_decimal(const char *s, size_t len) {
+  size_t i = 0, digits = 0;
+
+  if (i < len && (s[i] == '+' || s[i] == '-'))
+    i++;
+  while (i < len && s[i] >= '0' && s[i] <= '9')
+    i++, digits++;
+  if (i < len && s[i] == '.') {
+    i++;
+    while (i < len && s[i] >= '0' && s[i] <= '9')
+      i++, digits++;
+  }
+  if (digits == 0)
+    return 0;
+  if (i < len && (s[i] == 'e' || s[i] == 'E')) {
+    size_t exp_digits = 0;
+    i++;
+    if (i < len && (s[i] == '+' || s[i] == '-'))
+      i++;
+    while (i < len && s[i] >= '0' && s[i] <= '9')
+      i++, exp_digits++;
+    if (exp_digits == 0)
+      return 0;
+  }
+  return i == len;
+}
+
+int backoff__parse_double(const char *s, size_t len, double *out) {
+  char buf[64];
+  char *end;
+  double v;
+
+  *out = 0;
+  if (len == 0 || len >= sizeof(buf) || !is_decimal(s, len))
+    return BACKOFF_ESYNTAX;
+  memcpy(buf, s, len);
+  buf[len] = '\0';
+  errno = 0;
+  v = strtod(buf, &end);
+  if (*end != '\0')
+    return BACKOFF_ESYNTAX;
+  if (!isfinite(v) || (errno == ERANGE && fabs(v) > 1.0))
+    return BACKOFF_ERANGE;
+  *out = v;
+  return 0;
+}
+
+int backoff__parse_uint(const char *s, size_t len, unsigned long long max,
+                        unsigned long long *out) {
+  unsigned long long v = 0;
+  size_t i;
+
+  *out = 0;
+  if (len == 0)
+    return BACKOFF_ESYNTAX;
+  for (i = 0; i < len; i++) {
+    unsigned d;
+    if (s[i] < '0' || s[i] > '9')
+      return BACKOFF_ESYNTAX;
+    d = (unsigned)(s[i] - '0');
+    if (v > (max - d) / 10)
+      return BACKOFF_ERANGE;
+    v = v * 10 + d;
+  }
+  *out = v;
+  return 0;
+}

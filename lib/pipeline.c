@@ -1,0 +1,121 @@
+/* From a plugin's base delay to the time actually waited:
+ * base -> jitter -> scale_factor -> minimum -> cap, saturated at
+ * BACKOFF_DELAY_MAX. Runs on every retry: no allocation, no lock. */
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "internal.h"
+
+static const char *const jitter_names[] = {"additive", "none", "additive",
+                                           "full", "equal", "proportional"};
+
+const char *backoff_jitter_name(backoff_jitter_t mode) {
+  if ((unsigned)mode > BACKOFF_JITTER_PROPORTIONAL)
+    return "unknown";
+  return jitter_names[mode];
+}
+
+int backoff_jitter_parse(const char *name, backoff_jitter_t *mode) {
+  int i;
+
+  if (mode != NULL)
+    *mode = BACKOFF_JITTER_DEFAULT;
+  if (name == NULL || mode == NULL)
+    return backoff__fail(BACKOFF_EINVAL, "NULL argument");
+  for (i = BACKOFF_JITTER_NONE; i <= BACKOFF_JITTER_PROPORTIONAL; i++) {
+    if (strcmp(name, jitter_names[i]) == 0) {
+      *mode = (backoff_jitter_t)i;
+      return 0;
+    }
+  }
+  return backoff__fail(BACKOFF_ESYNTAX,
+                       "unknown jitter mode '%.32s' (none, additive, full, "
+                       "equal, proportional)",
+                       name);
+}
+
+int backoff__delay(const struct backoff_strategy_s *s, unsigned int n,
+                   double previous, backoff_random_fn rnd, void *rnd_ctx,
+                   double *delay) {
+  const backoff_delay_args_t args = {sizeof(args), n, s->values,
+                                     s->module->nparams, previous, rnd,
+                                     rnd_ctx};
+  const double cap = s->cap > 0 ? s->cap : BACKOFF_DELAY_MAX;
+  const double scale = s->scale_factor;
+  double base, b, d, u = 0;
+
+  *delay = 0;
+  base = s->module->compute(&args);
+  /* !(base >= 0) also catches NaN. */
+  if (BACKOFF_UNLIKELY(!(base >= 0) || isinf(base)))
+    return backoff__fail(BACKOFF_EDELAY,
+                         "strategy %s (%s): compute_delay(n=%u) returned %g",
+                         s->name, s->module->path, n, base);
+  if (s->jitter != BACKOFF_JITTER_NONE) {
+    u = rnd(rnd_ctx);
+    if (BACKOFF_UNLIKELY(!(u >= 0 && u < 1)))
+      return backoff__fail(BACKOFF_ERANDOM,
+                           "random source returned %g, outside [0, 1)", u);
+  }
+  /* Scaling first is the same arithmetic for every mode (the jitter term
+   * scales with it) and lets the cap be applied before the random part, so
+   * the cap shifts the jitter window instead of clipping it. */
+  b = base * scale;
+  if (!(b <= cap))
+    b = cap;
+  switch (s->jitter) {
+  case BACKOFF_JITTER_NONE:
+    d = b;
+    break;
+  case BACKOFF_JITTER_FULL:
+    d = u * b;
+    break;
+  case BACKOFF_JITTER_EQUAL:
+    d = b * 0.5 + u * b * 0.5;
+    break;
+  case BACKOFF_JITTER_PROPORTIONAL: {
+    const double f = s->jitter_factor;
+    if (b * (1 + f) > cap)
+      b = cap / (1 + f);
+    d = b * (1 - f + 2 * f * u);
+    break;
+  }
+  default: { /* additive: (base + U[0,1)) * scale, a window of width scale */
+    const double w = scale;
+    if (b + w <= cap)
+      d = b + u * w;
+    else if (cap >= w)
+      d = cap - w + u * w;
+    else
+      d = u * cap;
+    break;
+  }
+  }
+  if (d < s->minimum)
+    d = s->minimum;
+  if (d > cap)
+    d = cap;
+  *delay = d;
+  return 0;
+}
+
+int backoff_strategy_delay(const backoff_strategy_t *s, unsigned int n,
+                           double previous, backoff_random_fn rnd,
+                           void *rnd_ctx, double *delay) {
+  int rc;
+
+  if (delay != NULL)
+    *delay = 0;
+  if (s == NULL || delay == NULL)
+    return backoff__fail(BACKOFF_EINVAL, "NULL argument");
+  if (!(previous >= 0) || isinf(previous))
+    return backoff__fail(BACKOFF_EINVAL, "previous delay %g is not >= 0",
+                         previous);
+  if ((rc = backoff__strategy_check(s)) != 0)
+    return rc;
+  if (rnd == NULL)
+    rnd = backoff__thread_uniform;
+  return backoff__delay(s, n, previous, rnd, rnd_ctx, delay);
+}

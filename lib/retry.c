@@ -1,0 +1,165 @@
+/* The blocking forms: backoff(), backoff_run(), backoff_apply(), and the
+ * attempt context an operation reaches through a thread-local pointer. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* The innermost running attempt of this thread. initial-exec: the common
+ * case links libbackoff at start-up, and it makes this one TLS access an
+ * offset from the thread pointer instead of a __tls_get_addr call. */
+static __thread backoff_schedule_t *current
+    __attribute__((tls_model("initial-exec")));
+
+static int finish(backoff_schedule_t *s, backoff_report_t *report) {
+  const struct backoff_policy_s *p = s->policy_;
+  backoff_report_t local, *r = report ? report : &local;
+  int result;
+
+  backoff_schedule_report(s, r);
+  switch (s->stop_) {
+  case BACKOFF_STOP_SUCCESS:
+    result = 0;
+    r->result = 0;
+    if (p->on_success)
+      p->on_success(r, p->callback_ctx);
+    return 0;
+  case BACKOFF_STOP_ERROR:
+    return s->error_;
+  default:
+    if (p->on_failure)
+      result = p->on_failure(r, p->callback_ctx);
+    else if (p->failure_code != 0)
+      result = p->failure_code;
+    else
+      result = s->last_rc_;
+    r->result = result;
+    return result;
+  }
+}
+
+/* The loop shared by every blocking form. */
+static int run(const struct backoff_policy_s *p, backoff_fn fn, void *arg,
+               backoff_report_t *report) {
+  backoff_schedule_t s;
+  double delay;
+  int rc, r;
+
+  backoff__schedule_start(&s, p,
+                          report != NULL || p->on_success || p->on_failure);
+  s.outer_ = current;
+  current = &s;
+  for (;;) {
+    if (backoff_schedule_begin(&s) != 0)
+      break;
+    rc = fn(arg);
+    if (backoff_schedule_next(&s, rc, &delay) != 0)
+      break;
+    if (p->on_retry)
+      p->on_retry(s.attempts_, rc, delay, p->callback_ctx);
+    if (p->sleep) {
+      r = p->sleep(delay, p->sleep_ctx);
+    } else {
+      r = backoff__sleep_until(s.now_ns_ + (uint64_t)(delay * 1e9), p->cancel);
+      if (r == 1) /* count only the part actually waited */
+        s.slept_ -= delay - (double)(backoff__now(p) - s.now_ns_) / 1e9;
+    }
+    if (r != 0) {
+      if (r < 0) {
+        s.error_ = r;
+        s.stop_ = BACKOFF_STOP_ERROR;
+      } else {
+        s.stop_ = BACKOFF_STOP_CANCELLED;
+      }
+      s.now_ns_ = backoff__now(p);
+      break;
+    }
+    if (p->retry_fn)
+      fn = p->retry_fn;
+    if (p->retry_arg)
+      arg = p->retry_arg;
+  }
+  current = s.outer_;
+  return finish(&s, report);
+}
+
+static int fail_early(int err, backoff_report_t *report) {
+  if (report != NULL) {
+    memset(report, 0, sizeof(*report));
+    report->result = err;
+    report->stop = BACKOFF_STOP_ERROR;
+    report->error = err;
+  }
+  return err;
+}
+
+int backoff_run(const backoff_policy_t *policy, backoff_fn fn, void *arg,
+                backoff_report_t *report) {
+  if (BACKOFF_UNLIKELY(policy == NULL || fn == NULL))
+    return fail_early(
+        backoff__fail(BACKOFF_EINVAL, "backoff_run: NULL policy or function"),
+        report);
+  return run(policy, fn, arg, report);
+}
+
+int backoff(backoff_fn fn, void *arg, const backoff_options_t *options) {
+  struct backoff_policy_s p;
+  backoff_report_t *report = options ? options->report : NULL;
+  int rc;
+
+  if (fn == NULL)
+    return fail_early(backoff__fail(BACKOFF_EINVAL, "backoff: fn is NULL"),
+                      report);
+  /* A policy on the stack that borrows from the options: checked like any
+   * other, without allocating. */
+  if ((rc = backoff__policy_init(&p, options)) != 0)
+    return fail_early(rc, report);
+  rc = run(&p, fn, arg, report);
+  backoff__policy_release(&p);
+  return rc;
+}
+
+int backoff_apply(backoff_apply_t *bound, backoff_fn fn, void *arg) {
+  backoff_policy_t *p, *mine;
+  int rc;
+
+  if (BACKOFF_UNLIKELY(bound == NULL || fn == NULL))
+    return backoff__fail(BACKOFF_EINVAL, "backoff_apply: NULL argument");
+  p = __atomic_load_n(&bound->policy_, __ATOMIC_ACQUIRE);
+  if (BACKOFF_UNLIKELY(p == NULL)) {
+    /* First use: build, then publish with one CAS. A thread that loses the
+     * race frees its copy and uses the winner's. */
+    if ((rc = backoff_policy_new(&mine, bound->options_)) != 0)
+      return rc;
+    p = NULL;
+    if (__atomic_compare_exchange_n(&bound->policy_, &p, mine, 0,
+                                    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+      p = mine;
+    } else {
+      backoff_policy_free(mine);
+    }
+  }
+  return run(p, fn, arg, NULL);
+}
+
+/* ---- the attempt context ---------------------------------------------- */
+
+unsigned int backoff_attempt_number(void) {
+  return current ? current->attempts_ : 0;
+}
+
+int backoff_attempt_permanent(void) {
+  if (current == NULL)
+    return backoff__fail(BACKOFF_ESTATE,
+                         "backoff_attempt_permanent outside an operation");
+  return backoff_schedule_permanent(current);
+}
+
+int backoff_attempt_retry_after(double seconds) {
+  if (current == NULL)
+    return backoff__fail(BACKOFF_ESTATE,
+                         "backoff_attempt_retry_after outside an operation");
+  return backoff_schedule_retry_after(current, seconds);
+}

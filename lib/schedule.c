@@ -1,0 +1,220 @@
+/* The schedule: the one implementation of the retry rules. backoff_run(),
+ * the decorator form, the CLI and event-loop callers all advance it:
+ * "this attempt returned rc: may I retry, and after how long?" */
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "internal.h"
+
+enum {
+  F_CLOCK = 0x1,       /* start_ns_ is known: report elapsed time */
+  F_RNG = 0x2,         /* rng_ is seeded */
+  F_PERMANENT = 0x4,   /* the running attempt said: do not retry */
+  F_RETRY_AFTER = 0x8  /* the running attempt gave a server delay */
+};
+
+int backoff__schedule_start(backoff_schedule_t *s,
+                            const struct backoff_policy_s *p, int need_clock) {
+  s->policy_ = p;
+  s->outer_ = NULL;
+  s->attempts_ = 0;
+  s->flags_ = 0;
+  s->last_rc_ = 0;
+  s->stop_ = BACKOFF_STOP_NONE;
+  s->error_ = 0;
+  s->budget_cost_ = 0;
+  s->previous_ = 0;
+  s->slept_ = 0;
+  s->retry_after_ = 0;
+  s->deadline_ns_ = UINT64_MAX;
+  s->start_ns_ = s->now_ns_ = 0;
+  /* The clock is read only when something needs it, so a first-try success
+   * without a deadline or report costs no clock read. */
+  if (need_clock || p->max_delay_ns != 0) {
+    s->start_ns_ = s->now_ns_ = backoff__now(p);
+    s->flags_ |= F_CLOCK;
+    if (p->max_delay_ns != 0)
+      s->deadline_ns_ = s->start_ns_ + p->max_delay_ns;
+  }
+  return 0;
+}
+
+int backoff_schedule_init(backoff_schedule_t *s,
+                          const backoff_policy_t *policy) {
+  if (s == NULL || policy == NULL)
+    return backoff__fail(BACKOFF_EINVAL, "NULL argument");
+  return backoff__schedule_start(s, policy, 1);
+}
+
+static int stop(backoff_schedule_t *s, int why) {
+  s->stop_ = why;
+  if (s->flags_ & F_CLOCK)
+    s->now_ns_ = backoff__now(s->policy_);
+  return why;
+}
+
+int backoff_schedule_begin(backoff_schedule_t *s) {
+  const struct backoff_policy_s *p;
+
+  if (BACKOFF_UNLIKELY(s == NULL || s->policy_ == NULL))
+    return backoff__fail(BACKOFF_EINVAL, "schedule not initialised");
+  if (s->stop_ != BACKOFF_STOP_NONE)
+    return s->stop_;
+  p = s->policy_;
+  /* The first call always happens: cancel and deadline stop *retries*. */
+  if (s->attempts_ > 0) {
+    if (backoff_cancel_requested(p->cancel))
+      return stop(s, BACKOFF_STOP_CANCELLED);
+    if (p->max_delay_ns != 0) {
+      s->now_ns_ = backoff__now(p);
+      if (s->now_ns_ > s->deadline_ns_)
+        return stop(s, BACKOFF_STOP_DEADLINE);
+    }
+  }
+  s->attempts_++;
+  s->flags_ &= ~(unsigned)(F_PERMANENT | F_RETRY_AFTER);
+  return 0;
+}
+
+static int is_retryable(const struct backoff_policy_s *p, int rc) {
+  size_t i;
+
+  for (i = 0; i < p->stop_on_count; i++)
+    if (p->stop_on[i] == rc)
+      return 0;
+  if (p->retry_on_count == 0 && p->retryable == NULL)
+    return 1;
+  for (i = 0; i < p->retry_on_count; i++)
+    if (p->retry_on[i] == rc)
+      return 1;
+  return p->retryable != NULL && p->retryable(rc, p->callback_ctx) != 0;
+}
+
+int backoff_schedule_next(backoff_schedule_t *s, int rc, double *delay) {
+  const struct backoff_policy_s *p;
+  double d;
+  uint64_t d_ns;
+  int err;
+
+  if (delay != NULL)
+    *delay = 0;
+  if (BACKOFF_UNLIKELY(s == NULL || s->policy_ == NULL || delay == NULL))
+    return backoff__fail(BACKOFF_EINVAL, "NULL argument");
+  if (BACKOFF_UNLIKELY(s->stop_ != BACKOFF_STOP_NONE || s->attempts_ == 0))
+    return backoff__fail(BACKOFF_ESTATE,
+                         "backoff_schedule_next without a begun attempt");
+  p = s->policy_;
+  s->last_rc_ = rc;
+  if (BACKOFF_LIKELY(rc == 0)) {
+    if (p->budget != NULL)
+      backoff__budget_deposit(p->budget, s->attempts_ == 1, s->budget_cost_);
+    return stop(s, BACKOFF_STOP_SUCCESS);
+  }
+  if (p->budget != NULL)
+    backoff__budget_failed(p->budget);
+  if (s->flags_ & F_PERMANENT)
+    return stop(s, BACKOFF_STOP_PERMANENT);
+  if (!is_retryable(p, rc))
+    return stop(s, BACKOFF_STOP_NOT_RETRYABLE);
+  if (s->attempts_ >= p->max_tries)
+    return stop(s, BACKOFF_STOP_EXHAUSTED);
+  if (backoff_cancel_requested(p->cancel))
+    return stop(s, BACKOFF_STOP_CANCELLED);
+
+  if (s->flags_ & F_RETRY_AFTER) {
+    d = s->retry_after_ > p->strategy->minimum ? s->retry_after_
+                                               : p->strategy->minimum;
+  } else {
+    backoff_random_fn rnd = p->random;
+    void *rnd_ctx = p->random_ctx;
+    if (rnd == NULL) {
+      if (!(s->flags_ & F_RNG)) {
+        backoff_rng_seed(&s->rng_, p->seeded ? p->seed : backoff__seed_next());
+        s->flags_ |= F_RNG;
+      }
+      rnd = backoff_rng_uniform;
+      rnd_ctx = &s->rng_;
+    }
+    err = backoff__delay(p->strategy, s->attempts_ - 1, s->previous_, rnd,
+                         rnd_ctx, &d);
+    if (BACKOFF_UNLIKELY(err != 0)) {
+      s->error_ = err;
+      stop(s, BACKOFF_STOP_ERROR);
+      return err;
+    }
+  }
+  d_ns = (uint64_t)(d * 1e9);
+  s->now_ns_ = backoff__now(p);
+  if (!(s->flags_ & F_CLOCK)) {
+    s->start_ns_ = s->now_ns_; /* best estimate: the call was just made */
+    s->flags_ |= F_CLOCK;
+  }
+  if (p->max_delay_ns != 0 && (s->now_ns_ > s->deadline_ns_ ||
+                               d_ns > s->deadline_ns_ - s->now_ns_))
+    return stop(s, BACKOFF_STOP_DEADLINE);
+  if (p->budget != NULL &&
+      !backoff__budget_withdraw(p->budget, rc, &s->budget_cost_))
+    return stop(s, BACKOFF_STOP_BUDGET);
+  s->previous_ = d;
+  s->slept_ += d;
+  *delay = d;
+  return 0;
+}
+
+int backoff_schedule_permanent(backoff_schedule_t *s) {
+  if (s == NULL || s->policy_ == NULL || s->attempts_ == 0 ||
+      s->stop_ != BACKOFF_STOP_NONE)
+    return backoff__fail(BACKOFF_ESTATE, "no attempt is running");
+  s->flags_ |= F_PERMANENT;
+  return 0;
+}
+
+int backoff_schedule_retry_after(backoff_schedule_t *s, double seconds) {
+  if (s == NULL || s->policy_ == NULL || s->attempts_ == 0 ||
+      s->stop_ != BACKOFF_STOP_NONE)
+    return backoff__fail(BACKOFF_ESTATE, "no attempt is running");
+  if (!(seconds >= 0))
+    return backoff__fail(BACKOFF_EINVAL, "retry-after %g s is not >= 0",
+                         seconds);
+  if (seconds > BACKOFF_DELAY_MAX)
+    return backoff__fail(BACKOFF_ERANGE, "retry-after %g s is above %g s",
+                         seconds, BACKOFF_DELAY_MAX);
+  s->retry_after_ = seconds;
+  s->flags_ |= F_RETRY_AFTER;
+  return 0;
+}
+
+unsigned int backoff_schedule_attempts(const backoff_schedule_t *s) {
+  return s ? s->attempts_ : 0;
+}
+
+void backoff_schedule_report(const backoff_schedule_t *s,
+                             backoff_report_t *r) {
+  if (r == NULL)
+    return;
+  memset(r, 0, sizeof(*r));
+  if (s == NULL)
+    return;
+  r->result = s->stop_ == BACKOFF_STOP_ERROR ? s->error_ : s->last_rc_;
+  r->last_rc = s->last_rc_;
+  r->stop = (backoff_stop_t)s->stop_;
+  r->error = s->error_;
+  r->attempts = s->attempts_;
+  r->slept = s->slept_;
+  r->last_delay = s->previous_;
+  if ((s->flags_ & F_CLOCK) && s->now_ns_ > s->start_ns_)
+    r->elapsed = (double)(s->now_ns_ - s->start_ns_) / 1e9;
+}
+
+const char *backoff_stop_name(backoff_stop_t stop) {
+  static const char *const names[] = {"none",          "success",
+                                      "exhausted",     "deadline",
+                                      "not-retryable", "permanent",
+                                      "cancelled",     "budget",
+                                      "error"};
+  if ((unsigned)stop >= sizeof(names) / sizeof(names[0]))
+    return "unknown";
+  return names[stop];
+}

@@ -1,0 +1,21 @@
+/* polynomial: n^exponent seconds (exponent 2: 0, 1, 4, 9, 16, ...), with
+ * 0^0 = 1 as in the reference (and C's pow). */
+#include <float.h>
+#include <math.h>
+
+#define BACKOFF_PLUGIN_LTX_PREFIX strategy_polynomial
+#include "backoff/plugin.h"
+
+BACKOFF_PLUGIN_EXPORT const int backoff_plugin_abi = BACKOFF_PLUGIN_ABI;
+
+BACKOFF_PLUGIN_EXPORT const char backoff_plugin_description[] =
+    "n^exponent seconds: exponent 2 gives 0, 1, 4, 9, 16, ...";
+
+BACKOFF_PLUGIN_EXPORT const backoff_param_t backoff_plugin_params[] = {
+    {"exponent", 1.0, 0.0, 100.0, "power of n", 0},
+    {NULL, 0, 0, 0, NULL, 0}};
+
+BACKOFF_PLUGIN_EXPORT double compute_delay(const backoff_delay_args_t *a) {
+  const double d = pow((double)a->n, a->params[0].value);
+  return isfinite(d) ? d : DBL_MAX;
+}
