@@ -99,7 +99,6 @@ int backoff__sleep_until(uint64_t wake_ns, const backoff_cancel_t *token);
 struct backoff_policy_s {
   /* Points at own_strategy, or at the caller's handle in the call form. */
   const struct backoff_strategy_s *strategy;
-  struct backoff_strategy_s own_strategy;
   unsigned int max_tries;
   uint64_t max_delay_ns; /* 0: none */
   const int *retry_on;
@@ -125,6 +124,8 @@ struct backoff_policy_s {
   backoff_cancel_t *cancel;
   backoff_budget_t *budget;
   int *owned_codes; /* retry_on and stop_on copies, one allocation */
+  /* Last, so backoff__policy_init can zero every field above it cheaply. */
+  struct backoff_strategy_s own_strategy;
 };
 /* Fill p from options without allocating: the lists stay borrowed (the call
  * form's options outlive the call). */

@@ -495,7 +495,7 @@ int backoff_strategy_foreach(int (*cb)(const char *, const char *, void *),
   for (i = 0; i < n; i++)
     free(list[i].path);
   free(list);
-  if (rc < 0 && rc == BACKOFF_ENOMEM)
+  if (rc == BACKOFF_ENOMEM)
     return backoff__fail(rc, "out of memory listing strategies");
   return rc;
 }

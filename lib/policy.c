@@ -56,7 +56,6 @@ int backoff__policy_init(struct backoff_policy_s *p,
 
   memset(p, 0, offsetof(struct backoff_policy_s, own_strategy));
   p->own_strategy.module = NULL;
-  p->owned_codes = NULL;
   if (o == NULL)
     o = &defaults;
   for (i = 0; i < sizeof(o->reserved_) / sizeof(o->reserved_[0]); i++)
