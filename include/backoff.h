@@ -510,8 +510,8 @@ BACKOFF_EXTERN int backoff_run(const backoff_policy_t *policy, backoff_fn fn,
  *   ...
  *   rc = fetch_retrying(&request);   // same signature and codes as fetch
  *
- * BACKOFF_APPLY defines `int name(void *arg)`; put `static` before it for a
- * file-local wrapper. Building the policy may fail (e.g. a bad environment
+ * BACKOFF_APPLY defines `int name(void *arg)` at file scope; put `static`
+ * before it for a file-local wrapper. Building the policy may fail (e.g. a bad environment
  * default): the wrapper then returns the negative BACKOFF_E* code without
  * calling fn, and tries to build again on the next call. */
 typedef struct backoff_apply_s {
@@ -523,12 +523,17 @@ typedef struct backoff_apply_s {
 BACKOFF_EXTERN int backoff_apply(backoff_apply_t *bound, backoff_fn fn,
                                  void *arg);
 
+/* Expands at file scope. The first declaration takes any `static` written
+ * before the macro, and the definition inherits that linkage; the options
+ * live at file scope so compound literals (e.g. a retry_on list) in them
+ * are constant. */
 #define BACKOFF_APPLY(name, fn, ...)                                          \
+  int name(void *backoff_arg_);                                              \
+  static const backoff_options_t name##_backoff_options_ = {__VA_ARGS__};    \
+  static backoff_apply_t name##_backoff_bound_ =                             \
+      BACKOFF_APPLY_INIT(&name##_backoff_options_);                          \
   int name(void *backoff_arg_) {                                             \
-    static const backoff_options_t backoff_options_ = {__VA_ARGS__};         \
-    static backoff_apply_t backoff_bound_ =                                  \
-        BACKOFF_APPLY_INIT(&backoff_options_);                               \
-    return backoff_apply(&backoff_bound_, (fn), backoff_arg_);               \
+    return backoff_apply(&name##_backoff_bound_, (fn), backoff_arg_);        \
   }
 
 /* ------------------------------------------------------------------------
