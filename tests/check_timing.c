@@ -3,6 +3,7 @@
  * their bounds are generous so a loaded machine cannot make them flaky. */
 #include <errno.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <signal.h>
 #include <string.h>
 #include <time.h>
@@ -26,8 +27,21 @@ static void nap_ms(long ms) {
 
 /* ---- cancellation from another thread --------------------------------- */
 
+/* The canceller waits for on_retry (the loop is about to sleep), so a slow
+ * start (valgrind, a loaded machine) cannot cancel before the sleep. */
+static sem_t about_to_sleep;
+static double cancelled_at;
+
+static void announce_sleep(unsigned attempt, int rc, double delay, void *ctx) {
+  (void)attempt, (void)rc, (void)delay, (void)ctx;
+  sem_post(&about_to_sleep);
+}
+
 static void *cancel_later(void *token) {
+  while (sem_wait(&about_to_sleep) != 0)
+    ;
   nap_ms(50);
+  cancelled_at = now_s();
   backoff_cancel(token);
   return NULL;
 }
@@ -39,15 +53,20 @@ START_TEST(cancel_from_thread_during_10s_sleep) {
   /* fixed, scale 10, no jitter: a 10 s sleep after the first failure. */
   backoff_options_t o = {.strategy = "fixed", .scale_factor = 10,
                          .jitter = BACKOFF_JITTER_NONE, .max_tries = 2,
-                         .cancel = &token, .report = &r};
+                         .cancel = &token, .report = &r,
+                         .on_retry = announce_sleep};
   pthread_t th;
-  double t0, took;
+  double t0, t1, took;
+  ck_assert_int_eq(sem_init(&about_to_sleep, 0, 0), 0);
   ck_assert_int_eq(pthread_create(&th, NULL, cancel_later, &token), 0);
   t0 = now_s();
   ck_assert_int_eq(backoff(scripted, &s, &o), 1);
-  took = now_s() - t0;
+  t1 = now_s();
+  took = t1 - t0;
   pthread_join(th, NULL);
-  ck_assert_msg(took < 1.0, "cancel took %.3f s", took);
+  ck_assert_msg(took < 5.0, "the loop took %.3f s", took);
+  took = t1 - cancelled_at;
+  ck_assert_msg(took < 1.0, "returned %.3f s after the cancel", took);
   ck_assert_int_eq(r.stop, BACKOFF_STOP_CANCELLED);
   ck_assert_uint_eq(s.calls, 1);
   ck_assert_uint_eq(r.attempts, 1);
