@@ -62,9 +62,17 @@ static int run(const struct backoff_policy_s *p, backoff_fn fn, void *arg,
     if (p->sleep) {
       r = p->sleep(delay, p->sleep_ctx);
     } else {
-      r = backoff__sleep_until(s.now_ns_ + (uint64_t)(delay * 1e9), p->cancel);
-      if (r == 1) /* count only the part actually waited */
-        s.slept_ -= delay - (double)(backoff__now(p) - s.now_ns_) / 1e9;
+      /* The real sleep needs the real clock: an injected one may read
+       * anything (0, a simulation's time) and would make the absolute
+       * deadline meaningless. */
+      uint64_t from = p->clock ? backoff_clock_ns() : s.now_ns_;
+      r = backoff__sleep_until(from + (uint64_t)(delay * 1e9), p->cancel);
+      if (r == 1) { /* count only the part actually waited */
+        uint64_t now = backoff_clock_ns();
+        double waited = now > from ? (double)(now - from) / 1e9 : 0;
+        if (waited < delay)
+          s.slept_ -= delay - waited;
+      }
     }
     if (r != 0) {
       if (r < 0) {

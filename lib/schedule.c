@@ -12,7 +12,8 @@ enum {
   F_CLOCK = 0x1,       /* start_ns_ is known: report elapsed time */
   F_RNG = 0x2,         /* rng_ is seeded */
   F_PERMANENT = 0x4,   /* the running attempt said: do not retry */
-  F_RETRY_AFTER = 0x8  /* the running attempt gave a server delay */
+  F_RETRY_AFTER = 0x8, /* the running attempt gave a server delay */
+  F_RUNNING = 0x10     /* begun and not yet fed to next(): one result each */
 };
 
 int backoff__schedule_start(backoff_schedule_t *s,
@@ -75,6 +76,7 @@ int backoff_schedule_begin(backoff_schedule_t *s) {
   }
   s->attempts_++;
   s->flags_ &= ~(unsigned)(F_PERMANENT | F_RETRY_AFTER);
+  s->flags_ |= F_RUNNING;
   return 0;
 }
 
@@ -102,9 +104,10 @@ int backoff_schedule_next(backoff_schedule_t *s, int rc, double *delay) {
     *delay = 0;
   if (BACKOFF_UNLIKELY(s == NULL || s->policy_ == NULL || delay == NULL))
     return backoff__fail(BACKOFF_EINVAL, "NULL argument");
-  if (BACKOFF_UNLIKELY(s->stop_ != BACKOFF_STOP_NONE || s->attempts_ == 0))
+  if (BACKOFF_UNLIKELY(!(s->flags_ & F_RUNNING)))
     return backoff__fail(BACKOFF_ESTATE,
                          "backoff_schedule_next without a begun attempt");
+  s->flags_ &= ~(unsigned)F_RUNNING;
   p = s->policy_;
   s->last_rc_ = rc;
   if (BACKOFF_LIKELY(rc == 0)) {
@@ -164,16 +167,14 @@ int backoff_schedule_next(backoff_schedule_t *s, int rc, double *delay) {
 }
 
 int backoff_schedule_permanent(backoff_schedule_t *s) {
-  if (s == NULL || s->policy_ == NULL || s->attempts_ == 0 ||
-      s->stop_ != BACKOFF_STOP_NONE)
+  if (s == NULL || s->policy_ == NULL || !(s->flags_ & F_RUNNING))
     return backoff__fail(BACKOFF_ESTATE, "no attempt is running");
   s->flags_ |= F_PERMANENT;
   return 0;
 }
 
 int backoff_schedule_retry_after(backoff_schedule_t *s, double seconds) {
-  if (s == NULL || s->policy_ == NULL || s->attempts_ == 0 ||
-      s->stop_ != BACKOFF_STOP_NONE)
+  if (s == NULL || s->policy_ == NULL || !(s->flags_ & F_RUNNING))
     return backoff__fail(BACKOFF_ESTATE, "no attempt is running");
   if (!(seconds >= 0))
     return backoff__fail(BACKOFF_EINVAL, "retry-after %g s is not >= 0",
