@@ -60,7 +60,9 @@ static int run(const struct backoff_policy_s *p, backoff_fn fn, void *arg,
     if (p->on_retry)
       p->on_retry(s.attempts_, rc, delay, p->callback_ctx);
     if (p->sleep) {
-      r = p->sleep(delay, p->sleep_ctx);
+      /* The header's contract: any non-zero answer means "stop, as
+       * cancelled"; a user's -1 is not a library error. */
+      r = p->sleep(delay, p->sleep_ctx) != 0;
     } else {
       /* The real sleep needs the real clock: an injected one may read
        * anything (0, a simulation's time) and would make the absolute

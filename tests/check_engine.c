@@ -360,6 +360,28 @@ START_TEST(report_fields) {
 }
 END_TEST
 
+/* An injected sleep's non-zero answer, -1 included, stops as cancelled and
+ * hands back the operation's own code: it is not a library error. */
+static int refusing_sleep(double s, void *ctx) {
+  (void)s;
+  (*(unsigned *)ctx)++;
+  return -1;
+}
+
+START_TEST(injected_sleep_nonzero_is_cancel) {
+  script_t op = SCRIPT(7);
+  unsigned sleeps = 0;
+  backoff_report_t r;
+  backoff_options_t o = {.max_tries = 5, .sleep = refusing_sleep,
+                         .sleep_ctx = &sleeps, .report = &r};
+  ck_assert_int_eq(backoff(scripted, &op, &o), 7);
+  ck_assert_int_eq(r.stop, BACKOFF_STOP_CANCELLED);
+  ck_assert_int_eq(r.error, 0);
+  ck_assert_uint_eq(op.calls, 1);
+  ck_assert_uint_eq(sleeps, 1);
+}
+END_TEST
+
 START_TEST(report_first_try_success) {
   script_t s = SCRIPT(0);
   backoff_report_t r;
@@ -745,6 +767,7 @@ Suite *make_suite(void) {
   tcase_add_test(tc, report_tells_outcomes_apart);
   tcase_add_test(tc, report_fields);
   tcase_add_test(tc, report_first_try_success);
+  tcase_add_test(tc, injected_sleep_nonzero_is_cancel);
   tcase_add_test(tc, report_stop_names);
   suite_add_tcase(s, tc);
 
