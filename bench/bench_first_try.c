@@ -62,9 +62,9 @@ static double time_form(int form, size_t n) {
 static void callgrind_counts(void) {
   static const char *const labels[NFORMS] = {
       "1 direct call|10000|-|-",
-      "1 decorator, extra over direct call|10000|-|1 direct call",
-      "1 backoff_run(policy), extra over direct|10000|-|1 direct call",
-      "1 call form, extra over direct call|10000|-|1 direct call"};
+      "1 decorator BACKOFF_APPLY|10000|-|1 direct call",
+      "1 backoff_run(policy)|10000|-|1 direct call",
+      "1 call form backoff()|10000|-|1 direct call"};
   int f;
 
   for (f = 0; f < NFORMS; f++) {
