@@ -1,7 +1,8 @@
 /* The built-in random source: xoshiro256** seeded through splitmix64.
  * Unseeded runs draw their seeds from one process-wide stream: a single
- * getrandom() at first use, then a lock-free counter, so the retry path
- * makes no syscall and takes no lock. */
+ * getrandom() at first use, then one seed per thread from a lock-free
+ * counter, so the retry path makes no syscall, takes no lock and writes no
+ * shared memory. */
 #include "config.h"
 
 #include <pthread.h>
@@ -69,13 +70,26 @@ static void seed_process(void) {
   }
 }
 
+/* Each thread takes one seed from the process-wide stream, at its first
+ * unseeded run, and walks its own splitmix64 sequence from there: a shared
+ * counter bumped on every run was one cache line fought over by every
+ * retrying thread (2 threads: 1.3x the throughput of one instead of 2x). */
+static __thread uint64_t thread_seed
+    __attribute__((tls_model("initial-exec")));
+static __thread int thread_seed_ready
+    __attribute__((tls_model("initial-exec")));
+
 uint64_t backoff__seed_next(void) {
-  uint64_t x;
-  pthread_once(&seed_once, seed_process);
-  x = process_seed +
-      __atomic_fetch_add(&seed_counter, 0x9e3779b97f4a7c15ULL,
-                         __ATOMIC_RELAXED);
-  return splitmix64(&x);
+  if (BACKOFF_UNLIKELY(!thread_seed_ready)) {
+    uint64_t x;
+    pthread_once(&seed_once, seed_process);
+    x = process_seed +
+        __atomic_fetch_add(&seed_counter, 0x9e3779b97f4a7c15ULL,
+                           __ATOMIC_RELAXED);
+    thread_seed = splitmix64(&x);
+    thread_seed_ready = 1;
+  }
+  return splitmix64(&thread_seed);
 }
 
 static __thread backoff_rng_t thread_rng;

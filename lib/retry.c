@@ -18,6 +18,15 @@ static int finish(backoff_schedule_t *s, backoff_report_t *report) {
   backoff_report_t local, *r = report ? report : &local;
   int result;
 
+  /* Nobody reads a report: skip building one (the decorator's and
+   * backoff_run()'s common case, where it was a fifth of the cost). */
+  if (report == NULL && p->on_success == NULL && p->on_failure == NULL) {
+    if (BACKOFF_LIKELY(s->stop_ == BACKOFF_STOP_SUCCESS))
+      return 0;
+    if (s->stop_ == BACKOFF_STOP_ERROR)
+      return s->error_;
+    return p->failure_code != 0 ? p->failure_code : s->last_rc_;
+  }
   backoff_schedule_report(s, r);
   switch (s->stop_) {
   case BACKOFF_STOP_SUCCESS:
