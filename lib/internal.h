@@ -48,6 +48,7 @@ struct backoff__module_s {
   char *key_;
   void *handle_;
   unsigned long refs_;
+  unsigned long released_; /* when refs_ last fell to 0 (a sequence) */
   backoff__module_t *next_;
 };
 int backoff__module_open(backoff__module_t **out, const char *name);

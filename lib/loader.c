@@ -29,6 +29,12 @@ static int lt_ready;                     /* under lock */
 static lt_dladvise advise_local;         /* under lock */
 static lt_dladvise advise_preload;       /* under lock */
 static backoff__module_t *cache;         /* under lock */
+static unsigned long release_seq;        /* under lock */
+
+/* Modules nobody uses stay loaded, up to this many: a program calling
+ * backoff() with a strategy no policy holds would otherwise dlopen and
+ * dlclose the plugin on every call (about 44 us and 21 allocations). */
+#define IDLE_MAX 8
 
 /* BACKOFF_PLUGIN_PATH, read once: the environment is the process's
  * configuration, like the BACKOFF_DEFAULT_* values. */
@@ -319,6 +325,7 @@ static int load_locked(backoff__module_t **out, const char *name, int bare) {
   memcpy((char *)m->path, path, plen);
   m->handle_ = h;
   m->refs_ = 1;
+  m->released_ = 0;
   m->next_ = cache;
   cache = m;
   *out = m;
@@ -367,22 +374,35 @@ void backoff__module_ref(backoff__module_t *m) {
   pthread_mutex_unlock(&lock);
 }
 
-void backoff__module_unref(backoff__module_t *m) {
-  backoff__module_t **pp;
+/* Unloads the module released longest ago, when more than IDLE_MAX are
+ * idle. Called with the lock held. */
+static void trim_idle_locked(void) {
+  backoff__module_t **pp, **oldest = NULL;
+  size_t idle = 0;
 
+  for (pp = &cache; *pp != NULL; pp = &(*pp)->next_) {
+    if ((*pp)->refs_ != 0)
+      continue;
+    idle++;
+    if (oldest == NULL || (*pp)->released_ < (*oldest)->released_)
+      oldest = pp;
+  }
+  if (idle > IDLE_MAX) {
+    backoff__module_t *m = *oldest;
+    *oldest = m->next_;
+    lt_dlclose((lt_dlhandle)m->handle_);
+    (void)lt_dlerror();
+    free(m);
+  }
+}
+
+void backoff__module_unref(backoff__module_t *m) {
   if (m == NULL)
     return;
   pthread_mutex_lock(&lock);
   if (--m->refs_ == 0) {
-    for (pp = &cache; *pp != NULL; pp = &(*pp)->next_) {
-      if (*pp == m) {
-        *pp = m->next_;
-        break;
-      }
-    }
-    lt_dlclose((lt_dlhandle)m->handle_);
-    (void)lt_dlerror();
-    free(m);
+    m->released_ = ++release_seq;
+    trim_idle_locked();
   }
   pthread_mutex_unlock(&lock);
 }

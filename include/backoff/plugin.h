@@ -28,7 +28,8 @@
  *   #define BACKOFF_PLUGIN_LTX_PREFIX strategy_mine
  *   #include <backoff/plugin.h>
  * A plugin built with plain names works the same when loaded as a shared
- * object.
+ * object. libltdl derives the prefix from the file name, so a module built
+ * with LTX names must keep its file name (strategy_mine.so) when copied.
  *
  * Linking. Export nothing else:
  *   libtool --mode=link cc -module -avoid-version -no-undefined \

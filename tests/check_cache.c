@@ -1,0 +1,85 @@
+/* The loader keeps released modules loaded, at most 8 of them: a strategy
+ * opened again after its last user let go costs no dlopen, and a program
+ * cycling through many plugin files does not keep them all mapped. */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "backoff.h"
+#include "check_common.h"
+
+/* How many of paths[0..n) are mapped into this process. */
+static unsigned mapped(char paths[][PATH_MAX], unsigned n) {
+  char line[PATH_MAX + 256];
+  unsigned i, count = 0;
+  int seen[16] = {0};
+  FILE *f = fopen("/proc/self/maps", "r");
+
+  ck_assert_ptr_nonnull(f);
+  while (fgets(line, sizeof(line), f))
+    for (i = 0; i < n; i++)
+      if (!seen[i] && strstr(line, paths[i]) != NULL)
+        seen[i] = 1, count++;
+  fclose(f);
+  return count;
+}
+
+static void copy_file(const char *from, const char *to) {
+  char buf[65536];
+  size_t got;
+  FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
+  ck_assert_msg(in && out, "copy %s -> %s", from, to);
+  while ((got = fread(buf, 1, sizeof(buf), in)) > 0)
+    ck_assert_uint_eq(fwrite(buf, 1, got, out), got);
+  fclose(in);
+  ck_assert_int_eq(fclose(out), 0);
+}
+
+START_TEST(released_modules_stay_loaded_up_to_eight) {
+  char dir[] = "/tmp/backoff-cache.XXXXXX";
+  char paths[10][PATH_MAX], src[PATH_MAX];
+  const char *plugins = getenv("BACKOFF_PLUGIN_PATH");
+  backoff_strategy_t *s;
+  unsigned i;
+
+  ck_assert_ptr_nonnull(plugins);
+  snprintf(src, sizeof(src), "%s/.libs/strategy_linear.so", plugins);
+  ck_assert_ptr_nonnull(mkdtemp(dir));
+  /* The same file name in ten directories: libtool's LTX symbol prefix
+   * comes from the file name, so a copy must keep it. */
+  for (i = 0; i < 10; i++) {
+    snprintf(paths[i], sizeof(paths[i]), "%s/%u", dir, i);
+    ck_assert_int_eq(mkdir(paths[i], 0700), 0);
+    strcat(paths[i], "/strategy_linear.so");
+    copy_file(src, paths[i]);
+  }
+  /* One released module stays mapped, and reopening it finds it. */
+  ck_assert_int_eq(backoff_strategy_open(&s, paths[0]), 0);
+  backoff_strategy_free(s);
+  ck_assert_uint_eq(mapped(paths, 1), 1);
+  /* Ten released modules: only the eight released last stay. */
+  for (i = 1; i < 10; i++) {
+    ck_assert_int_eq(backoff_strategy_open(&s, paths[i]), 0);
+    backoff_strategy_free(s);
+  }
+  ck_assert_uint_eq(mapped(paths, 10), 8);
+  ck_assert_uint_eq(mapped(paths, 2), 0); /* the two oldest went */
+  for (i = 0; i < 10; i++) {
+    unlink(paths[i]);
+    *strrchr(paths[i], '/') = '\0';
+    rmdir(paths[i]);
+  }
+  rmdir(dir);
+}
+END_TEST
+
+Suite *make_suite(void) {
+  Suite *s = suite_create("cache");
+  TCase *tc = tcase_create("idle");
+  tcase_add_test(tc, released_modules_stay_loaded_up_to_eight);
+  suite_add_tcase(s, tc);
+  return s;
+}
