@@ -228,8 +228,10 @@ static int check_elf(const char *shown, const char *file) {
   unsigned i;
   int fd, rc = 0;
 
+  /* libltdl reports an unreadable file as "file not found": say why. */
   if ((fd = open(file, O_RDONLY | O_CLOEXEC)) < 0)
-    return 0; /* dlopen says why */
+    return backoff__fail(BACKOFF_ELOAD, "cannot load strategy '%s': cannot "
+                         "read %s: %s", shown, file, strerror(errno));
   if (fstat(fd, &st) != 0 || pread(fd, &eh, sizeof(eh), 0) != sizeof(eh) ||
       memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 ||
       eh.e_ident[EI_CLASS] != (sizeof(void *) == 8 ? ELFCLASS64 : ELFCLASS32) ||
@@ -301,7 +303,8 @@ static int check_shared_object(const char *path) {
   if (len < 3 || strcmp(path + len - 3, ".la") != 0)
     return check_elf(path, path);
   if ((f = fopen(path, "re")) == NULL)
-    return 0;
+    return backoff__fail(BACKOFF_ELOAD, "cannot load strategy '%s': cannot "
+                         "read it: %s", path, strerror(errno));
   la_value(f, "dlname", dlname, sizeof(dlname));
   la_value(f, "libdir", libdir, sizeof(libdir));
   la_value(f, "installed", installed, sizeof(installed));

@@ -698,6 +698,13 @@ START_TEST(unreadable_file_is_eload) {
   ck_assert_int_eq(chmod(p, 0), 0);
   msg = open_fails(p, BACKOFF_ELOAD);
   has(msg, p);
+  has(msg, strerror(EACCES)); /* libltdl alone said "file not found" */
+  /* A libtool .la that cannot be read. */
+  p = tmp_path("strategy_x.la");
+  write_file(p, "dlname='strategy_x.so'\n", 23);
+  ck_assert_int_eq(chmod(p, 0), 0);
+  msg = open_fails(p, BACKOFF_ELOAD);
+  has(msg, p);
   has(msg, strerror(EACCES));
 }
 END_TEST
