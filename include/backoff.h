@@ -296,9 +296,13 @@ BACKOFF_EXTERN uint64_t backoff_clock_ns(void);
  *     failed code is one of `timeout_codes`) and is refused when the bucket
  *     cannot pay; a success deposits what its own retries cost, or
  *     `success_refund` after a first-try success; never above capacity.
- *   ratio (gRPC retry throttling): starts at `max_tokens`; every failure
- *     takes 1, every success adds `token_ratio` (up to max_tokens); retries
- *     are allowed only while tokens > max_tokens / 2.
+ *   ratio (gRPC retry throttling): starts at `max_tokens`; every retryable
+ *     failure takes 1 (down to 0; the last failure of a call that ran out
+ *     of tries counts too, one that is not retryable or marked permanent
+ *     does not, as in gRPC), every success adds `token_ratio` (up to
+ *     max_tokens); retries are allowed only while tokens > max_tokens / 2.
+ *   Costs are kept in thousandths of a token, exactly (gRPC's precision):
+ *   max_tokens and token_ratio are rounded to 0.001.
  */
 typedef struct backoff_budget_s backoff_budget_t;
 
@@ -324,8 +328,10 @@ typedef struct backoff_budget_options_s {
 } backoff_budget_options_t;
 
 /* backoff_budget_new: a budget, full. options may be NULL (a default token
- * bucket). Errors: EINVAL (NULL out, negative/NaN ratio values, a cost above
- * the capacity, more than 4096 timeout codes), ENOMEM. */
+ * bucket). Errors: EINVAL (NULL out, an unknown kind, ratio values that are
+ * negative, NaN, below 0.001 or above 1e9, a capacity or success_refund
+ * above 1e9, a cost above the capacity, more than 4096 timeout codes),
+ * ENOMEM. */
 BACKOFF_EXTERN int backoff_budget_new(backoff_budget_t **out,
                                       const backoff_budget_options_t *options);
 /* backoff_budget_free: NULL is fine. No policy may still use it. */

@@ -3,6 +3,7 @@
  * fractional refills stay exact) changed by compare-and-swap. */
 #include "config.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,10 @@
 #include "internal.h"
 
 #define MILLI 1000
+/* Whole tokens: a schedule adds up what its retries cost in an int, and
+ * a cost is at most the capacity, so this keeps one retry's price far from
+ * INT_MAX; the running sum saturates (see withdraw). */
+#define BUDGET_MAX 1000000000
 
 struct backoff_budget_s {
   int64_t tokens; /* milli-tokens; atomic */
@@ -68,6 +73,13 @@ int backoff_budget_new(backoff_budget_t **out,
       return backoff__fail(BACKOFF_EINVAL,
                            "max_tokens and token_ratio must be >= 0.001");
     }
+  } else if (b->capacity > (int64_t)BUDGET_MAX * MILLI ||
+             b->success_refund > (int64_t)BUDGET_MAX * MILLI) {
+    free(b);
+    return backoff__fail(BACKOFF_EINVAL,
+                         "capacity and success_refund must not exceed %d "
+                         "tokens",
+                         BUDGET_MAX);
   } else if (b->retry_cost > b->capacity || b->timeout_cost > b->capacity) {
     free(b);
     return backoff__fail(BACKOFF_EINVAL,
@@ -129,7 +141,12 @@ int backoff__budget_withdraw(backoff_budget_t *b, int rc, int *cost) {
       return 0;
   } while (!__atomic_compare_exchange_n(&b->tokens, &cur, cur - price, 1,
                                         __ATOMIC_RELAXED, __ATOMIC_RELAXED));
-  *cost += (int)(price / MILLI);
+  /* Saturating: a refund is clamped to the capacity anyway, so a sum held
+   * at INT_MAX (> BUDGET_MAX) refunds exactly as much as the true sum. */
+  if (*cost > INT_MAX - (int)(price / MILLI))
+    *cost = INT_MAX;
+  else
+    *cost += (int)(price / MILLI);
   return 1;
 }
 

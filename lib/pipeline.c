@@ -36,18 +36,45 @@ int backoff_jitter_parse(const char *name, backoff_jitter_t *mode) {
                        name);
 }
 
+/* The random source as a plugin sees it: a value outside [0, 1) (a broken
+ * injected source) is replaced by 0, so the plugin computes something
+ * harmless, and remembered, so the core reports BACKOFF_ERANDOM instead of
+ * a delay built on garbage. */
+typedef struct {
+  backoff_random_fn rnd;
+  void *ctx;
+  double bad;
+  int nbad;
+} guard_t;
+
+static double guarded_uniform(void *p) {
+  guard_t *g = p;
+  const double u = g->rnd(g->ctx);
+  if (BACKOFF_LIKELY(u >= 0 && u < 1))
+    return u;
+  if (g->nbad++ == 0)
+    g->bad = u;
+  return 0;
+}
+
 int backoff__delay(const struct backoff_strategy_s *s, unsigned int n,
                    double previous, backoff_random_fn rnd, void *rnd_ctx,
                    double *delay) {
+  guard_t guard = {rnd, rnd_ctx, 0, 0};
   const backoff_delay_args_t args = {sizeof(args), n, s->values,
-                                     s->module->nparams, previous, rnd,
-                                     rnd_ctx};
+                                     s->module->nparams, previous,
+                                     guarded_uniform, &guard};
   const double cap = s->cap > 0 ? s->cap : BACKOFF_DELAY_MAX;
   const double scale = s->scale_factor;
   double base, b, d, u = 0;
 
   *delay = 0;
   base = s->module->compute(&args);
+  if (BACKOFF_UNLIKELY(guard.nbad != 0))
+    return backoff__fail(BACKOFF_ERANDOM,
+                         "random source returned %g, outside [0, 1) (drawn "
+                         "by strategy %s)",
+                         guard.bad, s->name);
   /* !(base >= 0) also catches NaN. */
   if (BACKOFF_UNLIKELY(!(base >= 0) || isinf(base)))
     return backoff__fail(BACKOFF_EDELAY,

@@ -115,12 +115,15 @@ int backoff_schedule_next(backoff_schedule_t *s, int rc, double *delay) {
       backoff__budget_deposit(p->budget, s->attempts_ == 1, s->budget_cost_);
     return stop(s, BACKOFF_STOP_SUCCESS);
   }
-  if (p->budget != NULL)
-    backoff__budget_failed(p->budget);
   if (s->flags_ & F_PERMANENT)
     return stop(s, BACKOFF_STOP_PERMANENT);
   if (!is_retryable(p, rc))
     return stop(s, BACKOFF_STOP_NOT_RETRYABLE);
+  /* Only a retryable failure says the server may be in trouble (gRPC
+   * records a failure only for a retryable status, then checks maxAttempts:
+   * the last failure of an exhausted call still counts). */
+  if (p->budget != NULL)
+    backoff__budget_failed(p->budget);
   if (s->attempts_ >= p->max_tries)
     return stop(s, BACKOFF_STOP_EXHAUSTED);
   if (backoff_cancel_requested(p->cancel))
