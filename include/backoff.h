@@ -375,7 +375,10 @@ typedef struct backoff_report_s {
  *
  *   backoff_options_t o = { .strategy = "fibonacci", .max_tries = 5 };
  */
-#define BACKOFF_SEEDED 0x1u /* options.flags: use options.seed */
+/* options.flags: use options.seed. Every run of a seeded policy draws the
+ * same sequence (reproducible tests and previews); for a fleet, give each
+ * client its own seed, or leave it unseeded. */
+#define BACKOFF_SEEDED 0x1u
 
 typedef struct backoff_options_s {
   /* The strategy: a name or path (default "exponential") with settings in
