@@ -52,6 +52,10 @@ struct backoff__module_s {
   backoff__module_t *next_;
 };
 int backoff__module_open(backoff__module_t **out, const char *name);
+/* objcheck.c: 0 when `path` (a shared object, or a libtool .la and the
+ * object it names) may be handed to dlopen; BACKOFF_ELOAD with a message
+ * for an unreadable or truncated file. */
+int backoff__check_shared_object(const char *path);
 void backoff__module_ref(backoff__module_t *m);
 void backoff__module_unref(backoff__module_t *m);
 
