@@ -16,37 +16,26 @@ static __thread backoff_schedule_t *current
 static int finish(backoff_schedule_t *s, backoff_report_t *report) {
   const struct backoff_policy_s *p = s->policy_;
   backoff_report_t local, *r = report ? report : &local;
-  int result;
+  int result = s->stop_ == BACKOFF_STOP_SUCCESS ? 0
+               : s->stop_ == BACKOFF_STOP_ERROR ? s->error_
+               : p->failure_code != 0           ? p->failure_code
+                                                : s->last_rc_;
 
   /* Nobody reads a report: skip building one (the decorator's and
    * backoff_run()'s common case, where it was a fifth of the cost). */
-  if (report == NULL && p->on_success == NULL && p->on_failure == NULL) {
-    if (BACKOFF_LIKELY(s->stop_ == BACKOFF_STOP_SUCCESS))
-      return 0;
-    if (s->stop_ == BACKOFF_STOP_ERROR)
-      return s->error_;
-    return p->failure_code != 0 ? p->failure_code : s->last_rc_;
-  }
+  if (report == NULL && p->on_success == NULL && p->on_failure == NULL)
+    return result;
   backoff_schedule_report(s, r);
-  switch (s->stop_) {
-  case BACKOFF_STOP_SUCCESS:
-    result = 0;
+  if (s->stop_ == BACKOFF_STOP_SUCCESS) {
     r->result = 0;
     if (p->on_success)
       p->on_success(r, p->callback_ctx);
     return 0;
-  case BACKOFF_STOP_ERROR:
-    return s->error_;
-  default:
-    if (p->on_failure)
-      result = p->on_failure(r, p->callback_ctx);
-    else if (p->failure_code != 0)
-      result = p->failure_code;
-    else
-      result = s->last_rc_;
-    r->result = result;
-    return result;
   }
+  if (s->stop_ != BACKOFF_STOP_ERROR && p->on_failure)
+    result = p->on_failure(r, p->callback_ctx);
+  r->result = result;
+  return result;
 }
 
 /* The loop shared by every blocking form. */
