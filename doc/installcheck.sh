@@ -6,12 +6,12 @@
 # temporary directory and load it by path and by name.
 #
 # Called by installcheck-local (doc/local.am) with top_srcdir, libdir,
-# plugindir, DESTDIR, CC and PKG_CONFIG in the environment. Writes only into
+# plugindir, mandir, DESTDIR, CC and PKG_CONFIG in the environment. Writes only into
 # a mktemp directory. `make distcheck` runs it against its temporary prefix
 # (no DESTDIR); with DESTDIR set, pkg-config's sysroot points into it.
 set -eu
 
-: "${top_srcdir:?}" "${libdir:?}" "${plugindir:?}"
+: "${top_srcdir:?}" "${libdir:?}" "${plugindir:?}" "${mandir:?}"
 DESTDIR=${DESTDIR-}
 CC=${CC:-cc}
 PKG_CONFIG=${PKG_CONFIG:-pkg-config}
@@ -83,6 +83,32 @@ else
     "$tmp/installed-use" strategies some "$DESTDIR$plugindir" $names ||
     die "installed strategies (BACKOFF_PLUGIN_PATH=$DESTDIR$plugindir)"
 fi
+
+# 2b. The complete programs in the installed man pages' EXAMPLES build with
+# pkg-config alone and run (their delays are scaled down to milliseconds).
+mkdir "$tmp/manex"
+n=0
+for page in "$DESTDIR$mandir"/man3/backoff*.3; do
+  awk -v out="$tmp/manex/${page##*/}" '
+    /^\.EX/ { k++; inex = 1; f = out "." k ".c"; printf "" > f; next }
+    /^\.EE/ { inex = 0; close(f); next }
+    inex { print > f }' "$page"
+done
+for f in "$tmp"/manex/*.c; do
+  [ -e "$f" ] && grep -q '^int main(void)$' "$f" || continue
+  sed -e 's/\\-/-/g' -e "s/\\\\(aq/'/g" -e 's/\\(dq/"/g' -e 's/\\&//g' \
+      -e 's/\\e/\\/g' "$f" >"$f.c"
+  step $CC -std=gnu99 -Wall -Wextra -Werror $cflags -o "${f%.c}" "$f.c" \
+    $libs "-Wl,-rpath,$pc_libdir"
+  if [ -z "$DESTDIR" ]; then
+    "${f%.c}" >"$f.out" 2>&1
+  else
+    BACKOFF_PLUGIN_PATH=$DESTDIR$plugindir "${f%.c}" >"$f.out" 2>&1
+  fi || { cat "$f.out" >&2; die "man page example ${f##*/} failed"; }
+  n=$((n + 1))
+done
+[ "$n" -ge 4 ] || die "only $n complete examples in the installed man pages"
+say "$n man page examples built and ran"
 
 # 3. The example plugin with a bare compiler, as backoff-plugin(7) shows.
 example=$top_srcdir/examples/plugin
