@@ -205,7 +205,8 @@ BACKOFF_EXTERN int backoff_strategy_set_jitter(backoff_strategy_t *s,
                                                backoff_jitter_t mode);
 
 /* backoff_strategy_get: read a numeric setting (a list reads its first
- * value). Errors: EINVAL, EPARAM. */
+ * value; "jitter" reads the backoff_jitter_t as a number).
+ * Errors: EINVAL, EPARAM. */
 BACKOFF_EXTERN int backoff_strategy_get(const backoff_strategy_t *s,
                                         const char *name, double *value);
 
@@ -222,7 +223,8 @@ BACKOFF_EXTERN int backoff_strategy_configure(backoff_strategy_t *s,
  * `previous` is the delay waited after failure n-1 (0 for n = 0): only
  * strategies that use it (e.g. decorrelated jitter) read it. rnd/rnd_ctx
  * supply the randomness (NULL: a per-thread generator seeded once).
- * Errors: EINVAL, EDELAY, ERANDOM. Thread-safe for a handle that is not
+ * Errors: EINVAL (NULL, `previous` negative or not finite, minimum above a
+ * non-zero cap), EDELAY, ERANDOM. Thread-safe for a handle that is not
  * being modified. */
 BACKOFF_EXTERN int backoff_strategy_delay(const backoff_strategy_t *s,
                                           unsigned int n, double previous,
@@ -230,7 +232,8 @@ BACKOFF_EXTERN int backoff_strategy_delay(const backoff_strategy_t *s,
                                           double *delay);
 
 /* Describes parameter i (0-based) of a strategy, for listings. Returns 1
- * and fills *param while i is in range, 0 past the end. */
+ * and fills *param while i is in range, 0 past the end (param zeroed),
+ * BACKOFF_EINVAL when s or param is NULL. */
 typedef struct backoff_param_info_s {
   const char *name;
   double def, min, max;
@@ -277,8 +280,8 @@ BACKOFF_EXTERN int backoff_cancel_requested(const backoff_cancel_t *token);
 /* backoff_sleep: sleep `seconds` on CLOCK_MONOTONIC towards an absolute
  * deadline: a signal (EINTR) neither shortens nor lengthens it. With a
  * token, returns early once the token is cancelled. Returns 0 when the time
- * has passed, 1 when cancelled, BACKOFF_EINVAL for NaN or negative seconds,
- * BACKOFF_ESYS if the clock fails. */
+ * has passed, 1 when cancelled, BACKOFF_EINVAL for seconds that are NaN,
+ * negative or above BACKOFF_DELAY_MAX, BACKOFF_ESYS if the clock fails. */
 BACKOFF_EXTERN int backoff_sleep(double seconds,
                                  const backoff_cancel_t *token);
 
@@ -435,7 +438,8 @@ typedef struct backoff_options_s {
 
   /* Injected time and randomness (tests, simulations, event loops).
    * clock: monotonic nanoseconds (default backoff_clock_ns).
-   * sleep: wait `seconds`; return 0, or non-zero to stop as cancelled
+   * sleep: wait `seconds`; return 0 to go on, a positive value to stop
+   *   as cancelled, or a negative BACKOFF_E* code to stop with that error
    *   (default: backoff_sleep() on `cancel`).
    * random: uniform [0, 1) (default: the built-in generator, seeded per
    *   call from a process-wide stream, or from `seed` with BACKOFF_SEEDED). */

@@ -3,7 +3,8 @@
  * This file is the single source of the version number: configure.ac reads
  * it (m4/extract-version.sh), so the tarball name, backoff_version_string()
  * and these macros never disagree. The shared library's -version-info is a
- * different number with its own rules: see lib/Makefile.soname. */
+ * different number with its own rules: see BACKOFF_VERSION_INFO in
+ * lib/local.am. */
 #ifndef BACKOFF_VERSION_H
 #define BACKOFF_VERSION_H
 
