@@ -114,8 +114,8 @@ say "$n man page examples built and ran"
 example=$top_srcdir/examples/plugin
 mkdir "$tmp/plain"
 step $CC -shared -fPIC -fvisibility=hidden -Wall -Wextra -Werror $cflags \
-  -o "$tmp/plain/strategy_decorrelated.so" "$example/strategy_decorrelated.c"
-"$tmp/installed-use" decorrelated "$tmp/plain/strategy_decorrelated.so" ||
+  -o "$tmp/plain/strategy_spread.so" "$example/strategy_spread.c"
+"$tmp/installed-use" spread "$tmp/plain/strategy_spread.so" ||
   die "example plugin built with cc, loaded by path"
 
 # 4. The example as its own autotools project: PKG_CHECK_MODULES finds the
@@ -138,17 +138,17 @@ grep -qxF "BACKOFF_PLUGINDIR = $pc_plugindir" "$tmp/build/Makefile" ||
   die "examples/plugin: configure did not take plugindir $pc_plugindir"
 (cd "$tmp/build" && step make && step make install DESTDIR="$tmp/stage")
 staged=$tmp/stage$pc_plugindir
-[ -f "$staged/strategy_decorrelated.so" ] ||
-  die "examples/plugin: make install did not install $staged/strategy_decorrelated.so"
+[ -f "$staged/strategy_spread.so" ] ||
+  die "examples/plugin: make install did not install $staged/strategy_spread.so"
 if command -v nm >/dev/null 2>&1; then
-  extra=$(nm -D --defined-only "$staged/strategy_decorrelated.so" |
+  extra=$(nm -D --defined-only "$staged/strategy_spread.so" |
     awk '$2 ~ /^[A-Z]$/ { print $3 }' |
-    grep -v -E '^strategy_decorrelated_LTX_(compute_delay|backoff_plugin_(abi|params|description))$' |
+    grep -v -E '^strategy_spread_LTX_(compute_delay|backoff_plugin_(abi|params|description))$' |
     grep -v -E '^(_init|_fini|_edata|_end|__bss_start)$' || true)
   [ -z "$extra" ] || die "examples/plugin exports more than the contract: $extra"
 fi
-"$tmp/installed-use" decorrelated "$staged/strategy_decorrelated.so" ||
+"$tmp/installed-use" spread "$staged/strategy_spread.so" ||
   die "examples/plugin loaded by path"
-BACKOFF_PLUGIN_PATH=$staged "$tmp/installed-use" decorrelated decorrelated ||
+BACKOFF_PLUGIN_PATH=$staged "$tmp/installed-use" spread decorrelated ||
   die "examples/plugin loaded by name through BACKOFF_PLUGIN_PATH"
 say "all good"

@@ -6,7 +6,7 @@
  *       every NAME is listed by backoff_strategy_foreach() from DIR and
  *       loads by name from there (exact: and nothing else is listed);
  *       then a retried call runs with each of them.
- *   installed-use decorrelated NAME|PATH
+ *   installed-use spread NAME|PATH
  *       the out-of-tree example plugin (examples/plugin) loads and computes
  *       its documented delays.
  * Exit status 0 when every check held; each failure is one line on stderr.
@@ -144,7 +144,7 @@ static double half(void *ctx) {
   return 0.5;
 }
 
-static int decorrelated(const char *what) {
+static int spread(const char *what) {
   backoff_strategy_t *s;
   backoff_param_info_t p;
   double d1, d2, d3;
@@ -156,7 +156,7 @@ static int decorrelated(const char *what) {
   }
   printf("%s: %s [%s]\n", backoff_strategy_name(s),
          backoff_strategy_description(s), backoff_strategy_path(s));
-  check(strcmp(backoff_strategy_name(s), "decorrelated") == 0, "name");
+  check(strcmp(backoff_strategy_name(s), "spread") == 0, "name");
   check(backoff_strategy_param(s, 0, &p) == 1 && strcmp(p.name, "base") == 0,
         "parameter 0 is base");
   check(backoff_strategy_param(s, 1, &p) == 1 && strcmp(p.name, "growth") == 0,
@@ -191,9 +191,9 @@ int main(int argc, char **argv) {
   if (argc >= 4 && strcmp(argv[1], "strategies") == 0)
     return strategies(strcmp(argv[2], "exact") == 0, argv[3], argv + 4,
                       argc - 4);
-  if (argc == 3 && strcmp(argv[1], "decorrelated") == 0)
-    return decorrelated(argv[2]);
+  if (argc == 3 && strcmp(argv[1], "spread") == 0)
+    return spread(argv[2]);
   fprintf(stderr, "usage: installed-use strategies exact|some DIR NAME...\n"
-                  "       installed-use decorrelated NAME|PATH\n");
+                  "       installed-use spread NAME|PATH\n");
   return 2;
 }

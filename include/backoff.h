@@ -438,9 +438,9 @@ typedef struct backoff_options_s {
 
   /* Injected time and randomness (tests, simulations, event loops).
    * clock: monotonic nanoseconds (default backoff_clock_ns).
-   * sleep: wait `seconds`; return 0 to go on, a positive value to stop
-   *   as cancelled, or a negative BACKOFF_E* code to stop with that error
-   *   (default: backoff_sleep() on `cancel`).
+   * sleep: wait `seconds`; return 0 to go on, or any non-zero value to
+   *   stop as cancelled (BACKOFF_STOP_CANCELLED; the call returns the
+   *   operation's last code) (default: backoff_sleep() on `cancel`).
    * random: uniform [0, 1) (default: the built-in generator, seeded per
    *   call from a process-wide stream, or from `seed` with BACKOFF_SEEDED). */
   uint64_t (*clock)(void *clock_ctx);

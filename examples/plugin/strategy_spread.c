@@ -1,4 +1,5 @@
-/* decorrelated: AWS's "decorrelated jitter" as a libbackoff strategy.
+/* spread: a variant of AWS's "decorrelated jitter", written as an example
+ * of an out-of-tree strategy (libbackoff ships its own `decorrelated`).
  *
  *   delay(0) = base
  *   delay(n) = U[base, previous * growth)      (n >= 1)
@@ -10,21 +11,21 @@
  * for reproducible runs). The core still applies jitter, scale_factor,
  * minimum and cap afterwards: use it with jitter=none and a cap, e.g.
  *
- *   backoff_options_t o = { .strategy = "decorrelated",
+ *   backoff_options_t o = { .strategy = "spread",
  *                           .params = "base=0.1,jitter=none,cap=30" };
  */
 #include <float.h>
 #include <math.h>
 
-/* Exports become strategy_decorrelated_LTX_<symbol>: libtool's convention,
+/* Exports become strategy_spread_LTX_<symbol>: libtool's convention,
  * which keeps several modules apart when they are preloaded (-dlpreopen). */
-#define BACKOFF_PLUGIN_LTX_PREFIX strategy_decorrelated
+#define BACKOFF_PLUGIN_LTX_PREFIX strategy_spread
 #include <backoff/plugin.h>
 
 BACKOFF_PLUGIN_EXPORT const int backoff_plugin_abi = BACKOFF_PLUGIN_ABI;
 
 BACKOFF_PLUGIN_EXPORT const char backoff_plugin_description[] =
-    "decorrelated jitter: U[base, previous * growth), base at first";
+    "spread: U[base, previous * growth), base at first";
 
 BACKOFF_PLUGIN_EXPORT const backoff_param_t backoff_plugin_params[] = {
     {"base", 1.0, 0.0, 3600.0, "seconds: the first and the smallest delay", 0},
