@@ -14,26 +14,17 @@
 
 #include "backoff.h"
 #include "cli_parse.h"
+#include "../lib/internal.h"
 
 /* ---- numbers ----------------------------------------------------------- */
 
-/* Unsigned decimal, digits only, whole string, at most max. */
+/* Unsigned decimal, digits only, whole string, at most max: the library's
+ * own strict parser (lib/parse.c is compiled into this program). */
 static int parse_u64(const char *s, uint64_t max, uint64_t *out) {
-  uint64_t v = 0;
-  size_t i;
-
+  unsigned long long v;
   *out = 0;
-  if (s == NULL || s[0] == '\0')
+  if (s == NULL || backoff__parse_uint(s, strlen(s), max, &v) != 0)
     return -1;
-  for (i = 0; s[i] != '\0'; i++) {
-    unsigned d;
-    if (s[i] < '0' || s[i] > '9')
-      return -1;
-    d = (unsigned)(s[i] - '0');
-    if (v > (max - d) / 10)
-      return -1;
-    v = v * 10 + d;
-  }
   *out = v;
   return 0;
 }
@@ -57,21 +48,10 @@ static size_t decimal_prefix(const char *s) {
   return digits > 0 ? i : 0;
 }
 
-/* Converts s[0..len) (already checked by decimal_prefix) with strtod. The
- * program never calls setlocale(), so the decimal point is '.'. */
+/* Converts s[0..len), already checked by decimal_prefix (a subset of the
+ * library's grammar), with the library's strict parser. */
 static int decimal_value(const char *s, size_t len, double *out) {
-  char buf[72];
-  char *end;
-
-  if (len >= sizeof(buf))
-    return -1;
-  memcpy(buf, s, len);
-  buf[len] = '\0';
-  errno = 0;
-  *out = strtod(buf, &end);
-  if (*end != '\0' || errno == ERANGE || !isfinite(*out))
-    return -1;
-  return 0;
+  return backoff__parse_double(s, len, out) == 0 ? 0 : -1;
 }
 
 /* A plain positive number (no unit), e.g. --scale-factor 0.5. */
