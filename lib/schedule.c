@@ -151,15 +151,20 @@ int backoff_schedule_next(backoff_schedule_t *s, int rc, double *delay) {
       return err;
     }
   }
-  d_ns = (uint64_t)(d * 1e9);
-  s->now_ns_ = backoff__now(p);
-  if (!(s->flags_ & F_CLOCK)) {
-    s->start_ns_ = s->now_ns_; /* best estimate: the call was just made */
-    s->flags_ |= F_CLOCK;
+  /* The time is needed for a deadline, for a report (F_CLOCK) and as the
+   * base of the real sleep's absolute wake-up; a loop with an injected
+   * sleep and none of those skips the clock read (a third of a retry). */
+  if (p->max_delay_ns != 0 || (s->flags_ & F_CLOCK) || p->sleep == NULL) {
+    s->now_ns_ = backoff__now(p);
+    if (!(s->flags_ & F_CLOCK)) {
+      s->start_ns_ = s->now_ns_; /* best estimate: the call was just made */
+      s->flags_ |= F_CLOCK;
+    }
+    d_ns = (uint64_t)(d * 1e9);
+    if (p->max_delay_ns != 0 && (s->now_ns_ > s->deadline_ns_ ||
+                                 d_ns > s->deadline_ns_ - s->now_ns_))
+      return stop(s, BACKOFF_STOP_DEADLINE);
   }
-  if (p->max_delay_ns != 0 && (s->now_ns_ > s->deadline_ns_ ||
-                               d_ns > s->deadline_ns_ - s->now_ns_))
-    return stop(s, BACKOFF_STOP_DEADLINE);
   if (p->budget != NULL &&
       !backoff__budget_withdraw(p->budget, rc, &s->budget_cost_))
     return stop(s, BACKOFF_STOP_BUDGET);

@@ -382,6 +382,36 @@ START_TEST(injected_sleep_nonzero_is_cancel) {
 }
 END_TEST
 
+/* Time is read only when something needs it: with an injected sleep, no
+ * deadline and no report, retrying reads no clock at all; asking for a
+ * report (or a deadline) brings the reads back. */
+static uint64_t counting_clock(void *ctx) {
+  return (uint64_t)++*(unsigned *)ctx * 1000000u;
+}
+
+START_TEST(clock_read_only_when_needed) {
+  script_t op = SCRIPT(7, 7, 0);
+  unsigned reads = 0;
+  fake_time_t t = {0};
+  backoff_policy_t *p;
+  backoff_report_t r;
+  backoff_options_t o = {.max_tries = 5, .clock = counting_clock,
+                         .clock_ctx = &reads, .sleep = fake_sleep,
+                         .sleep_ctx = &t};
+
+  ck_assert_int_eq(backoff_policy_new(&p, &o), 0);
+  ck_assert_int_eq(backoff_run(p, scripted, &op, NULL), 0);
+  ck_assert_uint_eq(op.calls, 3);
+  ck_assert_uint_eq(t.nsleeps, 2);
+  ck_assert_uint_eq(reads, 0);
+  op.calls = 0;
+  ck_assert_int_eq(backoff_run(p, scripted, &op, &r), 0);
+  ck_assert_uint_gt(reads, 0);
+  ck_assert(r.elapsed > 0);
+  backoff_policy_free(p);
+}
+END_TEST
+
 START_TEST(report_first_try_success) {
   script_t s = SCRIPT(0);
   backoff_report_t r;
@@ -768,6 +798,7 @@ Suite *make_suite(void) {
   tcase_add_test(tc, report_fields);
   tcase_add_test(tc, report_first_try_success);
   tcase_add_test(tc, injected_sleep_nonzero_is_cancel);
+  tcase_add_test(tc, clock_read_only_when_needed);
   tcase_add_test(tc, report_stop_names);
   suite_add_tcase(s, tc);
 
