@@ -30,7 +30,8 @@ show --verbose --strategy fibonacci --scale-factor 0.05 --seed 7 \
 
 echo "== Schedule previews: up to 8 tries within a 60s budget, seed 1"
 for s in exponential fibonacci linear "polynomial --param exponent=2" \
-         "fixed --param sequence=1,2,5,10"; do
+         "fixed --param sequence=1,2,5,10" \
+         "decorrelated --param base=1 --param ceiling=30 --jitter none"; do
   # shellcheck disable=SC2086
   show --strategy $s --max-tries 8 --max-delay 60 --seed 1 --schedule
 done
