@@ -1,0 +1,245 @@
+/* See alloc_hook.h. The next malloc is found with dlsym(RTLD_NEXT), which
+ * itself may allocate: those early calls are served from a static arena.
+ * Pointers handed out while armed are remembered in a small open-addressing
+ * set, so `live` counts exactly what a scenario still holds, whoever frees
+ * it (frees of memory from before arming, or from libc's own internal
+ * allocations, are not counted). Single-threaded use only: Check runs each
+ * test in its own forked child. */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc_hook.h"
+
+alloc_hook_t alloc_hook;
+static int armed;
+
+static void *(*next_malloc)(size_t);
+static void *(*next_calloc)(size_t, size_t);
+static void *(*next_realloc)(void *, size_t);
+static void (*next_free)(void *);
+
+/* For the calls dlsym makes before the real functions are known. */
+static _Alignas(16) unsigned char arena[8192];
+static size_t arena_used;
+static int resolving;
+
+static void *arena_alloc(size_t n) {
+  void *p;
+  n = (n + 15) & ~(size_t)15;
+  if (arena_used + n > sizeof(arena))
+    return NULL;
+  p = arena + arena_used;
+  arena_used += n;
+  memset(p, 0, n);
+  return p;
+}
+
+static int in_arena(const void *p) {
+  return (const unsigned char *)p >= arena &&
+         (const unsigned char *)p < arena + sizeof(arena);
+}
+
+static void resolve(void) {
+  if (next_free != NULL || resolving)
+    return;
+  resolving = 1;
+  next_malloc = (void *(*)(size_t))dlsym(RTLD_NEXT, "malloc");
+  next_calloc = (void *(*)(size_t, size_t))dlsym(RTLD_NEXT, "calloc");
+  next_realloc = (void *(*)(void *, size_t))dlsym(RTLD_NEXT, "realloc");
+  next_free = (void (*)(void *))dlsym(RTLD_NEXT, "free");
+  resolving = 0;
+}
+
+/* ---- the live set ----------------------------------------------------- */
+
+#define SET_SIZE 65536u /* power of two */
+static void *set[SET_SIZE];
+static void *set_caller[SET_SIZE]; /* who made each live one */
+static void *const TOMB = (void *)&set;
+
+static size_t slot_of(const void *p) {
+  uintptr_t h = (uintptr_t)p;
+  h ^= h >> 17;
+  h *= 0x9e3779b97f4a7c15ULL;
+  return (size_t)(h >> 7) & (SET_SIZE - 1);
+}
+
+static void set_add(void *p, void *caller) {
+  size_t i = slot_of(p), n;
+  for (n = 0; n < SET_SIZE; n++, i = (i + 1) & (SET_SIZE - 1)) {
+    if (set[i] == NULL || set[i] == TOMB) {
+      set[i] = p;
+      set_caller[i] = caller;
+      alloc_hook.live++;
+      return;
+    }
+  }
+}
+
+static void set_remove(void *p) {
+  size_t i = slot_of(p), n;
+  for (n = 0; n < SET_SIZE; n++, i = (i + 1) & (SET_SIZE - 1)) {
+    if (set[i] == NULL)
+      return;
+    if (set[i] == p) {
+      set[i] = TOMB;
+      alloc_hook.live--;
+      return;
+    }
+  }
+}
+
+void alloc_hook_arm(unsigned long fail_at) {
+  resolve();
+  memset(set, 0, sizeof(set));
+  alloc_hook.calls = 0;
+  alloc_hook.fail_at = fail_at;
+  alloc_hook.failed_caller = NULL;
+  alloc_hook.live = 0;
+  armed = 1;
+}
+
+void alloc_hook_disarm(void) { armed = 0; }
+
+/* Counts the call; returns 1 when this one must fail. */
+static int should_fail(void *caller) {
+  if (!armed)
+    return 0;
+  alloc_hook.calls++;
+  if (alloc_hook.calls == alloc_hook.fail_at) {
+    alloc_hook.failed_caller = caller;
+    errno = ENOMEM;
+    return 1;
+  }
+  return 0;
+}
+
+static void *track(void *p, void *caller) {
+  if (armed && p != NULL)
+    set_add(p, caller);
+  return p;
+}
+
+static int base_has_prefix(const char *path, const char *prefix) {
+  const char *base = strrchr(path, '/');
+  base = base ? base + 1 : path;
+  return strncmp(base, prefix, strlen(prefix)) == 0;
+}
+
+long alloc_hook_live_not_from(const char *prefix) {
+  size_t i;
+  long n = 0;
+  for (i = 0; i < SET_SIZE; i++) {
+    Dl_info info;
+    if (set[i] == NULL || set[i] == TOMB)
+      continue;
+    if (dladdr(set_caller[i], &info) && info.dli_fname != NULL &&
+        base_has_prefix(info.dli_fname, prefix))
+      continue;
+    n++;
+  }
+  return n;
+}
+
+void alloc_hook_describe_live(char *buf, size_t size) {
+  size_t i, used = 0;
+  buf[0] = '\0';
+  for (i = 0; i < SET_SIZE && used + 1 < size; i++) {
+    Dl_info info;
+    const char *obj = "?", *sym = "?";
+    int n;
+    if (set[i] == NULL || set[i] == TOMB)
+      continue;
+    if (dladdr(set_caller[i], &info)) {
+      obj = info.dli_fname ? info.dli_fname : "?";
+      sym = info.dli_sname ? info.dli_sname : "?";
+    }
+    n = snprintf(buf + used, size - used, " [%s:%s]", obj, sym);
+    if (n < 0)
+      break;
+    used += (size_t)n;
+  }
+}
+
+void *malloc(size_t n) {
+  if (next_malloc == NULL) {
+    resolve();
+    if (next_malloc == NULL)
+      return arena_alloc(n);
+  }
+  if (should_fail(__builtin_return_address(0)))
+    return NULL;
+  return track(next_malloc(n), __builtin_return_address(0));
+}
+
+void *calloc(size_t n, size_t size) {
+  if (next_calloc == NULL) {
+    resolve();
+    if (next_calloc == NULL)
+      return size && n > SIZE_MAX / size ? NULL : arena_alloc(n * size);
+  }
+  if (should_fail(__builtin_return_address(0)))
+    return NULL;
+  return track(next_calloc(n, size), __builtin_return_address(0));
+}
+
+void *realloc(void *old, size_t n) {
+  void *p;
+  if (next_realloc == NULL)
+    resolve();
+  if (in_arena(old)) {
+    /* Never grown in practice; move it out of the arena if it is. */
+    p = malloc(n);
+    if (p != NULL)
+      memcpy(p, old, n < 64 ? n : 64);
+    return p;
+  }
+  if (should_fail(__builtin_return_address(0)))
+    return NULL;
+  p = next_realloc(old, n);
+  if (old != NULL && (p != NULL || n == 0))
+    set_remove(old);
+  return track(p, __builtin_return_address(0));
+}
+
+void free(void *p) {
+  if (p == NULL || in_arena(p))
+    return;
+  set_remove(p);
+  if (next_free == NULL)
+    resolve();
+  next_free(p);
+}
+
+char *strdup(const char *s) {
+  size_t n = strlen(s) + 1;
+  char *p;
+  if (should_fail(__builtin_return_address(0)))
+    return NULL;
+  if (next_malloc == NULL)
+    resolve();
+  p = track(next_malloc(n), __builtin_return_address(0));
+  if (p != NULL)
+    memcpy(p, s, n);
+  return p;
+}
+
+char *strndup(const char *s, size_t max) {
+  size_t n = strnlen(s, max);
+  char *p;
+  if (should_fail(__builtin_return_address(0)))
+    return NULL;
+  if (next_malloc == NULL)
+    resolve();
+  p = track(next_malloc(n + 1), __builtin_return_address(0));
+  if (p != NULL) {
+    memcpy(p, s, n);
+    p[n] = '\0';
+  }
+  return p;
+}
