@@ -1,10 +1,15 @@
-/* See alloc_hook.h. The next malloc is found with dlsym(RTLD_NEXT), which
- * itself may allocate: those early calls are served from a static arena.
+/* See alloc_hook.h. The allocator underneath is called by its other
+ * names, never through dlsym (which allocates, and crashes when a
+ * sanitizer runtime calls malloc before it is initialised):
+ *   - plain builds and valgrind: glibc's __libc_malloc & co. (valgrind
+ *     replaces those too; it is run with --soname-synonyms=somalloc=
+ *     nouserintercepts so that it leaves the definitions below alone);
+ *   - ASan and TSan: the runtime's __interceptor_malloc & co., so the
+ *     sanitizer still sees every allocation and checks leaks.
  * Pointers handed out while armed are remembered in a small open-addressing
  * set, so `live` counts exactly what a scenario still holds, whoever frees
- * it (frees of memory from before arming, or from libc's own internal
- * allocations, are not counted). Single-threaded use only: Check runs each
- * test in its own forked child. */
+ * it. Single-threaded use only: Check runs each test in its own forked
+ * child. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
@@ -15,45 +20,27 @@
 
 #include "alloc_hook.h"
 
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define ALLOC_HOOK_SANITIZER 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define ALLOC_HOOK_SANITIZER 1
+#endif
+
+#ifdef ALLOC_HOOK_SANITIZER
+#define NEXT(name) __interceptor_##name
+#else
+#define NEXT(name) __libc_##name
+#endif
+extern void *NEXT(malloc)(size_t);
+extern void *NEXT(calloc)(size_t, size_t);
+extern void *NEXT(realloc)(void *, size_t);
+extern void NEXT(free)(void *);
+
 alloc_hook_t alloc_hook;
 static int armed;
-
-static void *(*next_malloc)(size_t);
-static void *(*next_calloc)(size_t, size_t);
-static void *(*next_realloc)(void *, size_t);
-static void (*next_free)(void *);
-
-/* For the calls dlsym makes before the real functions are known. */
-static _Alignas(16) unsigned char arena[8192];
-static size_t arena_used;
-static int resolving;
-
-static void *arena_alloc(size_t n) {
-  void *p;
-  n = (n + 15) & ~(size_t)15;
-  if (arena_used + n > sizeof(arena))
-    return NULL;
-  p = arena + arena_used;
-  arena_used += n;
-  memset(p, 0, n);
-  return p;
-}
-
-static int in_arena(const void *p) {
-  return (const unsigned char *)p >= arena &&
-         (const unsigned char *)p < arena + sizeof(arena);
-}
-
-static void resolve(void) {
-  if (next_free != NULL || resolving)
-    return;
-  resolving = 1;
-  next_malloc = (void *(*)(size_t))dlsym(RTLD_NEXT, "malloc");
-  next_calloc = (void *(*)(size_t, size_t))dlsym(RTLD_NEXT, "calloc");
-  next_realloc = (void *(*)(void *, size_t))dlsym(RTLD_NEXT, "realloc");
-  next_free = (void (*)(void *))dlsym(RTLD_NEXT, "free");
-  resolving = 0;
-}
 
 /* ---- the live set ----------------------------------------------------- */
 
@@ -95,7 +82,6 @@ static void set_remove(void *p) {
 }
 
 void alloc_hook_arm(unsigned long fail_at) {
-  resolve();
   memset(set, 0, sizeof(set));
   alloc_hook.calls = 0;
   alloc_hook.fail_at = fail_at;
@@ -167,53 +153,32 @@ void alloc_hook_describe_live(char *buf, size_t size) {
 }
 
 void *malloc(size_t n) {
-  if (next_malloc == NULL) {
-    resolve();
-    if (next_malloc == NULL)
-      return arena_alloc(n);
-  }
   if (should_fail(__builtin_return_address(0)))
     return NULL;
-  return track(next_malloc(n), __builtin_return_address(0));
+  return track(NEXT(malloc)(n), __builtin_return_address(0));
 }
 
 void *calloc(size_t n, size_t size) {
-  if (next_calloc == NULL) {
-    resolve();
-    if (next_calloc == NULL)
-      return size && n > SIZE_MAX / size ? NULL : arena_alloc(n * size);
-  }
   if (should_fail(__builtin_return_address(0)))
     return NULL;
-  return track(next_calloc(n, size), __builtin_return_address(0));
+  return track(NEXT(calloc)(n, size), __builtin_return_address(0));
 }
 
 void *realloc(void *old, size_t n) {
   void *p;
-  if (next_realloc == NULL)
-    resolve();
-  if (in_arena(old)) {
-    /* Never grown in practice; move it out of the arena if it is. */
-    p = malloc(n);
-    if (p != NULL)
-      memcpy(p, old, n < 64 ? n : 64);
-    return p;
-  }
   if (should_fail(__builtin_return_address(0)))
     return NULL;
-  p = next_realloc(old, n);
+  p = NEXT(realloc)(old, n);
   if (old != NULL && (p != NULL || n == 0))
     set_remove(old);
   return track(p, __builtin_return_address(0));
 }
 
 void free(void *p) {
-  if (p == NULL || in_arena(p))
+  if (p == NULL)
     return;
   set_remove(p);
-  if (next_free == NULL)
-    resolve();
-  next_free(p);
+  NEXT(free)(p);
 }
 
 char *strdup(const char *s) {
@@ -221,9 +186,7 @@ char *strdup(const char *s) {
   char *p;
   if (should_fail(__builtin_return_address(0)))
     return NULL;
-  if (next_malloc == NULL)
-    resolve();
-  p = track(next_malloc(n), __builtin_return_address(0));
+  p = track(NEXT(malloc)(n), __builtin_return_address(0));
   if (p != NULL)
     memcpy(p, s, n);
   return p;
@@ -234,9 +197,7 @@ char *strndup(const char *s, size_t max) {
   char *p;
   if (should_fail(__builtin_return_address(0)))
     return NULL;
-  if (next_malloc == NULL)
-    resolve();
-  p = track(next_malloc(n + 1), __builtin_return_address(0));
+  p = track(NEXT(malloc)(n + 1), __builtin_return_address(0));
   if (p != NULL) {
     memcpy(p, s, n);
     p[n] = '\0';
