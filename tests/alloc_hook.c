@@ -29,6 +29,14 @@
 #define ALLOC_HOOK_SANITIZER 1
 #endif
 
+/* The runtime calls malloc and free before its shadow memory exists:
+ * the hook's own code must not be instrumented. */
+#if defined(__GNUC__) || defined(__clang__)
+#define NO_SAN __attribute__((no_sanitize("address", "thread", "undefined")))
+#else
+#define NO_SAN
+#endif
+
 #ifdef ALLOC_HOOK_SANITIZER
 #define NEXT(name) __interceptor_##name
 #else
@@ -49,14 +57,14 @@ static void *set[SET_SIZE];
 static void *set_caller[SET_SIZE]; /* who made each live one */
 static void *const TOMB = (void *)&set;
 
-static size_t slot_of(const void *p) {
+NO_SAN static size_t slot_of(const void *p) {
   uintptr_t h = (uintptr_t)p;
   h ^= h >> 17;
   h *= 0x9e3779b97f4a7c15ULL;
   return (size_t)(h >> 7) & (SET_SIZE - 1);
 }
 
-static void set_add(void *p, void *caller) {
+NO_SAN static void set_add(void *p, void *caller) {
   size_t i = slot_of(p), n;
   for (n = 0; n < SET_SIZE; n++, i = (i + 1) & (SET_SIZE - 1)) {
     if (set[i] == NULL || set[i] == TOMB) {
@@ -68,7 +76,7 @@ static void set_add(void *p, void *caller) {
   }
 }
 
-static void set_remove(void *p) {
+NO_SAN static void set_remove(void *p) {
   size_t i = slot_of(p), n;
   for (n = 0; n < SET_SIZE; n++, i = (i + 1) & (SET_SIZE - 1)) {
     if (set[i] == NULL)
@@ -93,7 +101,7 @@ void alloc_hook_arm(unsigned long fail_at) {
 void alloc_hook_disarm(void) { armed = 0; }
 
 /* Counts the call; returns 1 when this one must fail. */
-static int should_fail(void *caller) {
+NO_SAN static int should_fail(void *caller) {
   if (!armed)
     return 0;
   alloc_hook.calls++;
@@ -105,7 +113,7 @@ static int should_fail(void *caller) {
   return 0;
 }
 
-static void *track(void *p, void *caller) {
+NO_SAN static void *track(void *p, void *caller) {
   if (armed && p != NULL)
     set_add(p, caller);
   return p;
@@ -152,19 +160,19 @@ void alloc_hook_describe_live(char *buf, size_t size) {
   }
 }
 
-void *malloc(size_t n) {
+NO_SAN void *malloc(size_t n) {
   if (should_fail(__builtin_return_address(0)))
     return NULL;
   return track(NEXT(malloc)(n), __builtin_return_address(0));
 }
 
-void *calloc(size_t n, size_t size) {
+NO_SAN void *calloc(size_t n, size_t size) {
   if (should_fail(__builtin_return_address(0)))
     return NULL;
   return track(NEXT(calloc)(n, size), __builtin_return_address(0));
 }
 
-void *realloc(void *old, size_t n) {
+NO_SAN void *realloc(void *old, size_t n) {
   void *p;
   if (should_fail(__builtin_return_address(0)))
     return NULL;
@@ -174,14 +182,14 @@ void *realloc(void *old, size_t n) {
   return track(p, __builtin_return_address(0));
 }
 
-void free(void *p) {
+NO_SAN void free(void *p) {
   if (p == NULL)
     return;
   set_remove(p);
   NEXT(free)(p);
 }
 
-char *strdup(const char *s) {
+NO_SAN char *strdup(const char *s) {
   size_t n = strlen(s) + 1;
   char *p;
   if (should_fail(__builtin_return_address(0)))
@@ -192,7 +200,7 @@ char *strdup(const char *s) {
   return p;
 }
 
-char *strndup(const char *s, size_t max) {
+NO_SAN char *strndup(const char *s, size_t max) {
   size_t n = strnlen(s, max);
   char *p;
   if (should_fail(__builtin_return_address(0)))
