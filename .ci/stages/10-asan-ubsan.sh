@@ -2,7 +2,7 @@
 # The whole suite built with -fsanitize=address,undefined (library,
 # plugins, tools, tests), out of tree. Leak detection is on; any report
 # fails the stage (-fno-sanitize-recover=all makes UBSan fatal too).
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/common.inc"
 dir=${TMPDIR:-/tmp}/libbackoff-asan.$$
 trap 'rm -rf "$dir"' EXIT
 vpath_build "$dir" --enable-sanitizers=address,undefined --disable-valgrind

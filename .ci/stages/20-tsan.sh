@@ -4,7 +4,7 @@
 # threads; it runs the whole suite, which costs little more.
 # CK_FORK stays on: Check forks before any test thread exists, which TSan
 # handles; with CK_FORK=no one test's environment would leak into the next.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/common.inc"
 dir=${TMPDIR:-/tmp}/libbackoff-tsan.$$
 trap 'rm -rf "$dir"' EXIT
 vpath_build "$dir" --enable-sanitizers=thread --disable-valgrind
