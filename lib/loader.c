@@ -37,19 +37,31 @@ static unsigned long release_seq;        /* under lock */
 #define IDLE_MAX 8
 
 /* BACKOFF_PLUGIN_PATH, read once: the environment is the process's
- * configuration, like the BACKOFF_DEFAULT_* values. */
-static pthread_once_t env_once = PTHREAD_ONCE_INIT;
-static const char *env_plugin_path;
+ * configuration, like the BACKOFF_DEFAULT_* values. Read under `lock`, and
+ * only marked read once copied: a failed copy is reported (ENOMEM) and
+ * tried again, never silently turned into "no path set". */
+static int env_read;                     /* under lock */
+static const char *env_plugin_path;      /* set under lock, then fixed */
 
-static void read_env_path(void) {
+static int read_env_path_locked(void) {
+  const char *v;
+  char *copy = NULL;
+
+  if (env_read)
+    return 0;
 #ifdef HAVE_SECURE_GETENV
   /* NULL in setuid/setgid programs: an unprivileged user must not choose
    * the code they run. */
-  const char *v = secure_getenv("BACKOFF_PLUGIN_PATH");
+  v = secure_getenv("BACKOFF_PLUGIN_PATH");
 #else
-  const char *v = getenv("BACKOFF_PLUGIN_PATH");
+  v = getenv("BACKOFF_PLUGIN_PATH");
 #endif
-  env_plugin_path = v ? strdup(v) : NULL;
+  if (v != NULL && (copy = strdup(v)) == NULL)
+    return backoff__fail(BACKOFF_ENOMEM,
+                         "out of memory copying BACKOFF_PLUGIN_PATH");
+  env_plugin_path = copy;
+  env_read = 1;
+  return 0;
 }
 
 static int is_bare_name(const char *name) {
@@ -66,9 +78,17 @@ static int is_bare_name(const char *name) {
 static int ltdl_init_locked(void) {
   if (lt_ready)
     return 0;
-  if (lt_dlinit() != 0)
-    return backoff__fail(BACKOFF_ELOAD, "libltdl failed to initialise: %s",
-                         lt_dlerror());
+  if (lt_dlinit() != 0) {
+    /* lt_dlinit counts the call even when it fails: without this
+     * lt_dlexit the next lt_dlinit would skip initialising, and the next
+     * lt_dlopen would crash on libltdl's half-built state. */
+    const char *e = lt_dlerror();
+    int rc = backoff__fail(BACKOFF_ELOAD, "libltdl failed to initialise: %s",
+                           e ? e : "unknown error");
+    lt_dlexit();
+    (void)lt_dlerror();
+    return rc;
+  }
   if (lt_dladvise_init(&advise_local) || lt_dladvise_local(&advise_local) ||
       lt_dladvise_init(&advise_preload) ||
       lt_dladvise_preload(&advise_preload) ||
@@ -350,8 +370,6 @@ int backoff__module_open(backoff__module_t **out, const char *name) {
                          "bad strategy name '%.80s': a name is 1 to %d of "
                          "[a-z0-9_]; give a path (with a '/') to load a file",
                          name, BACKOFF_NAME_MAX);
-  pthread_once(&env_once, read_env_path);
-
   pthread_mutex_lock(&lock);
   for (m = cache; m != NULL; m = m->next_) {
     if (strcmp(m->key_, name) == 0) {
@@ -361,7 +379,9 @@ int backoff__module_open(backoff__module_t **out, const char *name) {
       return 0;
     }
   }
-  rc = ltdl_init_locked();
+  rc = read_env_path_locked();
+  if (rc == 0)
+    rc = ltdl_init_locked();
   if (rc == 0)
     rc = load_locked(out, name, bare);
   pthread_mutex_unlock(&lock);
@@ -430,8 +450,16 @@ static int scan_dir(const char *dir, size_t dlen, found_t **list, size_t *n,
     return 0;
   memcpy(dbuf, dir, dlen);
   dbuf[dlen] = '\0';
-  if ((d = opendir(dbuf)) == NULL)
-    return 0; /* a missing directory simply holds no strategy */
+  if ((d = opendir(dbuf)) == NULL) {
+    /* A missing or unreadable directory simply holds no strategy; running
+     * out of memory or descriptors must not shorten the list silently. */
+    if (errno == ENOMEM)
+      return BACKOFF_ENOMEM;
+    if (errno == EMFILE || errno == ENFILE)
+      return backoff__fail(BACKOFF_ESYS, "cannot list %s: %s", dbuf,
+                           strerror(errno));
+    return 0;
+  }
   while ((e = readdir(d)) != NULL) {
     const char *base = e->d_name, *dot;
     char nm[BACKOFF_NAME_MAX + 1];
@@ -499,7 +527,11 @@ int backoff_strategy_foreach(int (*cb)(const char *, const char *, void *),
 
   if (cb == NULL)
     return backoff__fail(BACKOFF_EINVAL, "callback is NULL");
-  pthread_once(&env_once, read_env_path);
+  pthread_mutex_lock(&lock);
+  rc = read_env_path_locked();
+  pthread_mutex_unlock(&lock);
+  if (rc != 0)
+    return rc;
   for (dirs = env_plugin_path; dirs != NULL && rc == 0;) {
     const char *colon = strchr(dirs, ':');
     size_t dlen = colon ? (size_t)(colon - dirs) : strlen(dirs);

@@ -134,9 +134,10 @@ int backoff_strategy_dup(backoff_strategy_t **out,
                          const backoff_strategy_t *src) {
   backoff_strategy_t *s;
 
+  if (out != NULL)
+    *out = NULL; /* cleared before anything can fail */
   if (out == NULL || src == NULL)
     return backoff__fail(BACKOFF_EINVAL, "NULL argument");
-  *out = NULL;
   s = malloc(sizeof(*s));
   if (s == NULL)
     return backoff__fail(BACKOFF_ENOMEM, "out of memory copying a strategy");
