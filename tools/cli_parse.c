@@ -211,10 +211,16 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static int fail(char *err, size_t errlen, const char *fmt, ...) {
   va_list ap;
+  char *p;
   if (err != NULL && errlen > 0) {
     va_start(ap, fmt);
     vsnprintf(err, errlen, fmt, ap);
     va_end(ap);
+    /* Messages quote the user's arguments: a newline or escape sequence
+     * in one must not break the one-line message or drive the terminal. */
+    for (p = err; *p != '\0'; p++)
+      if ((unsigned char)*p < 0x20 || *p == 0x7f)
+        *p = '?';
   }
   return -1;
 }
