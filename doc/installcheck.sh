@@ -149,6 +149,6 @@ if command -v nm >/dev/null 2>&1; then
 fi
 "$tmp/installed-use" spread "$staged/strategy_spread.so" ||
   die "examples/plugin loaded by path"
-BACKOFF_PLUGIN_PATH=$staged "$tmp/installed-use" spread decorrelated ||
+BACKOFF_PLUGIN_PATH=$staged "$tmp/installed-use" spread spread ||
   die "examples/plugin loaded by name through BACKOFF_PLUGIN_PATH"
 say "all good"
