@@ -386,8 +386,12 @@ END_TEST
  * half-built (a failed lt_dlinit once left libltdl crashing in the next
  * lt_dlopen, and a failed copy of BACKOFF_PLUGIN_PATH once dropped the path
  * for good). One child process per k. */
-static int (*const cold_scenarios[])(void) = {sc_strategy, sc_call_form};
-static const char *const cold_names[] = {"cold-strategy", "cold-call-form"};
+/* Warm processes keep released modules loaded, so the loading paths are
+ * injected here, cold. */
+static int (*const cold_scenarios[])(void) = {sc_strategy, sc_strategy_path,
+                                              sc_call_form};
+static const char *const cold_names[] = {"cold-strategy", "cold-path",
+                                         "cold-call-form"};
 
 START_TEST(first_failure_is_not_sticky) {
   int (*const scenario)(void) = cold_scenarios[_i];
@@ -583,7 +587,7 @@ Suite *make_suite(void) {
   tcase_add_test(inj, inject_handle_and_cache);
   tcase_add_test(inj, inject_budget);
   tcase_add_test(inj, inject_foreach);
-  tcase_add_loop_test(inj, first_failure_is_not_sticky, 0, 2);
+  tcase_add_loop_test(inj, first_failure_is_not_sticky, 0, 3);
   tcase_add_test(inj, dlopen_cycles_do_not_grow);
   suite_add_tcase(s, inj);
   tcase_add_test(none, retry_loop_allocates_nothing);
