@@ -131,7 +131,8 @@ typedef double (*backoff_random_fn)(void *ctx);
  *               onto it: when the un-jittered delay reaches the cap, the
  *               jitter window is moved below the cap instead, so delays stay
  *               spread over the same width (full: [0,cap), equal: [cap/2,
- *               cap), additive: [cap-w, cap) with w = scale_factor).
+ *               cap), additive: [cap-w, cap) with w = scale_factor, at
+ *               most cap/2).
  *   Saturation: every delay is at most BACKOFF_DELAY_MAX seconds, whatever
  *   n (all of 0..UINT_MAX are valid) or the plugin returns; a plugin value
  *   that is NaN, infinite or negative is an error (BACKOFF_EDELAY).

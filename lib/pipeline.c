@@ -111,12 +111,14 @@ int backoff__delay(const struct backoff_strategy_s *s, unsigned int n,
   }
   default: { /* additive: (base + U[0,1)) * scale, a window of width scale */
     const double w = scale;
-    if (b + w <= cap)
+    if (b + w <= cap) {
       d = b + u * w;
-    else if (cap >= w)
-      d = cap - w + u * w;
-    else
-      d = u * cap;
+    } else {
+      /* Below the cap, never wider than half of it: a cap narrower than
+       * the window must not turn a deep retry into an immediate one. */
+      const double ww = w <= cap * 0.5 ? w : cap * 0.5;
+      d = cap - ww + u * ww;
+    }
     break;
   }
   }

@@ -260,9 +260,12 @@ START_TEST(cap_moves_the_jitter_window) {
   EQ(at_u(s, 40, 0), 98);
   EQ(at_u(s, 40, 0.5), 99);
   set(s, "scale_factor", 1);
-  set(s, "cap", 0.5); /* cap narrower than the window: U * cap */
-  EQ(at_u(s, 40, 0), 0);
-  EQ(at_u(s, 40, 0.5), 0.25);
+  set(s, "cap", 0.5); /* cap narrower than the window: [cap/2, cap) */
+  EQ(at_u(s, 40, 0), 0.25);
+  EQ(at_u(s, 40, 0.5), 0.375);
+  set(s, "scale_factor", 10); /* a deep retry never becomes immediate */
+  set(s, "cap", 5);
+  EQ(at_u(s, 30, 0), 2.5);
   backoff_strategy_free(s);
 
   /* base just under the cap: base + U would cross it, so [cap-1, cap). */
