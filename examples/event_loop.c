@@ -1,9 +1,10 @@
 /* The non-blocking form: an event loop owns the waiting.
  *
  * The schedule answers "retry after X seconds" or "stop, because ..."; the
- * loop arms a timerfd with X and keeps serving its other descriptors
- * meanwhile (here only the timer, to stay short). Nothing blocks but
- * poll(). */
+ * loop arms a timerfd for the absolute instant the retry is due
+ * (backoff_schedule_wake_ns: the instant the deadline was checked against)
+ * and keeps serving its other descriptors meanwhile (here only the timer,
+ * to stay short). Nothing blocks but poll(). */
 #include <errno.h>
 #include <poll.h>
 #include <stdint.h>
@@ -19,13 +20,14 @@ static int try_send(void) {
   return unavailable-- > 0 ? EHOSTUNREACH : 0;
 }
 
-static void arm(int tfd, double seconds) {
+/* Fires at wake_ns on CLOCK_MONOTONIC (the policy's default clock). */
+static void arm_at(int tfd, uint64_t wake_ns) {
   struct itimerspec its = {{0, 0}, {0, 0}};
-  its.it_value.tv_sec = (time_t)seconds;
-  its.it_value.tv_nsec = (long)((seconds - (double)its.it_value.tv_sec) * 1e9);
+  its.it_value.tv_sec = (time_t)(wake_ns / 1000000000u);
+  its.it_value.tv_nsec = (long)(wake_ns % 1000000000u);
   if (its.it_value.tv_sec == 0 && its.it_value.tv_nsec == 0)
     its.it_value.tv_nsec = 1; /* 0 would disarm the timer */
-  timerfd_settime(tfd, 0, &its, NULL);
+  timerfd_settime(tfd, TFD_TIMER_ABSTIME, &its, NULL);
 }
 
 int main(void) {
@@ -47,7 +49,7 @@ int main(void) {
     return 1;
   }
   backoff_schedule_init(&schedule, policy);
-  arm(tfd, 0); /* the first attempt: right away */
+  arm_at(tfd, backoff_clock_ns()); /* the first attempt: right away */
 
   while (stop == 0) {
     struct pollfd pfd = {tfd, POLLIN, 0};
@@ -71,7 +73,7 @@ int main(void) {
     stop = backoff_schedule_next(&schedule, rc, &delay);
     if (stop == 0) {
       printf("  retrying in %.3f s\n", delay);
-      arm(tfd, delay);
+      arm_at(tfd, backoff_schedule_wake_ns(&schedule));
     }
   }
 

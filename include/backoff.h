@@ -286,6 +286,13 @@ BACKOFF_EXTERN int backoff_cancel_requested(const backoff_cancel_t *token);
 BACKOFF_EXTERN int backoff_sleep(double seconds,
                                  const backoff_cancel_t *token);
 
+/* backoff_sleep_until: sleep until the absolute CLOCK_MONOTONIC time
+ * wake_ns (nanoseconds, as backoff_clock_ns() reads it), under the same
+ * rules as backoff_sleep(); a time already past returns at once. Returns 0,
+ * 1 when cancelled, or BACKOFF_ESYS. */
+BACKOFF_EXTERN int backoff_sleep_until(uint64_t wake_ns,
+                                       const backoff_cancel_t *token);
+
 /* backoff_clock_ns: CLOCK_MONOTONIC in nanoseconds (the default clock). */
 BACKOFF_EXTERN uint64_t backoff_clock_ns(void);
 
@@ -621,6 +628,17 @@ BACKOFF_EXTERN int backoff_schedule_next(backoff_schedule_t *s, int rc,
 BACKOFF_EXTERN int backoff_schedule_permanent(backoff_schedule_t *s);
 BACKOFF_EXTERN int backoff_schedule_retry_after(backoff_schedule_t *s,
                                                 double seconds);
+
+/* backoff_schedule_wake_ns: when the retry that backoff_schedule_next()
+ * just granted is due, as an absolute time on the policy's clock
+ * (CLOCK_MONOTONIC nanoseconds unless a clock was injected). Wait until
+ * that instant (backoff_sleep_until(), or a timerfd armed with
+ * TFD_TIMER_ABSTIME) rather than for the relative delay: time spent
+ * between next() and the wait then cannot push the retry past max_delay,
+ * which next() checked against this very instant. 0 when no retry is
+ * pending (before the first next(), during an attempt, after a stop). */
+BACKOFF_EXTERN uint64_t
+backoff_schedule_wake_ns(const backoff_schedule_t *s);
 
 /* backoff_schedule_attempts: calls begun so far. */
 BACKOFF_EXTERN unsigned int

@@ -56,8 +56,7 @@ static void to_timespec(uint64_t ns, struct timespec *ts) {
   ts->tv_nsec = (long)(ns % 1000000000ULL);
 }
 
-/* Returns 0 at the deadline, 1 when cancelled, BACKOFF_ESYS otherwise. */
-int backoff__sleep_until(uint64_t wake_ns, const backoff_cancel_t *token) {
+int backoff_sleep_until(uint64_t wake_ns, const backoff_cancel_t *token) {
   struct timespec ts;
   int rc;
 
@@ -105,6 +104,6 @@ int backoff_sleep(double seconds, const backoff_cancel_t *token) {
     return backoff__fail(BACKOFF_EINVAL,
                          "sleep of %g s: must be in [0, %g]", seconds,
                          BACKOFF_DELAY_MAX);
-  return backoff__sleep_until(backoff_clock_ns() + (uint64_t)(seconds * 1e9),
-                              token);
+  return backoff_sleep_until(backoff_clock_ns() + (uint64_t)(seconds * 1e9),
+                             token);
 }

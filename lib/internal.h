@@ -97,8 +97,6 @@ double backoff__thread_uniform(void *unused);
 int backoff__env_tries(unsigned int *tries);
 int backoff__env_delay(double *delay_s);
 
-/* clock.c */
-int backoff__sleep_until(uint64_t wake_ns, const backoff_cancel_t *token);
 
 /* policy.c */
 struct backoff_policy_s {

@@ -66,7 +66,7 @@ static int run(const struct backoff_policy_s *p, backoff_fn fn, void *arg,
        * anything (0, a simulation's time) and would make the absolute
        * deadline meaningless. */
       uint64_t from = p->clock ? backoff_clock_ns() : s.now_ns_;
-      r = backoff__sleep_until(from + (uint64_t)(delay * 1e9), p->cancel);
+      r = backoff_sleep_until(from + (uint64_t)(delay * 1e9), p->cancel);
       if (r == 1) { /* count only the part actually waited */
         uint64_t now = backoff_clock_ns();
         double waited = now > from ? (double)(now - from) / 1e9 : 0;

@@ -195,6 +195,16 @@ int backoff_schedule_retry_after(backoff_schedule_t *s, double seconds) {
   return 0;
 }
 
+uint64_t backoff_schedule_wake_ns(const backoff_schedule_t *s) {
+  /* Derived: next() leaves the time it checked in now_ns_ and the delay it
+   * granted in previous_. */
+  if (s == NULL || s->policy_ == NULL || s->attempts_ == 0 ||
+      s->stop_ != BACKOFF_STOP_NONE || (s->flags_ & F_RUNNING) ||
+      !(s->flags_ & F_CLOCK))
+    return 0;
+  return s->now_ns_ + (uint64_t)(s->previous_ * 1e9);
+}
+
 unsigned int backoff_schedule_attempts(const backoff_schedule_t *s) {
   return s ? s->attempts_ : 0;
 }

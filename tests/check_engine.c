@@ -460,17 +460,25 @@ START_TEST(schedule_by_hand) {
   unsigned calls = 0;
   int rc;
 
+  t.now_ns = 5000000000u;
   ck_assert_int_eq(backoff_schedule_init(&s, p), 0);
+  ck_assert_uint_eq(backoff_schedule_wake_ns(&s), 0); /* nothing pending */
   for (;;) {
     ck_assert_int_eq(backoff_schedule_begin(&s), 0);
     ck_assert_uint_eq(backoff_schedule_attempts(&s), calls + 1);
+    ck_assert_uint_eq(backoff_schedule_wake_ns(&s), 0); /* running */
+    t.now_ns += 250000000u; /* the attempt takes 0.25 s */
     rc = backoff_schedule_next(&s, codes[calls++], &delay);
     if (rc != 0)
       break;
     ck_assert(delay == want);
+    /* Due at the time next() saw plus the delay, whatever comes between. */
+    ck_assert_uint_eq(backoff_schedule_wake_ns(&s),
+                      t.now_ns + (uint64_t)(delay * 1e9));
     want *= 2;
     t.now_ns += (uint64_t)(delay * 1e9); /* the "timer" fires */
   }
+  ck_assert_uint_eq(backoff_schedule_wake_ns(&s), 0); /* stopped */
   ck_assert_int_eq(rc, BACKOFF_STOP_EXHAUSTED);
   ck_assert(delay == 0);
   ck_assert_uint_eq(calls, 4);
@@ -481,7 +489,7 @@ START_TEST(schedule_by_hand) {
   ck_assert_uint_eq(r.attempts, 4);
   ck_assert_int_eq(r.last_rc, EAGAIN);
   ck_assert(r.slept == 7.0);
-  ck_assert(r.elapsed == 7.0);
+  ck_assert(r.elapsed == 8.0); /* 7 s waited, 4 attempts of 0.25 s */
   backoff_policy_free(p);
 }
 END_TEST

@@ -244,6 +244,24 @@ START_TEST(injected_clock_real_sleep_waits_delay) {
 }
 END_TEST
 
+/* An absolute wake-up: waits until then (with or without a token), and a
+ * time already past returns at once. */
+START_TEST(sleep_until_absolute) {
+  backoff_cancel_t token = BACKOFF_CANCEL_INIT;
+  const backoff_cancel_t *tokens[] = {NULL, &token};
+  int i;
+  for (i = 0; i < 2; i++) {
+    const uint64_t wake = backoff_clock_ns() + 50000000u;
+    double t0;
+    ck_assert_int_eq(backoff_sleep_until(wake, tokens[i]), 0);
+    ck_assert_uint_ge(backoff_clock_ns(), wake);
+    t0 = now_s();
+    ck_assert_int_eq(backoff_sleep_until(wake - 40000000u, tokens[i]), 0);
+    ck_assert_msg(now_s() - t0 < 1.0, "a past time must not wait");
+  }
+}
+END_TEST
+
 START_TEST(sleep_bad_arguments) {
   ck_assert_int_eq(backoff_sleep(-1, NULL), BACKOFF_EINVAL);
   ck_assert_int_eq(backoff_sleep(0.0 / 0.0, NULL), BACKOFF_EINVAL);
@@ -265,6 +283,7 @@ Suite *make_suite(void) {
   tcase_add_test(tc, signal_every_1ms_loop_waits_full_delays);
   tcase_add_test(tc, cancel_from_signal_handler);
   tcase_add_loop_test(tc, injected_clock_real_sleep_waits_delay, 0, 2);
+  tcase_add_test(tc, sleep_until_absolute);
   tcase_add_test(tc, sleep_bad_arguments);
   suite_add_tcase(s, tc);
   return s;

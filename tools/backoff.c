@@ -328,7 +328,9 @@ static int run(const backoff_cli_t *cli) {
       say("attempt %u/%u failed (%s); retrying in %s [%s]", attempt,
           max_tries, last.what, backoff_cli_seconds(delay, b1, sizeof(b1)),
           strategy_label);
-    w = backoff_sleep(delay, &token);
+    /* To the instant the schedule checked against --max-delay: the
+     * progress line above may have blocked on a slow stderr. */
+    w = backoff_sleep_until(backoff_schedule_wake_ns(&s), &token);
     if (w < 0) {
       say("%s", lib_message(w));
       backoff_policy_free(policy);
