@@ -611,8 +611,9 @@ BACKOFF_EXTERN int backoff_schedule_init(backoff_schedule_t *s,
                                          const backoff_policy_t *policy);
 
 /* backoff_schedule_begin: call before each attempt. Returns 0 when the
- * attempt may start, or a positive backoff_stop_t (CANCELLED, DEADLINE, or
- * the reason the schedule already stopped). */
+ * attempt may start, a positive backoff_stop_t (CANCELLED, DEADLINE, or
+ * the reason the schedule already stopped), or BACKOFF_EINVAL (NULL or
+ * uninitialised) / BACKOFF_ESTATE (begun twice without next()). */
 BACKOFF_EXTERN int backoff_schedule_begin(backoff_schedule_t *s);
 
 /* backoff_schedule_next: feed the attempt's result. Returns 0 with *delay

@@ -63,6 +63,12 @@ int backoff_schedule_begin(backoff_schedule_t *s) {
     return backoff__fail(BACKOFF_EINVAL, "schedule not initialised");
   if (s->stop_ != BACKOFF_STOP_NONE)
     return s->stop_;
+  /* One result per attempt: a second begin() would count a call that
+   * never reported. */
+  if (BACKOFF_UNLIKELY(s->flags_ & F_RUNNING))
+    return backoff__fail(BACKOFF_ESTATE,
+                         "backoff_schedule_begin twice without "
+                         "backoff_schedule_next");
   p = s->policy_;
   /* The first call always happens: cancel and deadline stop *retries*. */
   if (s->attempts_ > 0) {

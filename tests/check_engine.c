@@ -450,6 +450,26 @@ static backoff_policy_t *fake_policy(fake_time_t *t, unsigned tries,
   return p;
 }
 
+/* One result per attempt: begin() twice without next() is refused rather
+ * than counting a call that never reported. */
+START_TEST(schedule_begin_twice_is_estate) {
+  fake_time_t t = {0};
+  backoff_policy_t *p = fake_policy(&t, 2, INFINITY);
+  backoff_schedule_t s;
+  double delay;
+
+  ck_assert_int_eq(backoff_schedule_init(&s, p), 0);
+  ck_assert_int_eq(backoff_schedule_begin(&s), 0);
+  ck_assert_int_eq(backoff_schedule_begin(&s), BACKOFF_ESTATE);
+  ck_assert_uint_eq(backoff_schedule_attempts(&s), 1);
+  ck_assert_int_eq(backoff_schedule_next(&s, 1, &delay), 0); /* may retry */
+  ck_assert_int_eq(backoff_schedule_begin(&s), 0);
+  ck_assert_int_eq(backoff_schedule_next(&s, 1, &delay),
+                   BACKOFF_STOP_EXHAUSTED);
+  backoff_policy_free(p);
+}
+END_TEST
+
 START_TEST(schedule_by_hand) {
   static const int codes[] = {EAGAIN, EAGAIN, EAGAIN, EAGAIN};
   fake_time_t t = {0};
@@ -807,6 +827,7 @@ Suite *make_suite(void) {
   tcase_add_test(tc, report_first_try_success);
   tcase_add_test(tc, injected_sleep_nonzero_is_cancel);
   tcase_add_test(tc, clock_read_only_when_needed);
+  tcase_add_test(tc, schedule_begin_twice_is_estate);
   tcase_add_test(tc, report_stop_names);
   suite_add_tcase(s, tc);
 
