@@ -180,8 +180,9 @@ BACKOFF_EXTERN void backoff_strategy_free(backoff_strategy_t *s);
 
 /* backoff_strategy_name: the name it was opened with. */
 BACKOFF_EXTERN const char *backoff_strategy_name(const backoff_strategy_t *s);
-/* backoff_strategy_path: the file actually loaded ("preloaded:<name>" for a
- * preloaded module). */
+/* backoff_strategy_path: the file actually loaded, as an absolute path with
+ * symlinks resolved when the strategy was given by path ("preloaded:<name>"
+ * for a preloaded module). */
 BACKOFF_EXTERN const char *backoff_strategy_path(const backoff_strategy_t *s);
 
 /* backoff_strategy_set: set a numeric setting by name: one of the plugin's

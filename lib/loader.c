@@ -1,8 +1,8 @@
 /* The plugin loader: the only code that touches libltdl.
  *
  * libltdl is not thread-safe (lt_dlerror and the handle list are global), so
- * every libltdl call happens under `lock`. Modules are cached by request
- * (bare name or path) and reference-counted, so opening a loaded strategy
+ * every libltdl call happens under `lock`. Modules are cached by bare name
+ * or by resolved path, and reference-counted, so opening a loaded strategy
  * again is a list walk under the lock, with no dlopen. The search path is
  * built here, as full file names: lt_dlsetsearchpath is process-global and
  * belongs to the application. */
@@ -10,6 +10,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <ltdl.h>
 #include <math.h>
 #include <pthread.h>
@@ -358,6 +359,7 @@ fail:
 }
 
 int backoff__module_open(backoff__module_t **out, const char *name) {
+  char resolved[PATH_MAX];
   backoff__module_t *m;
   int bare, rc;
 
@@ -370,6 +372,19 @@ int backoff__module_open(backoff__module_t **out, const char *name) {
                          "bad strategy name '%.80s': a name is 1 to %d of "
                          "[a-z0-9_]; give a path (with a '/') to load a file",
                          name, BACKOFF_NAME_MAX);
+  /* A path is cached by the file it resolves to, so "./x.so" after a
+   * chdir, or a path through a symlink, finds the right module. */
+  if (!bare) {
+    if (strlen(name) >= sizeof(resolved))
+      return backoff__fail(BACKOFF_ENAME, "strategy path is too long");
+    if (realpath(name, resolved) == NULL)
+      return (rc = check_file(name)) != 0
+                 ? rc
+                 : backoff__fail(BACKOFF_ELOAD,
+                                 "cannot load strategy '%.200s': %s", name,
+                                 strerror(errno));
+    name = resolved;
+  }
   pthread_mutex_lock(&lock);
   for (m = cache; m != NULL; m = m->next_) {
     if (strcmp(m->key_, name) == 0) {

@@ -76,10 +76,62 @@ START_TEST(released_modules_stay_loaded_up_to_eight) {
 }
 END_TEST
 
+/* A path is cached by the file it names, not by its spelling: the same
+ * "./strategy_p.so" in two directories is two modules. */
+START_TEST(relative_path_follows_chdir) {
+  char dir[] = "/tmp/backoff-cache.XXXXXX", a[PATH_MAX], b[PATH_MAX];
+  char src[PATH_MAX], cwd[PATH_MAX];
+  const char *fixtures = getenv(TEST_PLUGINS_ENV);
+  backoff_strategy_t *sa, *sb;
+  double da, db;
+
+  ck_assert_ptr_nonnull(fixtures);
+  ck_assert_ptr_nonnull(getcwd(cwd, sizeof(cwd)));
+  ck_assert_ptr_nonnull(mkdtemp(dir));
+  snprintf(a, sizeof(a), "%s/a", dir);
+  snprintf(b, sizeof(b), "%s/b", dir);
+  ck_assert_int_eq(mkdir(a, 0700), 0);
+  ck_assert_int_eq(mkdir(b, 0700), 0);
+  /* Plain-named fixtures load under any file name: 100 + n and 200 + n. */
+  snprintf(src, sizeof(src), "%s/.libs/strategy_plain_a.so", fixtures);
+  strcat(a, "/strategy_p.so");
+  copy_file(src, a);
+  snprintf(src, sizeof(src), "%s/.libs/strategy_plain_b.so", fixtures);
+  strcat(b, "/strategy_p.so");
+  copy_file(src, b);
+
+  *strrchr(a, '/') = '\0';
+  ck_assert_int_eq(chdir(a), 0);
+  ck_assert_int_eq(backoff_strategy_open(&sa, "./strategy_p.so"), 0);
+  *strrchr(b, '/') = '\0';
+  ck_assert_int_eq(chdir(b), 0);
+  ck_assert_int_eq(backoff_strategy_open(&sb, "./strategy_p.so"), 0);
+  ck_assert_int_eq(backoff_strategy_set_jitter(sa, BACKOFF_JITTER_NONE), 0);
+  ck_assert_int_eq(backoff_strategy_set_jitter(sb, BACKOFF_JITTER_NONE), 0);
+  ck_assert_int_eq(backoff_strategy_delay(sa, 0, 0, NULL, NULL, &da), 0);
+  ck_assert_int_eq(backoff_strategy_delay(sb, 0, 0, NULL, NULL, &db), 0);
+  ck_assert(da == 100 && db == 200);
+  ck_assert_str_ne(backoff_strategy_path(sa), backoff_strategy_path(sb));
+  backoff_strategy_free(sa);
+  backoff_strategy_free(sb);
+  ck_assert_int_eq(chdir(cwd), 0);
+  strcat(a, "/strategy_p.so");
+  strcat(b, "/strategy_p.so");
+  unlink(a);
+  unlink(b);
+  *strrchr(a, '/') = '\0';
+  *strrchr(b, '/') = '\0';
+  rmdir(a);
+  rmdir(b);
+  rmdir(dir);
+}
+END_TEST
+
 Suite *make_suite(void) {
   Suite *s = suite_create("cache");
   TCase *tc = tcase_create("idle");
   tcase_add_test(tc, released_modules_stay_loaded_up_to_eight);
+  tcase_add_test(tc, relative_path_follows_chdir);
   suite_add_tcase(s, tc);
   return s;
 }

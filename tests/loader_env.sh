@@ -53,7 +53,7 @@ case $out in
 esac
 out=$(cd "$tmp/cwd" && BACKOFF_PLUGIN_PATH= "$probe" -n 2 ./strategy_cwdonly.so)
 like "the same file loads when given as a path" \
-  "path ./strategy_cwdonly.so*0 100*1 101" "$out"
+  "path /*/cwd/strategy_cwdonly.so*0 100*1 101" "$out"
 
 # 4-5: search order: the first directory holding the name wins.
 like "first directory in BACKOFF_PLUGIN_PATH wins" "path $tmp/a/strategy_dup.so*0 100" \
