@@ -61,12 +61,15 @@ extern "C" {
   XX(ESYS, -15, "system call failed")                                         \
   XX(ESTATE, -16, "call not valid in this state")
 
-typedef enum {
+/* Codes run -1, -2, ... without gaps, so the lowest is minus their count. */
 #define BACKOFF_ERR_ENUM_(name, value, msg) BACKOFF_##name = (value),
+#define BACKOFF_ERR_COUNT_(name, value, msg) -1
+typedef enum {
   BACKOFF_ERRNO_MAP(BACKOFF_ERR_ENUM_)
-#undef BACKOFF_ERR_ENUM_
-  BACKOFF_ERRNO_MIN_ = -16 /* the lowest code; internal */
+  BACKOFF_ERRNO_MIN_ = 0 BACKOFF_ERRNO_MAP(BACKOFF_ERR_COUNT_) /* internal */
 } backoff_errno_t;
+#undef BACKOFF_ERR_ENUM_
+#undef BACKOFF_ERR_COUNT_
 
 /* backoff_strerror: a short English description of err ("unknown error"
  * for a code this version does not know). Never NULL; static storage. */
@@ -78,8 +81,9 @@ BACKOFF_EXTERN const char *backoff_err_name(int err);
 
 /* backoff_last_error: the detailed message of the most recent error
  * returned to this thread by any libbackoff function, e.g.
- * "BACKOFF_DEFAULT_TRIES='abc': not a whole number >= 1". Empty string
- * when there was none. Valid until this thread's next libbackoff call. */
+ * "BACKOFF_DEFAULT_TRIES='abc': not a whole number >= 1"; empty before the
+ * first one. Successful calls leave it alone (backoff_policy_new() clears
+ * it), so read it right after a call returned an error. Never NULL. */
 BACKOFF_EXTERN const char *backoff_last_error(void);
 
 /* ------------------------------------------------------------------------
@@ -202,7 +206,8 @@ BACKOFF_EXTERN int backoff_strategy_set_list(backoff_strategy_t *s,
                                              const double *values,
                                              size_t count);
 
-/* backoff_strategy_set_jitter: choose the jitter mode. */
+/* backoff_strategy_set_jitter: choose the jitter mode (DEFAULT means
+ * additive). Errors: EINVAL (NULL handle, unknown mode). */
 BACKOFF_EXTERN int backoff_strategy_set_jitter(backoff_strategy_t *s,
                                                backoff_jitter_t mode);
 
@@ -254,8 +259,11 @@ backoff_strategy_description(const backoff_strategy_t *s);
 
 /* backoff_strategy_foreach: call cb for every strategy file found on the
  * search path, in search order (a name shadowed by an earlier directory is
- * reported once, with the file that wins). Stops early and returns cb's
- * value when cb returns non-zero. */
+ * reported once, with the file that wins; preloaded modules are not
+ * listed). Stops early and returns cb's value when cb returns non-zero;
+ * otherwise 0, or BACKOFF_EINVAL (cb NULL), BACKOFF_ENOMEM, BACKOFF_ESYS
+ * (a directory could not be read for lack of descriptors). Thread-safe;
+ * cb runs with no library lock held. */
 BACKOFF_EXTERN int backoff_strategy_foreach(
     int (*cb)(const char *name, const char *path, void *ctx), void *ctx);
 
@@ -273,10 +281,17 @@ typedef struct backoff_cancel_s {
 } backoff_cancel_t;
 #define BACKOFF_CANCEL_INIT {0, {0, 0, 0}}
 
+/* backoff_cancel_init: set a token to "not cancelled" (as
+ * BACKOFF_CANCEL_INIT does). NULL is ignored. */
 BACKOFF_EXTERN void backoff_cancel_init(backoff_cancel_t *token);
+/* backoff_cancel: cancel; loops sleeping on the token wake at once, and
+ * the runs using it stop before their next retry. Any thread, or a signal
+ * handler. NULL is ignored. */
 BACKOFF_EXTERN void backoff_cancel(backoff_cancel_t *token);
 /* backoff_cancel_reset: make a token usable again (not while a loop uses it). */
 BACKOFF_EXTERN void backoff_cancel_reset(backoff_cancel_t *token);
+/* backoff_cancel_requested: non-zero once the token was cancelled (0 for
+ * NULL). Async-signal-safe. */
 BACKOFF_EXTERN int backoff_cancel_requested(const backoff_cancel_t *token);
 
 /* backoff_sleep: sleep `seconds` on CLOCK_MONOTONIC towards an absolute
@@ -510,6 +525,9 @@ BACKOFF_EXTERN double backoff_policy_max_delay(const backoff_policy_t *policy);
  * When the operation's own codes may be negative, pass a report: its
  * `stop` and `error` fields tell every case apart.
  */
+/* An operation must return normally: leaving it by longjmp() (or a C++
+ * exception) would leave this thread's attempt context pointing at the
+ * abandoned loop. */
 typedef int (*backoff_fn)(void *arg);
 
 /* backoff: the call form. Builds a policy from options (checked on every
@@ -533,7 +551,9 @@ BACKOFF_EXTERN int backoff_run(const backoff_policy_t *policy, backoff_fn fn,
  *   rc = fetch_retrying(&request);   // same signature and codes as fetch
  *
  * BACKOFF_APPLY defines `int name(void *arg)` at file scope; put `static`
- * before it for a file-local wrapper. Building the policy may fail (e.g. a bad environment
+ * before it for a file-local wrapper. It gives no report: an operation
+ * whose own codes may be negative, and must tell them from BACKOFF_E*
+ * codes, should use backoff_policy_new() + backoff_run() with a report. Building the policy may fail (e.g. a bad environment
  * default): the wrapper then returns the negative BACKOFF_E* code without
  * calling fn, and tries to build again on the next call. */
 typedef struct backoff_apply_s {

@@ -81,6 +81,9 @@ void backoff__strategy_copy(struct backoff_strategy_s *dst,
                             const struct backoff_strategy_s *src);
 void backoff__strategy_release(struct backoff_strategy_s *s);
 int backoff__strategy_check(const struct backoff_strategy_s *s);
+/* 1 for the core's own setting names (jitter, scale_factor, ...), which a
+ * plugin parameter may not take. */
+int backoff__is_core_setting(const char *name);
 
 /* pipeline.c */
 int backoff__delay(const struct backoff_strategy_s *s, unsigned int n,

@@ -104,9 +104,6 @@ static int ltdl_init_locked(void) {
   return 0;
 }
 
-static const char *const core_names[] = {"jitter", "jitter_factor",
-                                         "scale_factor", "minimum", "cap"};
-
 static int param_name_ok(const char *name) {
   size_t i;
   if (name[0] < 'a' || name[0] > 'z')
@@ -118,10 +115,7 @@ static int param_name_ok(const char *name) {
     if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'))
       return 0;
   }
-  for (i = 0; i < sizeof(core_names) / sizeof(core_names[0]); i++)
-    if (strcmp(name, core_names[i]) == 0)
-      return 0;
-  return 1;
+  return !backoff__is_core_setting(name);
 }
 
 /* A hostile or buggy table must not reach the pipeline: check it once. */

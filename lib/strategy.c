@@ -30,6 +30,10 @@ static int core_setting(const char *name, size_t len) {
 #undef IS
 }
 
+int backoff__is_core_setting(const char *name) {
+  return core_setting(name, strlen(name)) != CORE_NONE;
+}
+
 static long find_param(const struct backoff_strategy_s *s, const char *name,
                        size_t len) {
   size_t i;
@@ -170,9 +174,10 @@ int backoff_strategy_param(const backoff_strategy_t *s, size_t i,
                            backoff_param_info_t *info) {
   const backoff_param_t *p;
 
+  if (info != NULL)
+    memset(info, 0, sizeof(*info));
   if (s == NULL || info == NULL)
     return backoff__fail(BACKOFF_EINVAL, "NULL argument");
-  memset(info, 0, sizeof(*info));
   if (i >= s->module->nparams)
     return 0;
   p = &s->module->params[i];

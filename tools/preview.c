@@ -48,6 +48,7 @@ typedef struct {
   int cut;            /* 1: --max-delay refused the next retry */
   double cut_delay;   /* ... which would have waited this long */
   unsigned int max_tries;
+  backoff_jitter_t jitter; /* in force, after --param jitter= */
   double max_delay;   /* effective, 0: none */
 } walk_end_t;
 
@@ -80,6 +81,12 @@ static int walk(const backoff_options_t *run_options, uint64_t seed,
   }
   end->max_tries = backoff_policy_max_tries(policy);
   end->max_delay = backoff_policy_max_delay(policy);
+  /* The mode in force, wherever it was set (--jitter or --param jitter=). */
+  {
+    double mode = 0;
+    backoff_strategy_get(backoff_policy_strategy(policy), "jitter", &mode);
+    end->jitter = (backoff_jitter_t)mode;
+  }
   backoff_schedule_init(&s, policy);
   while ((rc = backoff_schedule_begin(&s)) == 0) {
     double delay, previous = row.delay;
@@ -188,8 +195,7 @@ int backoff_cli_schedule(const backoff_cli_t *cli, FILE *out,
   }
   fprintf(out, "strategy %s, jitter %s, seed %llu%s\n",
           cli->strategy ? cli->strategy : "exponential",
-          backoff_jitter_name(cli->jitter ? (backoff_jitter_t)cli->jitter
-                                          : BACKOFF_JITTER_ADDITIVE),
+          backoff_jitter_name(end.jitter),
           (unsigned long long)seed, cli->seeded ? "" : " (random; --seed N repeats it)");
   fprintf(out, "up to %u tries, max delay %s; each attempt taken as instant\n",
           end.max_tries,

@@ -2,7 +2,7 @@
 # --schedule: exact TSV values for each strategy, the cut-offs of
 # --max-tries and --max-delay, the table, and --seed reproducibility.
 . "$srcdir/tests/cli/lib.sh"
-plan 17
+plan 18
 
 tsv() { bo --jitter none --schedule --format tsv "$@"; }
 # expect ROWS: "delay total" pairs, one per retry, compared as numbers.
@@ -66,4 +66,8 @@ check "table: header, bars, the --max-delay cut and the stop reason" \
          grep -q '^    4  *8.000s  *15.000s  #\{20,\}\$' '$tmp/out' &&
          grep -q -- '--max-delay 20.000s cuts here: retry 5 would wait 16.000s, until 31.000s' '$tmp/out' &&
          grep -q 'then it stops: max delay reached' '$tmp/out'"
+
+bo --param jitter=full --seed 1 --schedule
+check "the table names the jitter in force, also when set by --param" \
+  sh -c "test $st = 0 && grep -q '^strategy exponential, jitter full, seed 1\$' '$tmp/out'"
 done_testing
