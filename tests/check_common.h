@@ -5,6 +5,8 @@
 #include <check.h>
 #include <stdint.h>
 
+#include "backoff.h"
+
 /* Each test program defines its suite; tap_main.c runs it. */
 Suite *make_suite(void);
 
@@ -35,6 +37,27 @@ static inline int fake_sleep(double s, void *p) {
   t->nsleeps++;
   t->now_ns += (uint64_t)(s * 1e9);
   return 0;
+}
+
+/* Opens a strategy with jitter off (its bare formula), failing the test
+ * with the library's message if it cannot. */
+static inline backoff_strategy_t *open_plain(const char *name) {
+  backoff_strategy_t *s = NULL;
+  int rc = backoff_strategy_open(&s, name);
+  ck_assert_msg(rc == 0, "open %s: %s: %s", name, backoff_err_name(rc),
+                backoff_last_error());
+  ck_assert_ptr_nonnull(s);
+  ck_assert_int_eq(backoff_strategy_set_jitter(s, BACKOFF_JITTER_NONE), 0);
+  return s;
+}
+
+/* The delay after failed call n, failing the test on an error. */
+static inline double delay_at(const backoff_strategy_t *s, unsigned n) {
+  double d = -1;
+  int rc = backoff_strategy_delay(s, n, 0, NULL, NULL, &d);
+  ck_assert_msg(rc == 0, "delay n=%u: %s: %s", n, backoff_err_name(rc),
+                backoff_last_error());
+  return d;
 }
 
 #endif

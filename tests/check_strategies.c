@@ -7,23 +7,6 @@
 #include "backoff.h"
 #include "check_common.h"
 
-static backoff_strategy_t *open_plain(const char *name) {
-  backoff_strategy_t *s = NULL;
-  int rc = backoff_strategy_open(&s, name);
-  ck_assert_msg(rc == 0, "open %s: %s (%s)", name, backoff_strerror(rc),
-                backoff_last_error());
-  ck_assert_int_eq(backoff_strategy_set_jitter(s, BACKOFF_JITTER_NONE), 0);
-  return s;
-}
-
-static double delay_at(const backoff_strategy_t *s, unsigned n) {
-  double d = -1;
-  int rc = backoff_strategy_delay(s, n, 0, NULL, NULL, &d);
-  ck_assert_msg(rc == 0, "delay n=%u: %s (%s)", n, backoff_strerror(rc),
-                backoff_last_error());
-  return d;
-}
-
 static void expect(const char *name, const char *spec, const double *want,
                    unsigned count) {
   backoff_strategy_t *s = open_plain(name);
