@@ -18,11 +18,13 @@
 #include "child.h"
 #include "cli.h"
 #include "cli_parse.h"
+#include "feed.h"
 
 /* Exit statuses of backoff itself (the command's own pass through). */
 enum {
   EXIT_USAGE = 2,      /* bad usage or configuration; nothing was run */
   EXIT_TIMEDOUT = 124, /* the last attempt hit --timeout (as timeout(1)) */
+  EXIT_TIMEDOUT_KILLED = 137, /* ... and needed SIGKILL (128 + 9) */
   EXIT_INTERNAL = 125, /* backoff itself failed while running */
   EXIT_NOEXEC = 126,   /* the command was found but could not be run */
   EXIT_NOTFOUND = 127  /* the command was not found */
@@ -155,7 +157,6 @@ static const char help_text[] =
     "    backoff -s polynomial -p exponent=2 -n 8 --seed 1 --schedule\n";
 
 static int verbosity;
-static const char *strategy_label;
 
 static void usage_error(const char *msg) {
   fprintf(stderr, "backoff: %s; try 'backoff --help'\n", msg);
@@ -175,11 +176,25 @@ static const char *lib_message(int rc) {
   return buf;
 }
 
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void say(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  fputs("backoff: ", stderr);
+  vfprintf(stderr, fmt, ap);
+  fputc('\n', stderr);
+  va_end(ap);
+  /* A closed or broken stderr (EPIPE: SIGPIPE is ignored) changes
+   * nothing: progress lines are not worth stopping for. */
+  fflush(stderr);
+  clearerr(stderr);
+}
+
 /* What one attempt did, as the schedule and the user see it. */
 typedef struct {
   int rc;      /* status fed to the schedule, 0..255 */
   int signal;  /* killed by this signal, or 0 */
-  char what[64];
+  char what[80];
 } outcome_t;
 
 static void describe(const backoff_child_result_t *r, double timeout,
@@ -192,7 +207,7 @@ static void describe(const backoff_child_result_t *r, double timeout,
     snprintf(out->what, sizeof(out->what), "could not run: %s",
              strerror(r->spawn_errno));
   } else if (r->timed_out) {
-    out->rc = EXIT_TIMEDOUT;
+    out->rc = r->killed ? EXIT_TIMEDOUT_KILLED : EXIT_TIMEDOUT;
     snprintf(out->what, sizeof(out->what), "timed out after %s%s",
              backoff_cli_seconds(timeout, tb, sizeof(tb)),
              r->killed ? ", SIGKILL" : "");
@@ -207,167 +222,232 @@ static void describe(const backoff_child_result_t *r, double timeout,
   }
 }
 
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void say(const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  fputs("backoff: ", stderr);
-  vfprintf(stderr, fmt, ap);
-  fputc('\n', stderr);
-  va_end(ap);
-}
+/* One run of the command with retries. */
+typedef struct {
+  const backoff_cli_t *cli;
+  backoff_policy_t *policy;
+  backoff_schedule_t s;
+  backoff_child_conf_t conf;
+  backoff_feed_t feed;
+  uint64_t t0; /* when backoff began running */
+  const char *label; /* the strategy's name */
+  unsigned int max_tries;
+  double max_delay;
+  outcome_t last;
+  int stop;           /* BACKOFF_STOP_*, once decided */
+  int attempt_failed; /* the loop ended on a failed attempt */
+  const char *refused; /* why a retry is impossible (stdin, output) */
+} session_t;
 
 /* Why no retry follows a failed attempt, for the progress line. */
-static const char *stop_text(int stop, const outcome_t *o, double max_delay,
-                             char *buf, size_t size) {
+static const char *stop_text(const session_t *ss, char *buf, size_t size) {
   char db[32], sb[24];
 
-  switch (stop) {
+  switch (ss->stop) {
   case BACKOFF_STOP_EXHAUSTED:
     return "giving up: no tries left";
   case BACKOFF_STOP_DEADLINE:
     snprintf(buf, size, "giving up: the next retry would end past max delay %s",
-             backoff_cli_seconds(max_delay, db, sizeof(db)));
+             backoff_cli_seconds(ss->max_delay, db, sizeof(db)));
     return buf;
   case BACKOFF_STOP_NOT_RETRYABLE:
-    snprintf(buf, size, "not retrying: status %d is not retryable", o->rc);
+    snprintf(buf, size, "not retrying: status %d is not retryable",
+             ss->last.rc);
     return buf;
   case BACKOFF_STOP_CANCELLED:
     snprintf(buf, size, "not retrying: %s received",
              backoff_child_signame(backoff_child_stop_signal(), sb,
                                    sizeof(sb)));
     return buf;
+  case BACKOFF_STOP_PERMANENT:
+    snprintf(buf, size, "not retrying: %s",
+             ss->refused ? ss->refused : "permanent failure");
+    return buf;
   default:
     snprintf(buf, size, "not retrying: %s",
-             backoff_stop_name((backoff_stop_t)stop));
+             backoff_stop_name((backoff_stop_t)ss->stop));
     return buf;
   }
 }
 
-static int run(const backoff_cli_t *cli) {
-  static backoff_cancel_t token = BACKOFF_CANCEL_INIT;
+/* Builds the policy from the options. Returns 0 or an exit status. */
+static int session_open(session_t *ss, const backoff_cli_t *cli,
+                        backoff_cancel_t *token) {
   backoff_cli_options_t opts;
-  backoff_policy_t *policy = NULL;
-  backoff_schedule_t s;
-  backoff_report_t report;
-  outcome_t last = {0, 0, ""};
-  unsigned int max_tries;
-  double max_delay;
-  int rc, stop = 0, attempt_failed = 0;
-  char b1[32], b2[256];
+  char b1[32];
+  int rc;
 
   if (backoff_cli_options(cli, &opts) != 0) {
     say("out of memory");
     return EXIT_INTERNAL;
   }
-  opts.o.cancel = &token;
-  if ((rc = backoff_policy_new(&policy, &opts.o)) != 0) {
+  opts.o.cancel = token;
+  rc = backoff_policy_new(&ss->policy, &opts.o);
+  backoff_cli_options_free(&opts); /* the policy keeps its own copies */
+  if (rc != 0) {
     say("%s", lib_message(rc));
-    backoff_cli_options_free(&opts);
     return EXIT_USAGE;
   }
-  backoff_cli_options_free(&opts); /* the policy keeps its own copies */
-  max_tries = backoff_policy_max_tries(policy);
-  max_delay = backoff_policy_max_delay(policy);
-  strategy_label = backoff_strategy_name(backoff_policy_strategy(policy));
-  if (verbosity > 0) {
-    const backoff_strategy_t *st = backoff_policy_strategy(policy);
-    say("strategy %s (%s), up to %u tries, max delay %s", strategy_label,
-        backoff_strategy_path(st), max_tries,
-        max_delay > 0 ? backoff_cli_seconds(max_delay, b1, sizeof(b1))
-                      : "none");
-  }
-  if (backoff_child_setup(&token) != 0) {
-    say("cannot set up signal handling: %s", strerror(errno));
-    backoff_policy_free(policy);
-    return EXIT_INTERNAL;
-  }
+  ss->max_tries = backoff_policy_max_tries(ss->policy);
+  ss->max_delay = backoff_policy_max_delay(ss->policy);
+  ss->label = backoff_strategy_name(backoff_policy_strategy(ss->policy));
+  if (verbosity > 0)
+    say("strategy %s (%s), up to %u tries, max delay %s", ss->label,
+        backoff_strategy_path(backoff_policy_strategy(ss->policy)),
+        ss->max_tries,
+        ss->max_delay > 0 ? backoff_cli_seconds(ss->max_delay, b1, sizeof(b1))
+                          : "none");
+  ss->conf.timeout = cli->timeout;
+  ss->conf.kill_after = cli->kill_after;
+  ss->conf.term_signal = cli->term_signal;
+  ss->conf.foreground = cli->foreground;
+  backoff_schedule_init(&ss->s, ss->policy);
+  return 0;
+}
 
-  backoff_schedule_init(&s, policy);
-  for (;;) {
-    backoff_child_result_t r;
-    unsigned int attempt;
-    double delay;
-    int w;
-
-    if ((stop = backoff_schedule_begin(&s)) != 0)
-      break;
-    attempt = backoff_schedule_attempts(&s);
-    fflush(NULL);
-    if (backoff_child_run(cli->command, cli->timeout, cli->kill_after, &r) !=
-        0) {
-      say("waiting for '%s': %s", cli->command[0], strerror(errno));
-      backoff_policy_free(policy);
-      return EXIT_INTERNAL;
-    }
-    describe(&r, cli->timeout, &last);
-    if (r.spawn_errno != 0) {
-      /* Like the shell: 127 / 126, and retrying cannot help. */
-      say("cannot run '%s': %s", cli->command[0], strerror(r.spawn_errno));
-      backoff_schedule_permanent(&s);
-    }
-    rc = backoff_schedule_next(&s, last.rc, &delay);
-    if (rc < 0) {
-      say("%s", lib_message(rc));
-      backoff_policy_free(policy);
-      return EXIT_INTERNAL;
-    }
-    if (rc > 0) {
-      stop = rc;
-      attempt_failed = stop != BACKOFF_STOP_SUCCESS;
-      if (stop == BACKOFF_STOP_SUCCESS) {
-        if (verbosity > 0)
-          say("attempt %u/%u succeeded", attempt, max_tries);
-      } else if (verbosity >= 0 && stop != BACKOFF_STOP_PERMANENT) {
-        say("attempt %u/%u failed (%s); %s", attempt, max_tries, last.what,
-            stop_text(stop, &last, max_delay, b2, sizeof(b2)));
-      }
-      break;
-    }
-    if (verbosity >= 0)
-      say("attempt %u/%u failed (%s); retrying in %s [%s]", attempt,
-          max_tries, last.what, backoff_cli_seconds(delay, b1, sizeof(b1)),
-          strategy_label);
-    /* To the instant the schedule checked against --max-delay: the
-     * progress line above may have blocked on a slow stderr. */
-    w = backoff_sleep_until(backoff_schedule_wake_ns(&s), &token);
-    if (w < 0) {
-      say("%s", lib_message(w));
-      backoff_policy_free(policy);
-      return EXIT_INTERNAL;
-    }
-    /* w == 1 (cancelled): the next begin() reports it. */
+/* The progress line after a failed attempt that ends the run. */
+static void say_stopped(const session_t *ss, unsigned int attempt) {
+  char b[256];
+  if (ss->stop == BACKOFF_STOP_SUCCESS) {
+    if (verbosity > 0)
+      say("attempt %u/%u succeeded", attempt, ss->max_tries);
+  } else if (verbosity >= 0 &&
+             (ss->stop != BACKOFF_STOP_PERMANENT || ss->refused != NULL)) {
+    say("attempt %u/%u failed (%s); %s", attempt, ss->max_tries,
+        ss->last.what, stop_text(ss, b, sizeof(b)));
   }
+}
 
-  if (!attempt_failed && stop != BACKOFF_STOP_SUCCESS && verbosity >= 0) {
+/* The attempt's poll loop serves the stdin feed. */
+static int io_add(void *ctx, struct pollfd *pfd) {
+  return backoff_feed_add(&((session_t *)ctx)->feed, pfd);
+}
+static void io_done(void *ctx, const struct pollfd *pfd, int n) {
+  backoff_feed_done(&((session_t *)ctx)->feed, pfd, n);
+}
+static void io_of(session_t *ss, backoff_child_io_t *io) {
+  io->add = io_add;
+  io->done = io_done;
+  io->ctx = ss;
+}
+
+/* Runs one attempt and decides what follows. Returns 0 to go on, 1 when
+ * retrying stops (ss->stop says why), -1 on an internal failure (said). */
+static int attempt_once(session_t *ss) {
+  backoff_child_result_t r;
+  backoff_child_fds_t fds = {{-1, -1, -1}};
+  backoff_child_io_t io;
+  unsigned int attempt;
+  double delay;
+  char b1[32];
+  int rc;
+
+  /* A stop signal received since the last look: no new attempt (it
+   * cancelled the token, which begin() reports). */
+  (void)backoff_child_poll_signals();
+  if ((ss->stop = backoff_schedule_begin(&ss->s)) != 0)
+    return 1;
+  attempt = backoff_schedule_attempts(&ss->s);
+  fflush(NULL);
+  if (backoff_feed_begin(&ss->feed, &fds.fd[0]) != 0)
+    return say("cannot set up the attempt's stdin: %s", strerror(errno)), -1;
+  io_of(ss, &io);
+  rc = backoff_child_run(ss->cli->command, &ss->conf, &fds, &io, &r);
+  backoff_feed_end(&ss->feed);
+  if (rc != 0)
+    return say("waiting for '%s': %s", ss->cli->command[0], strerror(errno)),
+           -1;
+  describe(&r, ss->cli->timeout, &ss->last);
+  if (r.spawn_errno != 0) {
+    /* Like the shell: 127 / 126, and retrying cannot help. */
+    say("cannot run '%s': %s", ss->cli->command[0], strerror(r.spawn_errno));
+    backoff_schedule_permanent(&ss->s);
+  } else if (ss->last.rc != 0 &&
+             (ss->refused = backoff_feed_refusal(&ss->feed)) != NULL) {
+    backoff_schedule_permanent(&ss->s);
+  }
+  rc = backoff_schedule_next(&ss->s, ss->last.rc, &delay);
+  if (rc < 0)
+    return say("%s", lib_message(rc)), -1;
+  if (rc > 0) {
+    ss->stop = rc;
+    ss->attempt_failed = rc != BACKOFF_STOP_SUCCESS;
+    say_stopped(ss, attempt);
+    return 1;
+  }
+  if (verbosity >= 0)
+    say("attempt %u/%u failed (%s); retrying in %s [%s]", attempt,
+        ss->max_tries, ss->last.what,
+        backoff_cli_seconds(delay, b1, sizeof(b1)), ss->label);
+  /* To the instant the schedule checked against --max-delay: the
+   * progress line above may have blocked on a slow stderr. */
+  if (backoff_child_sleep_until(backoff_schedule_wake_ns(&ss->s)) < 0)
+    return say("waiting: %s", strerror(errno)), -1;
+  return 0; /* a stop signal: the next round sees it */
+}
+
+/* After the loop: the last words and the exit status. */
+static int session_end(session_t *ss) {
+  backoff_report_t report;
+  char b1[32];
+  int sig;
+
+  if (!ss->attempt_failed && ss->stop != BACKOFF_STOP_SUCCESS &&
+      verbosity >= 0) {
     /* Stopped between attempts: a signal during the wait, or the time
      * budget gone before the next start. */
-    if (stop == BACKOFF_STOP_CANCELLED)
+    if (ss->stop == BACKOFF_STOP_CANCELLED)
       say("%s received; no more retries",
           backoff_child_signame(backoff_child_stop_signal(), b1, sizeof(b1)));
     else
-      say("giving up before attempt %u: %s", backoff_schedule_attempts(&s) + 1,
-          stop == BACKOFF_STOP_DEADLINE ? "max delay reached"
-                                        : backoff_stop_name(stop));
+      say("giving up before attempt %u: %s",
+          backoff_schedule_attempts(&ss->s) + 1,
+          ss->stop == BACKOFF_STOP_DEADLINE ? "max delay reached"
+                                            : backoff_stop_name(ss->stop));
   }
-  backoff_schedule_report(&s, &report);
+  backoff_schedule_report(&ss->s, &report);
   if (verbosity > 0)
     say("stopped (%s) after %u %s; waited %.2fs, %.2fs in all",
         backoff_stop_name(report.stop), report.attempts,
         report.attempts == 1 ? "attempt" : "attempts", report.slept,
         report.elapsed);
-  backoff_policy_free(policy);
-
-  if (stop == BACKOFF_STOP_SUCCESS)
+  if (ss->stop == BACKOFF_STOP_SUCCESS)
     return 0;
-  {
-    const int sig = backoff_child_stop_signal();
-    /* Told to stop: end the way the signal would have ended us, so a
-     * calling shell (or make) sees it and stops too. */
-    if (sig != 0 && (!attempt_failed || last.signal == sig))
-      backoff_child_die_by(sig);
+  /* Told to stop: end the way the signal would have ended us, so a
+   * calling shell (or make) sees it and stops too; but a command that
+   * handled the signal and exited has the last word, as with timeout(1). */
+  sig = backoff_child_stop_signal();
+  if (sig != 0 && (!ss->attempt_failed || ss->last.signal == sig))
+    return 128 + sig;
+  return ss->last.rc;
+}
+
+static int run(const backoff_cli_t *cli) {
+  static backoff_cancel_t token = BACKOFF_CANCEL_INIT;
+  session_t ss;
+  int rc, status = EXIT_INTERNAL;
+
+  memset(&ss, 0, sizeof(ss));
+  ss.cli = cli;
+  ss.t0 = backoff_clock_ns();
+  if (backoff_child_setup(&token) != 0) {
+    say("cannot set up signal handling: %s", strerror(errno));
+    return EXIT_INTERNAL;
   }
-  return last.rc;
+  if (backoff_feed_open(&ss.feed, cli->stdin_mode, cli->stdin_limit) != 0) {
+    say("cannot set up stdin: %s", strerror(errno));
+    goto fail_feed;
+  }
+  if ((status = session_open(&ss, cli, &token)) != 0)
+    goto fail_session;
+  while ((rc = attempt_once(&ss)) == 0)
+    ;
+  status = rc < 0 ? EXIT_INTERNAL : session_end(&ss);
+  backoff_policy_free(ss.policy);
+fail_session:
+  backoff_feed_close(&ss.feed);
+fail_feed:
+  return status;
 }
 
 int main(int argc, char **argv) {
@@ -375,6 +455,7 @@ int main(int argc, char **argv) {
   char err[256];
   int rc, build_error;
 
+  backoff_child_record_start(); /* before anything changes a signal */
   rc = backoff_cli_parse_args(argc, argv, &cli, err, sizeof(err));
   if (rc < 0)
     usage_error(err);
@@ -400,5 +481,9 @@ int main(int argc, char **argv) {
   case BACKOFF_CLI_RUN:
     break;
   }
-  return run(&cli);
+  rc = run(&cli);
+  fflush(NULL);
+  if (rc > 128 && rc - 128 == backoff_child_stop_signal())
+    backoff_child_die_by(rc - 128);
+  return rc;
 }

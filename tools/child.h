@@ -1,30 +1,85 @@
-/* Running the command: spawn, wait with an optional time limit, and pass
- * SIGINT / SIGTERM / SIGHUP received by backoff on to the running child. */
+/* Running the command, the timeout(1) way.
+ *
+ * Each attempt is forked into a process group of its own (unless
+ * --foreground); --timeout signals the whole group, then SIGKILLs it, and
+ * the group is gone before the next attempt starts. Signals are never
+ * handled asynchronously: the stop signals (INT, TERM, HUP, QUIT) and
+ * SIGCHLD stay blocked in backoff and are read from a signalfd in one poll
+ * loop, so a signal is seen exactly once, at a point of the program's
+ * choosing, and none is lost between two attempts. */
 #ifndef BACKOFF_CLI_CHILD_H
 #define BACKOFF_CLI_CHILD_H
 
+#include <poll.h>
+#include <stddef.h>
+#include <stdint.h>
+
 #include "backoff.h"
 
+/* How an attempt is run. */
+typedef struct {
+  double timeout;    /* seconds; 0: no limit */
+  double kill_after; /* grace between the timeout signal and SIGKILL */
+  int term_signal;   /* the timeout signal (--signal) */
+  int foreground;    /* stay in backoff's process group (--foreground) */
+} backoff_child_conf_t;
+
+/* What an attempt did. */
 typedef struct {
   int spawn_errno; /* non-zero: the command could not be started */
   int status;      /* waitpid() status, when it ran */
-  int timed_out;   /* the time limit was reached and SIGTERM sent */
-  int killed;      /* ... and SIGKILL after the grace period */
+  int timed_out;   /* the time limit was reached and the signal sent */
+  int killed;      /* ... and SIGKILL was needed */
+  uint64_t start_ns, end_ns;
 } backoff_child_result_t;
 
-/* backoff_child_setup: install the signal handlers (once, before the first
- * run). A received SIGINT, SIGTERM or SIGHUP is forwarded to the running
- * child and cancels `token` (which wakes a backoff_sleep() on it). A signal
- * that was ignored when backoff started stays ignored, for backoff and for
- * the command. Returns 0 or -1 with errno set. */
+/* Something else the attempt's poll loop serves besides the child: the
+ * stdin feed and the output taps. add() appends its pollfds at pfd (room
+ * for BACKOFF_CHILD_IO_FDS) and returns how many; done() handles their
+ * revents. Its own failures (out of memory or disk) it keeps to itself:
+ * they end retrying, never the running attempt. Once the child has exited,
+ * the loop goes on calling them while any of their fds is ready at once,
+ * so that output written just before the exit is not lost. */
+#define BACKOFF_CHILD_IO_FDS 6
+typedef struct backoff_child_io_s {
+  int (*add)(void *ctx, struct pollfd *pfd);
+  void (*done)(void *ctx, const struct pollfd *pfd, int n);
+  void *ctx;
+} backoff_child_io_t;
+
+/* The file descriptors an attempt gets as 0, 1, 2 (-1: backoff's own). */
+typedef struct {
+  int fd[3];
+} backoff_child_fds_t;
+
+/* backoff_child_record_start: note the signal mask and the ignored signals
+ * backoff was started with, before anything changes them; the command gets
+ * them back. Call first thing in main(). */
+void backoff_child_record_start(void);
+
+/* backoff_child_setup: block and route to a signalfd SIGCHLD and the stop
+ * signals that were not ignored at start, ignore SIGPIPE for backoff, make
+ * backoff the reaper of the attempts' orphans. The first stop signal read
+ * cancels token. Returns 0 or -1 (errno). */
 int backoff_child_setup(backoff_cancel_t *token);
 
-/* backoff_child_run: run argv (PATH searched) with stdin, stdout, stderr
- * and the environment inherited, and wait for it. timeout > 0 limits the
- * run: SIGTERM at the limit, SIGKILL kill_after seconds later. Returns 0
- * with *r filled (r->spawn_errno set when it could not start), -1 with
- * errno set on a system failure while waiting. */
-int backoff_child_run(char *const argv[], double timeout, double kill_after,
+/* backoff_child_poll_signals: read pending signals without waiting.
+ * Returns the first stop signal received so far, or 0. */
+int backoff_child_poll_signals(void);
+
+/* backoff_child_sleep_until: wait until the monotonic time wake_ns, or
+ * until a stop signal arrives. Returns 0 (time passed), 1 (stop signal),
+ * or -1 (errno). */
+int backoff_child_sleep_until(uint64_t wake_ns);
+
+/* backoff_child_run: run argv with fds, serving io (may be NULL) while it
+ * runs. A stop signal received while it runs is sent to it (its group)
+ * once. Returns 0 with *r filled (r->spawn_errno set when it could not
+ * start), -1 with errno set on a system failure (the child is then
+ * killed). */
+int backoff_child_run(char *const argv[], const backoff_child_conf_t *conf,
+                      const backoff_child_fds_t *fds,
+                      const backoff_child_io_t *io,
                       backoff_child_result_t *r);
 
 /* backoff_child_stop_signal: the first stop signal received, or 0. */

@@ -7,10 +7,13 @@
 
 #include <errno.h>
 #include <math.h>
+#include <regex.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "backoff.h"
 #include "cli_parse.h"
@@ -169,43 +172,109 @@ size_t backoff_cli_codes_list(const backoff_cli_codes_t *set, int *out) {
 }
 
 /* ---- options ----------------------------------------------------------- */
+/* ---- signals and sizes ------------------------------------------------- */
+
+static const struct {
+  int sig;
+  const char *name;
+} signal_names[] = {
+    {SIGHUP, "SIGHUP"},       {SIGINT, "SIGINT"},   {SIGQUIT, "SIGQUIT"},
+    {SIGILL, "SIGILL"},       {SIGTRAP, "SIGTRAP"}, {SIGABRT, "SIGABRT"},
+    {SIGBUS, "SIGBUS"},       {SIGFPE, "SIGFPE"},   {SIGKILL, "SIGKILL"},
+    {SIGUSR1, "SIGUSR1"},     {SIGSEGV, "SIGSEGV"}, {SIGUSR2, "SIGUSR2"},
+    {SIGPIPE, "SIGPIPE"},     {SIGALRM, "SIGALRM"}, {SIGTERM, "SIGTERM"},
+    {SIGCHLD, "SIGCHLD"},     {SIGCONT, "SIGCONT"}, {SIGSTOP, "SIGSTOP"},
+    {SIGTSTP, "SIGTSTP"},     {SIGTTIN, "SIGTTIN"}, {SIGTTOU, "SIGTTOU"},
+    {SIGURG, "SIGURG"},       {SIGXCPU, "SIGXCPU"}, {SIGXFSZ, "SIGXFSZ"},
+    {SIGVTALRM, "SIGVTALRM"}, {SIGPROF, "SIGPROF"}, {SIGSYS, "SIGSYS"},
+};
+#define NSIGNAMES (sizeof(signal_names) / sizeof(signal_names[0]))
+
+const char *backoff_cli_signal_name(int sig) {
+  size_t i;
+  for (i = 0; i < NSIGNAMES; i++)
+    if (signal_names[i].sig == sig)
+      return signal_names[i].name;
+  return NULL;
+}
+
+int backoff_cli_parse_signal(const char *s, int *sig) {
+  uint64_t u;
+  size_t i;
+
+  *sig = 0;
+  if (s == NULL || s[0] == '\0')
+    return -1;
+  if (s[0] >= '0' && s[0] <= '9') {
+    if (parse_u64(s, (uint64_t)SIGRTMAX, &u) != 0 || u == 0)
+      return -1;
+    *sig = (int)u;
+  } else {
+    const char *bare = strncasecmp(s, "SIG", 3) == 0 ? s + 3 : s;
+    for (i = 0; i < NSIGNAMES && *sig == 0; i++)
+      if (strcasecmp(bare, signal_names[i].name + 3) == 0)
+        *sig = signal_names[i].sig;
+  }
+  /* A stopped group would never end: refused, as the numbers libc keeps
+   * for itself (a plain number between them is taken as is). */
+  if (*sig == SIGSTOP || *sig == SIGTSTP || *sig == SIGTTIN ||
+      *sig == SIGTTOU || *sig == 0) {
+    *sig = 0;
+    return -1;
+  }
+  return 0;
+}
+
+int backoff_cli_parse_size(const char *s, uint64_t *bytes) {
+  static const char units[] = "kKmMgGtT";
+  const uint64_t max = UINT64_MAX / 2;
+  size_t n = 0;
+  unsigned shift = 0;
+  const char *u;
+  char digits[24];
+
+  *bytes = 0;
+  if (s == NULL)
+    return -1;
+  while (s[n] >= '0' && s[n] <= '9')
+    n++;
+  if (n == 0 || n >= sizeof(digits))
+    return -1;
+  if (s[n] != '\0') {
+    if ((u = strchr(units, s[n])) == NULL || s[n + 1] != '\0')
+      return -1;
+    shift = 10u * (unsigned)(1 + (u - units) / 2);
+  }
+  memcpy(digits, s, n);
+  digits[n] = '\0';
+  if (parse_u64(digits, max >> shift, bytes) != 0)
+    return -1;
+  *bytes <<= shift;
+  return 0;
+}
+
+/* ---- options ----------------------------------------------------------- */
+
+struct option_s;
+typedef int apply_fn(backoff_cli_t *cli, const struct option_s *o,
+                     const char *shown, const char *v, char *err,
+                     size_t errlen);
 
 enum {
   O_STRATEGY = 1, O_PARAM, O_MAX_TRIES, O_MAX_DELAY, O_MINIMUM, O_SCALE,
   O_CAP, O_JITTER, O_JITTER_FACTOR, O_SEED, O_RETRY_ON, O_STOP_ON, O_TIMEOUT,
-  O_KILL_AFTER, O_QUIET, O_VERBOSE, O_SCHEDULE, O_FORMAT, O_LIST, O_HELP,
-  O_VERSION
+  O_KILL_AFTER, O_SIGNAL, O_FOREGROUND, O_STDIN, O_STDIN_LIMIT, O_HOLD,
+  O_RETRY_IF, O_STOP_IF, O_FAIL_IF, O_REPORT, O_QUIET, O_VERBOSE,
+  O_SCHEDULE, O_FORMAT, O_LIST, O_HELP, O_VERSION
 };
 
-static const struct option_s {
+struct option_s {
   const char *name;
   char short_name; /* 0: long form only */
   int takes_value;
   int id;
-} options[] = {
-    {"strategy", 's', 1, O_STRATEGY},
-    {"param", 'p', 1, O_PARAM},
-    {"max-tries", 'n', 1, O_MAX_TRIES},
-    {"max-delay", 'd', 1, O_MAX_DELAY},
-    {"minimum", 0, 1, O_MINIMUM},
-    {"scale-factor", 0, 1, O_SCALE},
-    {"cap", 0, 1, O_CAP},
-    {"jitter", 'j', 1, O_JITTER},
-    {"jitter-factor", 0, 1, O_JITTER_FACTOR},
-    {"seed", 0, 1, O_SEED},
-    {"retry-on", 'r', 1, O_RETRY_ON},
-    {"stop-on", 'x', 1, O_STOP_ON},
-    {"timeout", 't', 1, O_TIMEOUT},
-    {"kill-after", 'k', 1, O_KILL_AFTER},
-    {"quiet", 'q', 0, O_QUIET},
-    {"verbose", 'v', 0, O_VERBOSE},
-    {"schedule", 0, 0, O_SCHEDULE},
-    {"format", 0, 1, O_FORMAT},
-    {"list-strategies", 'l', 0, O_LIST},
-    {"help", 'h', 0, O_HELP},
-    {"version", 'V', 0, O_VERSION},
+  apply_fn *apply;
 };
-#define NOPTIONS (sizeof(options) / sizeof(options[0]))
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -248,133 +317,273 @@ static int is_param(const char *s) {
 }
 
 /* Applies one option; `shown` is how the user spelled it, for messages. */
-static int apply(backoff_cli_t *cli, const struct option_s *o,
-                 const char *shown, const char *v, char *err,
-                 size_t errlen) {
-  uint64_t u;
-  double d;
 
-  switch (o->id) {
-  case O_STRATEGY:
-    if (!is_bare_name(v) && strchr(v, '/') == NULL)
-      return fail(err, errlen,
-                  "%s '%s': not a strategy name ([a-z0-9_], at most 64) "
-                  "nor a path containing '/'",
-                  shown, v);
-    cli->strategy = v;
+static int set_strategy(backoff_cli_t *cli, const struct option_s *o,
+                        const char *shown, const char *v, char *err,
+                        size_t errlen) {
+  (void)o;
+  if (!is_bare_name(v) && strchr(v, '/') == NULL)
+    return fail(err, errlen,
+                "%s '%s': not a strategy name ([a-z0-9_], at most 64) "
+                "nor a path containing '/'",
+                shown, v);
+  cli->strategy = v;
+  return 0;
+}
+
+static int set_param(backoff_cli_t *cli, const struct option_s *o,
+                     const char *shown, const char *v, char *err,
+                     size_t errlen) {
+  (void)o;
+  if (!is_param(v))
+    return fail(err, errlen, "%s '%s': expected NAME=VALUE (e.g. exponent=3)",
+                shown, v);
+  if (cli->nparams == BACKOFF_CLI_PARAMS_MAX)
+    return fail(err, errlen, "too many %s options (at most %d)", shown,
+                BACKOFF_CLI_PARAMS_MAX);
+  cli->params[cli->nparams++] = v;
+  return 0;
+}
+
+static int set_max_tries(backoff_cli_t *cli, const struct option_s *o,
+                         const char *shown, const char *v, char *err,
+                         size_t errlen) {
+  uint64_t u;
+  (void)o;
+  if (parse_u64(v, 0xffffffffu, &u) != 0 || u < 1)
+    return fail(err, errlen,
+                "%s '%s': expected a whole number from 1 to 4294967295",
+                shown, v);
+  cli->max_tries = (unsigned int)u;
+  return 0;
+}
+
+static int set_max_delay(backoff_cli_t *cli, const struct option_s *o,
+                         const char *shown, const char *v, char *err,
+                         size_t errlen) {
+  double d;
+  (void)o;
+  if (strcmp(v, "none") == 0) {
+    cli->max_delay = INFINITY;
     return 0;
-  case O_PARAM:
-    if (!is_param(v))
-      return fail(err, errlen,
-                  "%s '%s': expected NAME=VALUE (e.g. exponent=3)", shown,
-                  v);
-    if (cli->nparams == BACKOFF_CLI_PARAMS_MAX)
-      return fail(err, errlen, "too many %s options (at most %d)", shown,
-                  BACKOFF_CLI_PARAMS_MAX);
-    cli->params[cli->nparams++] = v;
-    return 0;
-  case O_MAX_TRIES:
-    if (parse_u64(v, 0xffffffffu, &u) != 0 || u < 1)
-      return fail(err, errlen,
-                  "%s '%s': expected a whole number from 1 to 4294967295",
-                  shown, v);
-    cli->max_tries = (unsigned int)u;
-    return 0;
-  case O_MAX_DELAY:
-    if (strcmp(v, "none") == 0) {
-      cli->max_delay = INFINITY;
+  }
+  if (backoff_cli_parse_duration(v, &d) != 0 || !(d > 0))
+    return fail(err, errlen,
+                "%s '%s': expected a duration > 0 (e.g. 30, 1.5s, 250ms, "
+                "2m, 1h) or 'none'",
+                shown, v);
+  cli->max_delay = d;
+  return 0;
+}
+
+/* --minimum, --cap, --kill-after: any duration, 0 included. */
+static int set_duration(backoff_cli_t *cli, const struct option_s *o,
+                        const char *shown, const char *v, char *err,
+                        size_t errlen) {
+  double d;
+  if (backoff_cli_parse_duration(v, &d) != 0)
+    return fail(err, errlen,
+                "%s '%s': expected a duration (e.g. 5, 1.5s, 250ms, 2m, 1h)",
+                shown, v);
+  if (o->id == O_MINIMUM)
+    cli->minimum = d;
+  else if (o->id == O_CAP)
+    cli->cap = d;
+  else
+    cli->kill_after = d;
+  return 0;
+}
+
+static int set_timeout(backoff_cli_t *cli, const struct option_s *o,
+                       const char *shown, const char *v, char *err,
+                       size_t errlen) {
+  double d;
+  (void)o;
+  if (backoff_cli_parse_duration(v, &d) != 0 || !(d > 0))
+    return fail(err, errlen,
+                "%s '%s': expected a duration > 0 (e.g. 10, 1.5s, 250ms, 2m)",
+                shown, v);
+  cli->timeout = d;
+  return 0;
+}
+
+static int set_scale(backoff_cli_t *cli, const struct option_s *o,
+                     const char *shown, const char *v, char *err,
+                     size_t errlen) {
+  double d;
+  (void)o;
+  if (parse_number(v, &d) != 0 || !(d > 0))
+    return fail(err, errlen, "%s '%s': expected a number > 0 (e.g. 0.5)",
+                shown, v);
+  cli->scale_factor = d;
+  return 0;
+}
+
+static int set_jitter(backoff_cli_t *cli, const struct option_s *o,
+                      const char *shown, const char *v, char *err,
+                      size_t errlen) {
+  backoff_jitter_t mode;
+  (void)o;
+  if (backoff_jitter_parse(v, &mode) != 0)
+    return fail(err, errlen,
+                "%s '%s': expected none, additive, full, equal or "
+                "proportional",
+                shown, v);
+  cli->jitter = (int)mode;
+  return 0;
+}
+
+static int set_jitter_factor(backoff_cli_t *cli, const struct option_s *o,
+                             const char *shown, const char *v, char *err,
+                             size_t errlen) {
+  double d;
+  (void)o;
+  if (parse_number(v, &d) != 0 || !(d > 0) || d > 1)
+    return fail(err, errlen, "%s '%s': expected a number in (0, 1]", shown,
+                v);
+  cli->jitter_factor = d;
+  return 0;
+}
+
+static int set_seed(backoff_cli_t *cli, const struct option_s *o,
+                    const char *shown, const char *v, char *err,
+                    size_t errlen) {
+  uint64_t u;
+  (void)o;
+  if (parse_u64(v, UINT64_MAX, &u) != 0)
+    return fail(err, errlen,
+                "%s '%s': expected a whole number from 0 to "
+                "18446744073709551615",
+                shown, v);
+  cli->seed = u;
+  cli->seeded = 1;
+  return 0;
+}
+
+/* --retry-on, --stop-on: repeating the option adds to the set. */
+static int set_codes(backoff_cli_t *cli, const struct option_s *o,
+                     const char *shown, const char *v, char *err,
+                     size_t errlen) {
+  const int retry = o->id == O_RETRY_ON;
+  backoff_cli_codes_t set, *into = retry ? &cli->retry_on : &cli->stop_on;
+  size_t i;
+
+  if (backoff_cli_parse_codes(v, &set) != 0)
+    return fail(err, errlen,
+                "%s '%s': expected exit codes 0-255 and ranges, e.g. "
+                "1,75,100-110",
+                shown, v);
+  for (i = 0; i < sizeof(set.bits); i++)
+    into->bits[i] |= set.bits[i];
+  if (retry)
+    cli->have_retry_on = 1;
+  else
+    cli->have_stop_on = 1;
+  return 0;
+}
+
+static int set_signal(backoff_cli_t *cli, const struct option_s *o,
+                      const char *shown, const char *v, char *err,
+                      size_t errlen) {
+  (void)o;
+  if (backoff_cli_parse_signal(v, &cli->term_signal) != 0)
+    return fail(err, errlen,
+                "%s '%s': expected a signal name or number (e.g. TERM, INT, "
+                "KILL, 15); not STOP, TSTP, TTIN or TTOU",
+                shown, v);
+  return 0;
+}
+
+static int set_stdin(backoff_cli_t *cli, const struct option_s *o,
+                     const char *shown, const char *v, char *err,
+                     size_t errlen) {
+  static const char *const modes[] = {"keep", "pass", "null"};
+  size_t i;
+  (void)o;
+  for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
+    if (strcmp(v, modes[i]) == 0) {
+      cli->stdin_mode = (backoff_cli_stdin_t)i;
       return 0;
     }
-    if (backoff_cli_parse_duration(v, &d) != 0 || !(d > 0))
-      return fail(err, errlen,
-                  "%s '%s': expected a duration > 0 (e.g. 30, 1.5s, 250ms, "
-                  "2m, 1h) or 'none'",
-                  shown, v);
-    cli->max_delay = d;
-    return 0;
-  case O_MINIMUM:
-  case O_CAP:
-  case O_KILL_AFTER:
-    if (backoff_cli_parse_duration(v, &d) != 0)
-      return fail(err, errlen,
-                  "%s '%s': expected a duration (e.g. 5, 1.5s, 250ms, 2m, "
-                  "1h)",
-                  shown, v);
-    if (o->id == O_MINIMUM)
-      cli->minimum = d;
-    else if (o->id == O_CAP)
-      cli->cap = d;
-    else
-      cli->kill_after = d;
-    return 0;
-  case O_TIMEOUT:
-    if (backoff_cli_parse_duration(v, &d) != 0 || !(d > 0))
-      return fail(err, errlen,
-                  "%s '%s': expected a duration > 0 (e.g. 10, 1.5s, 250ms, "
-                  "2m)",
-                  shown, v);
-    cli->timeout = d;
-    return 0;
-  case O_SCALE:
-    if (parse_number(v, &d) != 0 || !(d > 0))
-      return fail(err, errlen, "%s '%s': expected a number > 0 (e.g. 0.5)",
-                  shown, v);
-    cli->scale_factor = d;
-    return 0;
-  case O_JITTER: {
-    backoff_jitter_t mode;
-    if (backoff_jitter_parse(v, &mode) != 0)
-      return fail(err, errlen,
-                  "%s '%s': expected none, additive, full, equal or "
-                  "proportional",
-                  shown, v);
-    cli->jitter = (int)mode;
-    return 0;
+  return fail(err, errlen, "%s '%s': expected keep, pass or null", shown, v);
+}
+
+static int set_stdin_limit(backoff_cli_t *cli, const struct option_s *o,
+                           const char *shown, const char *v, char *err,
+                           size_t errlen) {
+  (void)o;
+  if (backoff_cli_parse_size(v, &cli->stdin_limit) != 0)
+    return fail(err, errlen,
+                "%s '%s': expected a size in bytes with an optional k, M, G "
+                "or T (e.g. 64M)",
+                shown, v);
+  return 0;
+}
+
+/* --retry-if-output, --stop-if-output, --fail-if-output: compiled here
+ * once to refuse a bad expression as bad usage, again when running. */
+static int set_pattern(backoff_cli_t *cli, const struct option_s *o,
+                       const char *shown, const char *v, char *err,
+                       size_t errlen) {
+  const char **into = o->id == O_RETRY_IF  ? &cli->retry_if_output
+                      : o->id == O_STOP_IF ? &cli->stop_if_output
+                                           : &cli->fail_if_output;
+  regex_t re;
+  int rc = regcomp(&re, v, REG_EXTENDED | REG_NOSUB);
+  if (rc != 0) {
+    char why[128];
+    regerror(rc, &re, why, sizeof(why));
+    return fail(err, errlen, "%s '%s': %s", shown, v, why);
   }
-  case O_JITTER_FACTOR:
-    if (parse_number(v, &d) != 0 || !(d > 0) || d > 1)
-      return fail(err, errlen, "%s '%s': expected a number in (0, 1]", shown,
-                  v);
-    cli->jitter_factor = d;
-    return 0;
-  case O_SEED:
-    if (parse_u64(v, UINT64_MAX, &u) != 0)
-      return fail(err, errlen,
-                  "%s '%s': expected a whole number from 0 to "
-                  "18446744073709551615",
-                  shown, v);
-    cli->seed = u;
-    cli->seeded = 1;
-    return 0;
-  case O_RETRY_ON:
-  case O_STOP_ON: {
-    backoff_cli_codes_t set, *into;
-    size_t i;
-    if (backoff_cli_parse_codes(v, &set) != 0)
-      return fail(err, errlen,
-                  "%s '%s': expected exit codes 0-255 and ranges, e.g. "
-                  "1,75,100-110",
-                  shown, v);
-    /* Repeating the option adds to the set. */
-    into = o->id == O_RETRY_ON ? &cli->retry_on : &cli->stop_on;
-    for (i = 0; i < sizeof(set.bits); i++)
-      into->bits[i] |= set.bits[i];
-    if (o->id == O_RETRY_ON)
-      cli->have_retry_on = 1;
-    else
-      cli->have_stop_on = 1;
-    return 0;
-  }
-  case O_QUIET:
-  case O_VERBOSE: {
-    const int want = o->id == O_QUIET ? -1 : 1;
-    if (cli->verbosity == -want)
-      return fail(err, errlen, "--quiet and --verbose exclude each other");
-    cli->verbosity = want;
-    return 0;
-  }
-  case O_SCHEDULE:
-  case O_LIST: {
+  regfree(&re);
+  *into = v;
+  return 0;
+}
+
+static int set_report(backoff_cli_t *cli, const struct option_s *o,
+                      const char *shown, const char *v, char *err,
+                      size_t errlen) {
+  (void)o;
+  if (v[0] == '\0')
+    return fail(err, errlen, "%s: empty file name", shown);
+  cli->report = v;
+  return 0;
+}
+
+static int set_flag(backoff_cli_t *cli, const struct option_s *o,
+                    const char *shown, const char *v, char *err,
+                    size_t errlen) {
+  (void)shown, (void)v, (void)err, (void)errlen;
+  if (o->id == O_FOREGROUND)
+    cli->foreground = 1;
+  else
+    cli->hold_output = 1;
+  return 0;
+}
+
+static int set_verbosity(backoff_cli_t *cli, const struct option_s *o,
+                         const char *shown, const char *v, char *err,
+                         size_t errlen) {
+  const int want = o->id == O_QUIET ? -1 : 1;
+  (void)shown, (void)v;
+  if (cli->verbosity == -want)
+    return fail(err, errlen, "--quiet and --verbose exclude each other");
+  cli->verbosity = want;
+  return 0;
+}
+
+static int set_mode(backoff_cli_t *cli, const struct option_s *o,
+                    const char *shown, const char *v, char *err,
+                    size_t errlen) {
+  (void)shown, (void)v;
+  switch (o->id) {
+  case O_HELP:
+    cli->mode = BACKOFF_CLI_HELP;
+    return 1;
+  case O_VERSION:
+    cli->mode = BACKOFF_CLI_VERSION;
+    return 1;
+  default: {
     const backoff_cli_mode_t want =
         o->id == O_SCHEDULE ? BACKOFF_CLI_SCHEDULE : BACKOFF_CLI_LIST;
     if (cli->mode != BACKOFF_CLI_RUN && cli->mode != want)
@@ -383,23 +592,56 @@ static int apply(backoff_cli_t *cli, const struct option_s *o,
     cli->mode = want;
     return 0;
   }
-  case O_FORMAT:
-    if (strcmp(v, "table") == 0)
-      cli->format = BACKOFF_CLI_TABLE;
-    else if (strcmp(v, "tsv") == 0)
-      cli->format = BACKOFF_CLI_TSV;
-    else
-      return fail(err, errlen, "%s '%s': expected table or tsv", shown, v);
-    return 0;
-  case O_HELP:
-    cli->mode = BACKOFF_CLI_HELP;
-    return 1;
-  case O_VERSION:
-    cli->mode = BACKOFF_CLI_VERSION;
-    return 1;
   }
-  return fail(err, errlen, "internal error: option %s", shown);
 }
+
+static int set_format(backoff_cli_t *cli, const struct option_s *o,
+                      const char *shown, const char *v, char *err,
+                      size_t errlen) {
+  (void)o;
+  cli->format_given = 1;
+  if (strcmp(v, "table") == 0)
+    cli->format = BACKOFF_CLI_TABLE;
+  else if (strcmp(v, "tsv") == 0)
+    cli->format = BACKOFF_CLI_TSV;
+  else
+    return fail(err, errlen, "%s '%s': expected table or tsv", shown, v);
+  return 0;
+}
+
+static const struct option_s options[] = {
+    {"strategy", 's', 1, O_STRATEGY, set_strategy},
+    {"param", 'p', 1, O_PARAM, set_param},
+    {"max-tries", 'n', 1, O_MAX_TRIES, set_max_tries},
+    {"max-delay", 'd', 1, O_MAX_DELAY, set_max_delay},
+    {"minimum", 0, 1, O_MINIMUM, set_duration},
+    {"scale-factor", 0, 1, O_SCALE, set_scale},
+    {"cap", 0, 1, O_CAP, set_duration},
+    {"jitter", 'j', 1, O_JITTER, set_jitter},
+    {"jitter-factor", 0, 1, O_JITTER_FACTOR, set_jitter_factor},
+    {"seed", 0, 1, O_SEED, set_seed},
+    {"retry-on", 'r', 1, O_RETRY_ON, set_codes},
+    {"stop-on", 'x', 1, O_STOP_ON, set_codes},
+    {"timeout", 't', 1, O_TIMEOUT, set_timeout},
+    {"kill-after", 'k', 1, O_KILL_AFTER, set_duration},
+    {"signal", 0, 1, O_SIGNAL, set_signal},
+    {"foreground", 0, 0, O_FOREGROUND, set_flag},
+    {"stdin", 0, 1, O_STDIN, set_stdin},
+    {"stdin-limit", 0, 1, O_STDIN_LIMIT, set_stdin_limit},
+    {"hold-output", 0, 0, O_HOLD, set_flag},
+    {"retry-if-output", 0, 1, O_RETRY_IF, set_pattern},
+    {"stop-if-output", 0, 1, O_STOP_IF, set_pattern},
+    {"fail-if-output", 0, 1, O_FAIL_IF, set_pattern},
+    {"report", 0, 1, O_REPORT, set_report},
+    {"quiet", 'q', 0, O_QUIET, set_verbosity},
+    {"verbose", 'v', 0, O_VERBOSE, set_verbosity},
+    {"schedule", 0, 0, O_SCHEDULE, set_mode},
+    {"format", 0, 1, O_FORMAT, set_format},
+    {"list-strategies", 'l', 0, O_LIST, set_mode},
+    {"help", 'h', 0, O_HELP, set_mode},
+    {"version", 'V', 0, O_VERSION, set_mode},
+};
+#define NOPTIONS (sizeof(options) / sizeof(options[0]))
 
 static const struct option_s *find_long(const char *name, size_t len) {
   size_t i;
@@ -418,85 +660,61 @@ static const struct option_s *find_short(char c) {
   return NULL;
 }
 
-int backoff_cli_parse_args(int argc, char **argv, backoff_cli_t *cli,
-                           char *err, size_t errlen) {
-  int i, rc, format_given = 0;
+/* "--name", "--name=value" or "--name value" at argv[*i]. */
+static int parse_long(int argc, char **argv, int *i, backoff_cli_t *cli,
+                      char *err, size_t errlen) {
+  const char *a = argv[*i], *name = a + 2, *eq = strchr(name, '=');
+  const size_t len = eq ? (size_t)(eq - name) : strlen(name);
+  const struct option_s *o = find_long(name, len);
+  const char *value = NULL;
+  char shown[40];
 
-  if (err != NULL && errlen > 0)
-    err[0] = '\0';
-  if (cli == NULL)
-    return fail(err, errlen, "internal error: no result struct");
-  memset(cli, 0, sizeof(*cli));
-  cli->kill_after = BACKOFF_CLI_KILL_AFTER;
-  if (argv == NULL || argc < 1)
-    return fail(err, errlen, "no arguments");
+  if (o == NULL)
+    return fail(err, errlen, "unknown option '%.*s'",
+                (int)(len + 2 > 64 ? 64 : len + 2), a);
+  snprintf(shown, sizeof(shown), "--%s", o->name);
+  if (o->takes_value && eq != NULL)
+    value = eq + 1;
+  else if (o->takes_value && *i + 1 < argc && argv[*i + 1] != NULL)
+    value = argv[++*i];
+  else if (o->takes_value)
+    return fail(err, errlen, "option %s needs a value", shown);
+  else if (eq != NULL)
+    return fail(err, errlen, "option %s takes no value", shown);
+  return o->apply(cli, o, shown, value, err, errlen);
+}
 
-  for (i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    if (a == NULL)
-      break;
-    if (strcmp(a, "--") == 0) {
-      i++;
-      break;
-    }
-    if (a[0] != '-' || a[1] == '\0')
-      break; /* the command starts here */
-    if (a[1] == '-') {
-      const char *name = a + 2, *eq = strchr(name, '=');
-      const size_t len = eq ? (size_t)(eq - name) : strlen(name);
-      const struct option_s *o = find_long(name, len);
-      const char *value = NULL;
-      char shown[40];
+/* A cluster of short options at argv[*i]: -qv, -n5, -n 5. */
+static int parse_short(int argc, char **argv, int *i, backoff_cli_t *cli,
+                       char *err, size_t errlen) {
+  const char *p;
 
-      if (o == NULL)
-        return fail(err, errlen, "unknown option '%.*s'",
-                    (int)(len + 2 > 64 ? 64 : len + 2), a);
-      snprintf(shown, sizeof(shown), "--%s", o->name);
-      if (o->takes_value) {
-        if (eq != NULL)
-          value = eq + 1;
-        else if (i + 1 < argc && argv[i + 1] != NULL)
-          value = argv[++i];
-        else
-          return fail(err, errlen, "option %s needs a value", shown);
-      } else if (eq != NULL) {
-        return fail(err, errlen, "option %s takes no value", shown);
-      }
-      if (o->id == O_FORMAT)
-        format_given = 1;
-      if ((rc = apply(cli, o, shown, value, err, errlen)) != 0)
-        return rc;
-      continue;
-    }
-    /* A cluster of short options: -qv, -n5, -n 5. */
-    for (const char *p = a + 1; *p != '\0'; p++) {
-      const struct option_s *o = find_short(*p);
-      const char *value = NULL;
-      char shown[3] = {'-', *p, '\0'};
+  for (p = argv[*i] + 1; *p != '\0'; p++) {
+    const struct option_s *o = find_short(*p);
+    const char *value = NULL;
+    char shown[3] = {'-', *p, '\0'};
+    int rc;
 
-      if (o == NULL)
-        return fail(err, errlen, "unknown option '-%c'",
-                    *p >= 0x20 && *p < 0x7f ? *p : '?');
-      if (o->takes_value) {
-        if (p[1] != '\0')
-          value = p + 1;
-        else if (i + 1 < argc && argv[i + 1] != NULL)
-          value = argv[++i];
-        else
-          return fail(err, errlen, "option %s needs a value", shown);
-      }
-      if ((rc = apply(cli, o, shown, value, err, errlen)) != 0)
-        return rc;
-      if (value != NULL)
-        break;
-    }
+    if (o == NULL)
+      return fail(err, errlen, "unknown option '-%c'",
+                  *p >= 0x20 && *p < 0x7f ? *p : '?');
+    if (o->takes_value && p[1] != '\0')
+      value = p + 1;
+    else if (o->takes_value && *i + 1 < argc && argv[*i + 1] != NULL)
+      value = argv[++*i];
+    else if (o->takes_value)
+      return fail(err, errlen, "option %s needs a value", shown);
+    if ((rc = o->apply(cli, o, shown, value, err, errlen)) != 0 ||
+        value != NULL)
+      return rc;
   }
+  return 0;
+}
 
-  if (i < argc && argv[i] != NULL) {
-    cli->command = argv + i;
-    cli->command_argc = argc - i;
-  }
-  if (format_given && cli->mode != BACKOFF_CLI_SCHEDULE)
+/* What no single option can check. */
+static int check_combination(const backoff_cli_t *cli, char *err,
+                             size_t errlen) {
+  if (cli->format_given && cli->mode != BACKOFF_CLI_SCHEDULE)
     return fail(err, errlen, "--format applies only with --schedule");
   if (cli->mode == BACKOFF_CLI_RUN && cli->command == NULL)
     return fail(err, errlen, "missing command (backoff [OPTIONS] -- COMMAND "
@@ -504,4 +722,48 @@ int backoff_cli_parse_args(int argc, char **argv, backoff_cli_t *cli,
   if (cli->mode == BACKOFF_CLI_LIST && cli->command != NULL)
     return fail(err, errlen, "--list-strategies takes no command");
   return 0;
+}
+
+int backoff_cli_parse_args(int argc, char **argv, backoff_cli_t *cli,
+                           char *err, size_t errlen) {
+  int i, rc = 0;
+
+  if (err != NULL && errlen > 0)
+    err[0] = '\0';
+  if (cli == NULL)
+    return fail(err, errlen, "internal error: no result struct");
+  memset(cli, 0, sizeof(*cli));
+  cli->kill_after = BACKOFF_CLI_KILL_AFTER;
+  cli->term_signal = SIGTERM;
+  cli->stdin_limit = BACKOFF_CLI_STDIN_LIMIT;
+  if (argv == NULL || argc < 1)
+    return fail(err, errlen, "no arguments");
+
+  for (i = 1; i < argc && rc == 0; i++) {
+    const char *a = argv[i];
+    if (a == NULL || a[0] != '-' || a[1] == '\0')
+      break; /* the command starts here */
+    if (strcmp(a, "--") == 0) {
+      i++;
+      break;
+    }
+    rc = a[1] == '-' ? parse_long(argc, argv, &i, cli, err, errlen)
+                     : parse_short(argc, argv, &i, cli, err, errlen);
+  }
+  if (rc != 0)
+    return rc;
+  if (i < argc && argv[i] != NULL) {
+    cli->command = argv + i;
+    cli->command_argc = argc - i;
+  }
+  return check_combination(cli, err, errlen);
+}
+
+size_t backoff_cli_option_names(const char **names, char *shorts) {
+  size_t i;
+  for (i = 0; i < NOPTIONS; i++) {
+    names[i] = options[i].name;
+    shorts[i] = options[i].short_name;
+  }
+  return NOPTIONS;
 }

@@ -35,6 +35,26 @@ size_t backoff_cli_codes_list(const backoff_cli_codes_t *set, int *out);
 
 #define BACKOFF_CLI_PARAMS_MAX 32 /* --param options */
 #define BACKOFF_CLI_KILL_AFTER 2.0 /* default grace before SIGKILL, s */
+#define BACKOFF_CLI_STDIN_LIMIT ((uint64_t)64 << 20) /* --stdin-limit */
+
+/* backoff_cli_parse_signal: "TERM", "SIGTERM", "term" or "15" into *sig.
+ * STOP, TSTP, TTIN and TTOU are refused (a stopped group never ends), as
+ * are 0 and numbers above SIGRTMAX. Returns 0, or -1 with *sig = 0. */
+int backoff_cli_parse_signal(const char *s, int *sig);
+
+/* backoff_cli_signal_name: "SIGTERM" for 15, NULL for an unnamed one. */
+const char *backoff_cli_signal_name(int sig);
+
+/* backoff_cli_parse_size: "1048576", "64k", "64M", "1G", "2T" (powers of
+ * 1024, k or K, m or M...) into *bytes. Returns 0, or -1 with *bytes = 0. */
+int backoff_cli_parse_size(const char *s, uint64_t *bytes);
+
+/* What each attempt gets as stdin (--stdin). */
+typedef enum {
+  BACKOFF_CLI_STDIN_KEEP = 0, /* the same input for every attempt */
+  BACKOFF_CLI_STDIN_PASS,     /* backoff's stdin, as it is left */
+  BACKOFF_CLI_STDIN_NULL      /* /dev/null */
+} backoff_cli_stdin_t;
 
 typedef enum {
   BACKOFF_CLI_RUN = 0,      /* run COMMAND with retries */
@@ -70,6 +90,16 @@ typedef struct backoff_cli_s {
   backoff_cli_codes_t retry_on, stop_on;
   double timeout;                              /* 0: none */
   double kill_after;                           /* grace before SIGKILL */
+  int term_signal;                             /* --signal (SIGTERM) */
+  int foreground;                              /* --foreground */
+  backoff_cli_stdin_t stdin_mode;              /* --stdin */
+  uint64_t stdin_limit;                        /* --stdin-limit, bytes */
+  int hold_output;                             /* --hold-output */
+  const char *retry_if_output;                 /* EREs, or NULL */
+  const char *stop_if_output;
+  const char *fail_if_output;
+  const char *report;                          /* --report FILE, or NULL */
+  int format_given;
   int verbosity;                               /* -1 quiet, 0, 1 verbose */
   char **command;                              /* NULL-terminated, or NULL */
   int command_argc;
@@ -84,5 +114,9 @@ typedef struct backoff_cli_s {
  * one-line message (no "backoff: " prefix, no newline) in err. */
 int backoff_cli_parse_args(int argc, char **argv, backoff_cli_t *cli,
                            char *err, size_t errlen);
+
+/* backoff_cli_option_names: every long option's name into names[i] and
+ * its short form (or 0) into shorts[i]; returns how many (room for 64). */
+size_t backoff_cli_option_names(const char **names, char *shorts);
 
 #endif /* BACKOFF_CLI_PARSE_H */

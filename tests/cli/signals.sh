@@ -15,8 +15,8 @@ check "... and says it timed out" \
 start=$(date +%s)
 fresh; bo --timeout 0.2 --kill-after 0.2 --max-tries 1 -- \
   sh -c 'trap "" TERM; exec sleep 30'
-check "a child ignoring SIGTERM gets SIGKILL after --kill-after" \
-  sh -c "test $st = 124 && test $(($(date +%s) - start)) -lt 10 &&
+check "a child ignoring SIGTERM gets SIGKILL after --kill-after: 137" \
+  sh -c "test $st = 137 && test $(($(date +%s) - start)) -lt 10 &&
          grep -q 'timed out after 0.20s, SIGKILL' '$tmp/err'"
 
 fresh; bo --timeout 0.2 --max-tries 2 --scale-factor 0.01 --seed 1 -- \

@@ -1,0 +1,148 @@
+#!/bin/sh
+# The command as a supervisor: process groups and --timeout as timeout(1),
+# the signals backoff was started with, exec as execvp, signals forwarded
+# exactly once and never lost between two attempts.
+. "$srcdir/tests/cli/lib.sh"
+plan 17
+HELPER=$(pwd)/tests/cli/helper
+fast="--scale-factor 0.01 --seed 1"
+ulimit -c 0 2>/dev/null || :
+
+# in_group PGID: some process still belongs to process group PGID.
+in_group() { ps -e -o pgid= | tr -d ' ' | grep -qx "$1"; }
+
+# A timed-out attempt: its whole group gets the signal, no process of it
+# survives, and the next attempt starts only once it is gone.
+fresh
+cat >"$tmp/attempt.sh" <<'SH'
+for g in $(cat "$1/groups" 2>/dev/null); do
+  if ps -e -o pgid= | tr -d ' ' | grep -qx "$g"; then echo "$g" >>"$1/overlap"; fi
+done
+echo $$ >>"$1/groups"
+sleep 30 &
+echo $! >>"$1/kids"
+sh -c 'trap "" TERM; sleep 2' &
+wait
+SH
+bo --timeout 0.2 --kill-after 0.2 --max-tries 3 $fast -- sh "$tmp/attempt.sh" "$tmp"
+check "a timed-out attempt that needed SIGKILL: 137, three attempts" \
+  sh -c "test $st = 137 && test \$(wc -l <'$tmp/groups') = 3"
+alive=0
+for g in $(cat "$tmp/groups"); do in_group "$g" && alive=$((alive + 1)); done
+check "no process of a timed-out attempt's group survives (ps)" test "$alive" = 0
+check "attempts never overlap: each started with the previous group gone" \
+  test ! -e "$tmp/overlap"
+
+fresh; bo --timeout 0.2 --max-tries 1 --signal USR1 -- \
+  sh -c 'trap "echo USR1 >\"$1/got\"; exit 5" USR1; sleep 30 & wait' sh "$tmp"
+check "--signal USR1 is the timeout's signal; 124 when it sufficed" \
+  sh -c "test $st = 124 && grep -qx USR1 '$tmp/got'"
+
+# An attempt that exits by itself leaves its background processes alone.
+fresh; bo --timeout 5 --max-tries 1 -- \
+  sh -c 'sleep 30 >/dev/null 2>&1 & echo $! >"$1/kid"' sh "$tmp"
+kid=$(cat "$tmp/kid")
+check "an attempt that exits by itself is not touched (its daemon lives)" \
+  sh -c "test $st = 0 && kill -0 $kid"
+kill "$kid" 2>/dev/null
+
+fresh; bo --foreground --max-tries 1 -- sh -c 'ps -o pgid= -p $$' 
+mine=$(ps -o pgid= -p $$ | tr -d ' ')
+theirs=$("$HELPER" sigexec -- "$BACKOFF" -- sh -c 'ps -o pgid= -p $$' | tr -d ' ')
+check "--foreground: the command stays in backoff's group; else its own" \
+  sh -c "test \$(tr -d ' ' <'$tmp/out') = $mine && test '$theirs' != $mine"
+
+# The signal mask and ignored signals backoff started with are the
+# command's, exactly as if it had been run directly (exec's rule).
+show='grep -E ^Sig(Blk|Ign) /proc/self/status'
+direct=$("$HELPER" sigexec -i INT -i HUP -b USR2 -- $show)
+through=$("$HELPER" sigexec -i INT -i HUP -b USR2 -- "$BACKOFF" -- $show)
+check "the command inherits the mask and ignored signals backoff got" \
+  test "$direct" = "$through"
+
+"$HELPER" sigexec -b CHLD -- "$BACKOFF" -n 1 -- true >"$tmp/out" 2>"$tmp/err" &
+reap $! 50
+check "started with SIGCHLD blocked, backoff does not hang" test "$st" = 0
+
+# ENOEXEC: a script without "#!" runs with /bin/sh, by path and in PATH.
+printf 'echo ran "$1"\n' >"$tmp/nobang"
+chmod +x "$tmp/nobang"
+fresh; bo -- "$tmp/nobang" arg
+check "an executable script without #! runs with /bin/sh" \
+  sh -c "test $st = 0 && test \"\$(cat '$tmp/out')\" = 'ran arg'"
+fresh; PATH="$tmp:$PATH" bo -- nobang
+check "... also when found in PATH" test "$st" = 0
+
+# A broken stderr: the progress line fails, nothing else changes.
+st=0
+"$HELPER" brokenerr -- "$BACKOFF" --timeout 0.1 --max-tries 2 $fast -- \
+  sleep 5 || st=$?
+check "a broken stderr does not kill backoff (124, not 141)" test "$st" = 124
+
+# SIGQUIT is a stop signal: forwarded, no more retries, no core.
+fresh; rm -f "$tmp/ready" "$tmp/got"
+"$HELPER" sigexec -d QUIT -- "$BACKOFF" --max-tries 5 -- sh -c '
+  trap "echo QUIT >\"$1/got\"; exit 7" QUIT
+  echo ready >"$1/ready"
+  while :; do sleep 0.05; done' sh "$tmp" >"$tmp/out" 2>"$tmp/err" &
+pid=$!
+wait_for "$tmp/ready" ready 100
+kill -QUIT "$pid"
+reap "$pid" 100
+check "SIGQUIT reaches the command and stops retries" \
+  sh -c "test $st = 7 && grep -qx QUIT '$tmp/got'"
+
+# backoff SIGKILLed: the attempt does not run on unsupervised.
+fresh
+"$BACKOFF" --max-tries 1 -- sh -c 'echo $$ >"$1/pid"; exec sleep 30' sh "$tmp" \
+  >/dev/null 2>&1 &
+pid=$!
+wait_for "$tmp/pid" . 100
+kill -KILL "$pid"
+wait "$pid" 2>/dev/null
+check "when backoff is killed, so is the attempt (PR_SET_PDEATHSIG)" \
+  wait_gone "$(cat "$tmp/pid")" 20
+
+# A group-wide SIGTERM (kill -TERM -PGID of backoff's group) reaches the
+# command once: backoff forwards it, the command is not in that group.
+fresh; rm -f "$tmp/ready" "$tmp/got"
+got=$("$HELPER" groupkill "$tmp/ready" -- "$BACKOFF" --max-tries 1 -- sh -c '
+  trap "echo got >>\"$1/got\"" TERM
+  echo >"$1/ready"
+  i=0; while [ $i -lt 6 ]; do sleep 0.05; i=$((i + 1)); done' sh "$tmp")
+check "a group-wide signal reaches the command exactly once" \
+  sh -c "test \$(grep -c got '$tmp/got') = 1 && test '$got' = 0"
+
+# SIGTERM swept across start-up, the first attempt, the wait and the
+# second start: each run either starts no further attempt or delivers the
+# signal to it; never does an attempt run on unsignalled.
+fresh
+cat >"$tmp/sweep.sh" <<'SH'
+trap 'echo got >>"$SWEEP_FILE"; exit 3' TERM
+echo start >>"$SWEEP_FILE"
+[ -e "$SWEEP_FILE.once" ] || { : >"$SWEEP_FILE.once"; exit 1; }
+sleep 2 & wait
+echo end >>"$SWEEP_FILE"
+SH
+"$HELPER" sweep 320 60 "$tmp/sweepfile" -- "$BACKOFF" --quiet \
+  --strategy fixed --param sequence=0.004 --jitter none --max-tries 5 \
+  -- sh "$tmp/sweep.sh" >"$tmp/out" 2>"$tmp/err"
+st=$?
+check "320 signal timings: none lost, none delivered twice (sweep)" \
+  sh -c "test $st = 0 && grep -qx 'runs 320 bad 0' '$tmp/out'"
+sed 's/^/# /' "$tmp/out" | tail -n 5
+
+# A stop signal during the wait between attempts: no next attempt.
+fresh
+"$BACKOFF" --strategy fixed --param sequence=30 --jitter none --max-tries 3 \
+  -- sh -c 'echo x >>"$1/state"; exit 1' sh "$tmp" >"$tmp/out" 2>"$tmp/err" &
+pid=$!
+wait_for "$tmp/err" 'retrying in' 100
+kill -TERM "$pid"
+reap "$pid" 50
+check "a stop signal between attempts: no further attempt, 143" \
+  sh -c "test $st = 143 && test \$(wc -l <'$tmp/state') = 1"
+
+fresh; bo --timeout 0.2 --kill-after 0 --max-tries 1 -- sleep 30
+check "--kill-after 0: SIGKILL at once, 137" test "$st" = 137
+done_testing
