@@ -39,6 +39,7 @@ static sigset_t start_mask;    /* the mask backoff was started with */
 static sigset_t start_ignored; /* the signals ignored when it started */
 static sigset_t routed;        /* blocked in backoff, read from sig_fd */
 static int sig_fd = -1;
+static int std_closed[3]; /* fd 0, 1, 2 were closed at start */
 static backoff_cancel_t *cancel_token;
 static int stop_signal;  /* the first stop signal received, or 0 */
 
@@ -52,6 +53,8 @@ static int attempt_status;
 void backoff_child_record_start(void) {
   int sig;
 
+  for (sig = 0; sig < 3; sig++)
+    std_closed[sig] = fcntl(sig, F_GETFD) < 0 && errno == EBADF;
   sigprocmask(SIG_SETMASK, NULL, &start_mask);
   sigemptyset(&start_ignored);
   for (sig = 1; sig < NSIG; sig++) {
@@ -75,8 +78,15 @@ static int set_disposition(int sig, void (*handler)(int)) {
 
 int backoff_child_setup(backoff_cancel_t *token) {
   size_t i;
+  int fd;
 
   cancel_token = token;
+  /* A closed fd 0, 1 or 2 would be taken by the next pipe backoff opens,
+   * and a progress line written into it: /dev/null holds the place (the
+   * command gets it closed again). */
+  for (fd = 0; fd < 3; fd++)
+    if (std_closed[fd] && open("/dev/null", O_RDWR) != fd)
+      return -1;
   sigemptyset(&routed);
   sigaddset(&routed, SIGCHLD);
   /* An ignored stop signal (nohup, a background job of a non-interactive
@@ -259,6 +269,8 @@ static void exec_search(char *const argv[]) {
 static int child_fds(const backoff_child_fds_t *fds) {
   int i;
   for (i = 0; i < 3; i++) {
+    if ((fds == NULL || fds->fd[i] < 0) && std_closed[i])
+      close(i);
     if (fds == NULL || fds->fd[i] < 0)
       continue;
     if (fds->fd[i] == i) {
