@@ -19,6 +19,7 @@
 #include "cli.h"
 #include "cli_parse.h"
 #include "feed.h"
+#include "taps.h"
 
 /* Exit statuses of backoff itself (the command's own pass through). */
 enum {
@@ -229,6 +230,8 @@ typedef struct {
   backoff_schedule_t s;
   backoff_child_conf_t conf;
   backoff_feed_t feed;
+  backoff_taps_t taps;
+  int nfeed; /* pollfds of the feed, before the taps' */
   uint64_t t0; /* when backoff began running */
   const char *label; /* the strategy's name */
   unsigned int max_tries;
@@ -318,17 +321,46 @@ static void say_stopped(const session_t *ss, unsigned int attempt) {
   }
 }
 
-/* The attempt's poll loop serves the stdin feed. */
+/* The attempt's poll loop serves the stdin feed and the output taps. */
 static int io_add(void *ctx, struct pollfd *pfd) {
-  return backoff_feed_add(&((session_t *)ctx)->feed, pfd);
+  session_t *ss = ctx;
+  ss->nfeed = backoff_feed_add(&ss->feed, pfd);
+  return ss->nfeed + backoff_taps_add(&ss->taps, pfd + ss->nfeed);
 }
 static void io_done(void *ctx, const struct pollfd *pfd, int n) {
-  backoff_feed_done(&((session_t *)ctx)->feed, pfd, n);
+  session_t *ss = ctx;
+  if (ss->nfeed > 0)
+    backoff_feed_done(&ss->feed, pfd, ss->nfeed);
+  if (n > ss->nfeed)
+    backoff_taps_done(&ss->taps, pfd + ss->nfeed, n - ss->nfeed);
 }
 static void io_of(session_t *ss, backoff_child_io_t *io) {
   io->add = io_add;
   io->done = io_done;
   io->ctx = ss;
+}
+
+/* What the output predicates, the stdin copy and the held output say of
+ * the attempt that ended: ss->last.rc may become a failure, and a retry
+ * may become impossible (ss->refused). */
+static void judge_output(session_t *ss) {
+  const backoff_taps_t *t = &ss->taps;
+
+  if (ss->last.rc == 0 && t->matched[BACKOFF_TAP_FAIL]) {
+    ss->last.rc = 1;
+    snprintf(ss->last.what, sizeof(ss->last.what),
+             "exit 0, but the output matched --fail-if-output");
+  }
+  if (ss->last.rc == 0)
+    return;
+  if (t->matched[BACKOFF_TAP_STOP])
+    ss->refused = "its output matched --stop-if-output";
+  else if (t->have[BACKOFF_TAP_RETRY] && !t->matched[BACKOFF_TAP_RETRY])
+    ss->refused = "its output did not match --retry-if-output";
+  else if ((ss->refused = backoff_feed_refusal(&ss->feed)) == NULL)
+    ss->refused = t->lost;
+  if (ss->refused != NULL)
+    backoff_schedule_permanent(&ss->s);
 }
 
 /* Runs one attempt and decides what follows. Returns 0 to go on, 1 when
@@ -349,11 +381,15 @@ static int attempt_once(session_t *ss) {
     return 1;
   attempt = backoff_schedule_attempts(&ss->s);
   fflush(NULL);
-  if (backoff_feed_begin(&ss->feed, &fds.fd[0]) != 0)
-    return say("cannot set up the attempt's stdin: %s", strerror(errno)), -1;
+  if (backoff_feed_begin(&ss->feed, &fds.fd[0]) != 0 ||
+      backoff_taps_begin(&ss->taps, &fds.fd[1], &fds.fd[2]) != 0)
+    return say("cannot set up the attempt's input or output: %s",
+               strerror(errno)),
+           -1;
   io_of(ss, &io);
   rc = backoff_child_run(ss->cli->command, &ss->conf, &fds, &io, &r);
   backoff_feed_end(&ss->feed);
+  backoff_taps_end(&ss->taps);
   if (rc != 0)
     return say("waiting for '%s': %s", ss->cli->command[0], strerror(errno)),
            -1;
@@ -362,9 +398,8 @@ static int attempt_once(session_t *ss) {
     /* Like the shell: 127 / 126, and retrying cannot help. */
     say("cannot run '%s': %s", ss->cli->command[0], strerror(r.spawn_errno));
     backoff_schedule_permanent(&ss->s);
-  } else if (ss->last.rc != 0 &&
-             (ss->refused = backoff_feed_refusal(&ss->feed)) != NULL) {
-    backoff_schedule_permanent(&ss->s);
+  } else {
+    judge_output(ss);
   }
   rc = backoff_schedule_next(&ss->s, ss->last.rc, &delay);
   if (rc < 0)
@@ -375,6 +410,7 @@ static int attempt_once(session_t *ss) {
     say_stopped(ss, attempt);
     return 1;
   }
+  backoff_taps_drop(&ss->taps); /* only the last attempt's is shown */
   if (verbosity >= 0)
     say("attempt %u/%u failed (%s); retrying in %s [%s]", attempt,
         ss->max_tries, ss->last.what,
@@ -425,6 +461,7 @@ static int session_end(session_t *ss) {
 static int run(const backoff_cli_t *cli) {
   static backoff_cancel_t token = BACKOFF_CANCEL_INIT;
   session_t ss;
+  char err[256];
   int rc, status = EXIT_INTERNAL;
 
   memset(&ss, 0, sizeof(ss));
@@ -434,6 +471,10 @@ static int run(const backoff_cli_t *cli) {
     say("cannot set up signal handling: %s", strerror(errno));
     return EXIT_INTERNAL;
   }
+  if (backoff_taps_open(&ss.taps, cli, err, sizeof(err)) != 0) {
+    say("%s", err);
+    return EXIT_USAGE;
+  }
   if (backoff_feed_open(&ss.feed, cli->stdin_mode, cli->stdin_limit) != 0) {
     say("cannot set up stdin: %s", strerror(errno));
     goto fail_feed;
@@ -442,11 +483,13 @@ static int run(const backoff_cli_t *cli) {
     goto fail_session;
   while ((rc = attempt_once(&ss)) == 0)
     ;
+  backoff_taps_release(&ss.taps); /* the last attempt's held output */
   status = rc < 0 ? EXIT_INTERNAL : session_end(&ss);
   backoff_policy_free(ss.policy);
 fail_session:
   backoff_feed_close(&ss.feed);
 fail_feed:
+  backoff_taps_close(&ss.taps);
   return status;
 }
 

@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,23 @@
 #define CHUNK ((size_t)1 << 16)   /* one read or write */
 #define PIPE_SIZE (1 << 20)       /* the attempt's pipe, when allowed */
 #define SPLICE_LEN ((size_t)1 << 20)
+
+int backoff_cli_tempfile(const char *tag) {
+  const char *dir = getenv("TMPDIR");
+  char path[4096];
+  int fd;
+
+  if (dir == NULL || dir[0] == '\0')
+    dir = "/tmp";
+  if ((size_t)snprintf(path, sizeof(path), "%s/backoff-%s.XXXXXX", dir,
+                       tag) >= sizeof(path)) {
+    errno = ENAMETOOLONG;
+    return -1;
+  }
+  if ((fd = mkostemp(path, O_CLOEXEC)) >= 0)
+    unlink(path);
+  return fd;
+}
 
 int backoff_feed_open(backoff_feed_t *f, backoff_cli_stdin_t mode,
                       uint64_t limit) {
@@ -110,15 +128,9 @@ static int append(backoff_feed_t *f, const char *p, size_t n) {
     p += take;
     n -= take;
   }
-  if (n > 0 && f->spill_fd < 0) {
-    const char *dir = getenv("TMPDIR");
-    char path[4096];
-    snprintf(path, sizeof(path), "%s/backoff-stdin.XXXXXX",
-             dir != NULL && dir[0] != '\0' ? dir : "/tmp");
-    if ((f->spill_fd = mkostemp(path, O_CLOEXEC)) < 0)
-      return -1;
-    unlink(path);
-  }
+  if (n > 0 && f->spill_fd < 0 &&
+      (f->spill_fd = backoff_cli_tempfile("stdin")) < 0)
+    return -1;
   while (n > 0) {
     const ssize_t w = write(f->spill_fd, p, n);
     if (w < 0 && errno == EINTR)

@@ -70,4 +70,9 @@ uint64_t backoff_feed_kept(const backoff_feed_t *f);
 
 void backoff_feed_close(backoff_feed_t *f);
 
+/* backoff_cli_tempfile: an unlinked, close-on-exec temporary file in
+ * $TMPDIR (default /tmp), named backoff-TAG.XXXXXX while it exists.
+ * Returns its fd, or -1 with errno set. */
+int backoff_cli_tempfile(const char *tag);
+
 #endif /* BACKOFF_CLI_FEED_H */

@@ -1,0 +1,260 @@
+/* The attempts' output (see taps.h). */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "feed.h"
+#include "taps.h"
+
+#define CHUNK ((size_t)1 << 16)
+#define MEMORY ((size_t)1 << 20) /* held in memory before spilling */
+
+int backoff_taps_open(backoff_taps_t *t, const backoff_cli_t *cli, char *err,
+                      size_t errlen) {
+  const char *pat[3];
+  int i, rc;
+
+  memset(t, 0, sizeof(*t));
+  t->spill_fd = t->tap[0].fd = t->tap[1].fd = -1;
+  t->child_fd[0] = t->child_fd[1] = -1;
+  t->tap[0].to = 1;
+  t->tap[1].to = 2;
+  t->hold = t->tap[0].hold = cli->hold_output;
+  t->limit = cli->stdin_limit;
+  pat[BACKOFF_TAP_RETRY] = cli->retry_if_output;
+  pat[BACKOFF_TAP_STOP] = cli->stop_if_output;
+  pat[BACKOFF_TAP_FAIL] = cli->fail_if_output;
+  for (i = 0; i < 3; i++) {
+    if (pat[i] == NULL)
+      continue;
+    if ((rc = regcomp(&t->re[i], pat[i], REG_EXTENDED | REG_NOSUB)) != 0) {
+      regerror(rc, &t->re[i], err, errlen);
+      backoff_taps_close(t);
+      return -1;
+    }
+    t->have[i] = 1;
+  }
+  t->active = t->hold || t->have[0] || t->have[1] || t->have[2];
+  return 0;
+}
+
+static int any_predicate(const backoff_taps_t *t) {
+  return t->have[0] || t->have[1] || t->have[2];
+}
+
+static int open_tap(backoff_taps_t *t, int i, int *child) {
+  int p[2];
+  if (pipe2(p, O_CLOEXEC) != 0)
+    return -1;
+  t->tap[i].fd = p[0];
+  t->tap[i].line_len = 0;
+  t->child_fd[i] = *child = p[1];
+  return 0;
+}
+
+int backoff_taps_begin(backoff_taps_t *t, int *out_fd, int *err_fd) {
+  *out_fd = *err_fd = -1;
+  memset(t->matched, 0, sizeof(t->matched));
+  if (!t->active)
+    return 0;
+  if (open_tap(t, 0, out_fd) != 0)
+    return -1;
+  if (any_predicate(t) && open_tap(t, 1, err_fd) != 0)
+    return -1;
+  return 0;
+}
+
+static void match_line(backoff_taps_t *t, backoff_tap_t *tap) {
+  int i;
+  if (tap->line_len == 0)
+    return;
+  tap->line[tap->line_len] = '\0';
+  for (i = 0; i < 3; i++)
+    if (t->have[i] && !t->matched[i] &&
+        regexec(&t->re[i], tap->line, 0, NULL, 0) == 0)
+      t->matched[i] = 1;
+  tap->line_len = 0;
+}
+
+static void scan(backoff_taps_t *t, backoff_tap_t *tap, const char *p,
+                 size_t n) {
+  size_t i;
+  if (!any_predicate(t))
+    return;
+  for (i = 0; i < n; i++) {
+    if (p[i] == '\n' || tap->line_len == BACKOFF_TAPS_LINE) {
+      match_line(t, tap);
+      if (p[i] == '\n')
+        continue;
+    }
+    /* A NUL would end the line early for regexec: shown as a space. */
+    tap->line[tap->line_len++] = p[i] != '\0' ? p[i] : ' ';
+  }
+}
+
+static int write_all(int fd, const char *p, size_t n) {
+  while (n > 0) {
+    const ssize_t w = write(fd, p, n);
+    if (w < 0 && errno == EINTR)
+      continue;
+    if (w <= 0)
+      return -1;
+    p += w;
+    n -= (size_t)w;
+  }
+  return 0;
+}
+
+/* Keeps what it can of n bytes of output: memory, then the spill file.
+ * Returns how many it kept (n unless out of memory or disk). */
+static size_t keep_held(backoff_taps_t *t, const char *p, size_t n) {
+  size_t take = t->mem_len < MEMORY ? MEMORY - t->mem_len : 0;
+
+  if (take > n)
+    take = n;
+  if (take > 0) {
+    if (t->mem == NULL && (t->mem = malloc(MEMORY)) == NULL)
+      return 0;
+    memcpy(t->mem + t->mem_len, p, take);
+    t->mem_len += take;
+    t->held += take;
+  }
+  if (take == n)
+    return n;
+  if (t->spill_fd < 0 && (t->spill_fd = backoff_cli_tempfile("output")) < 0)
+    return take;
+  if (write_all(t->spill_fd, p + take, n - take) != 0)
+    return take;
+  t->held += n - take;
+  return n;
+}
+
+/* Past the limit or out of memory or disk: what is held is written out,
+ * the rest streams, and no retry follows (a second answer downstream is
+ * what --hold-output exists to prevent). */
+static void hold(backoff_taps_t *t, backoff_tap_t *tap, const char *p,
+                 size_t n) {
+  static char why[160];
+  size_t kept = 0;
+
+  if (t->held + n > t->limit) {
+    t->lost = "its held output is over the limit (--stdin-limit)";
+  } else if ((kept = keep_held(t, p, n)) == n) {
+    return;
+  } else {
+    snprintf(why, sizeof(why), "cannot hold its output: %s",
+             strerror(errno));
+    t->lost = why;
+  }
+  backoff_taps_release(t);
+  tap->hold = 0;
+  (void)write_all(tap->to, p + kept, n - kept);
+}
+
+static void pump(backoff_taps_t *t, backoff_tap_t *tap) {
+  char buf[CHUNK];
+  ssize_t n;
+
+  do
+    n = read(tap->fd, buf, sizeof(buf));
+  while (n < 0 && errno == EINTR);
+  if (n <= 0) {
+    match_line(t, tap);
+    close(tap->fd);
+    tap->fd = -1;
+    return;
+  }
+  scan(t, tap, buf, (size_t)n);
+  if (tap->hold)
+    hold(t, tap, buf, (size_t)n);
+  else if (write_all(tap->to, buf, (size_t)n) != 0) {
+    /* Downstream is gone: so is the pipe, and the command learns it
+     * (EPIPE, SIGPIPE) as if it had written there itself. */
+    close(tap->fd);
+    tap->fd = -1;
+  }
+}
+
+int backoff_taps_add(backoff_taps_t *t, struct pollfd *pfd) {
+  int i, n = 0;
+
+  for (i = 0; i < 2; i++) {
+    if (t->child_fd[i] >= 0) { /* the attempt has its own copy now */
+      close(t->child_fd[i]);
+      t->child_fd[i] = -1;
+    }
+    if (t->tap[i].fd < 0)
+      continue;
+    pfd[n].fd = t->tap[i].fd;
+    pfd[n].events = POLLIN;
+    pfd[n].revents = 0;
+    n++;
+  }
+  return n;
+}
+
+void backoff_taps_done(backoff_taps_t *t, const struct pollfd *pfd, int n) {
+  int i, j;
+  for (j = 0; j < n; j++)
+    for (i = 0; i < 2; i++)
+      if (pfd[j].revents != 0 && pfd[j].fd == t->tap[i].fd)
+        pump(t, &t->tap[i]);
+}
+
+void backoff_taps_end(backoff_taps_t *t) {
+  int i;
+  for (i = 0; i < 2; i++) {
+    if (t->child_fd[i] >= 0)
+      close(t->child_fd[i]);
+    t->child_fd[i] = -1;
+    match_line(t, &t->tap[i]);
+    if (t->tap[i].fd >= 0)
+      close(t->tap[i].fd);
+    t->tap[i].fd = -1;
+    t->tap[i].hold = t->hold;
+  }
+}
+
+void backoff_taps_release(backoff_taps_t *t) {
+  char buf[CHUNK];
+  uint64_t at = 0;
+  const uint64_t spilled = t->held - t->mem_len;
+  ssize_t r = 1;
+
+  if (t->mem_len > 0)
+    (void)write_all(1, t->mem, t->mem_len);
+  while (t->spill_fd >= 0 && at < spilled && r > 0) {
+    const uint64_t left = spilled - at;
+    r = pread(t->spill_fd, buf, left < CHUNK ? (size_t)left : CHUNK,
+              (off_t)at);
+    if (r > 0 && write_all(1, buf, (size_t)r) != 0)
+      break;
+    at += r > 0 ? (uint64_t)r : 0;
+  }
+  backoff_taps_drop(t);
+}
+
+void backoff_taps_drop(backoff_taps_t *t) {
+  t->mem_len = 0;
+  t->held = 0;
+  if (t->spill_fd >= 0)
+    close(t->spill_fd);
+  t->spill_fd = -1;
+}
+
+void backoff_taps_close(backoff_taps_t *t) {
+  int i;
+  backoff_taps_end(t);
+  backoff_taps_drop(t);
+  free(t->mem);
+  t->mem = NULL;
+  for (i = 0; i < 3; i++)
+    if (t->have[i])
+      regfree(&t->re[i]);
+  memset(t->have, 0, sizeof(t->have));
+}
