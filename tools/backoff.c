@@ -19,6 +19,7 @@
 #include "cli.h"
 #include "cli_parse.h"
 #include "feed.h"
+#include "report.h"
 #include "taps.h"
 
 /* Exit statuses of backoff itself (the command's own pass through). */
@@ -232,6 +233,7 @@ typedef struct {
   backoff_feed_t feed;
   backoff_taps_t taps;
   int nfeed; /* pollfds of the feed, before the taps' */
+  backoff_cli_report_t *report; /* --report, or NULL */
   uint64_t t0; /* when backoff began running */
   const char *label; /* the strategy's name */
   unsigned int max_tries;
@@ -401,6 +403,7 @@ static int attempt_once(session_t *ss) {
   } else {
     judge_output(ss);
   }
+  backoff_cli_report_attempt(ss->report, &r, ss->last.rc, ss->t0);
   rc = backoff_schedule_next(&ss->s, ss->last.rc, &delay);
   if (rc < 0)
     return say("%s", lib_message(rc)), -1;
@@ -410,6 +413,7 @@ static int attempt_once(session_t *ss) {
     say_stopped(ss, attempt);
     return 1;
   }
+  backoff_cli_report_delay(ss->report, delay);
   backoff_taps_drop(&ss->taps); /* only the last attempt's is shown */
   if (verbosity >= 0)
     say("attempt %u/%u failed (%s); retrying in %s [%s]", attempt,
@@ -462,7 +466,7 @@ static int run(const backoff_cli_t *cli) {
   static backoff_cancel_t token = BACKOFF_CANCEL_INIT;
   session_t ss;
   char err[256];
-  int rc, status = EXIT_INTERNAL;
+  int rc = 0, status = EXIT_INTERNAL;
 
   memset(&ss, 0, sizeof(ss));
   ss.cli = cli;
@@ -474,6 +478,13 @@ static int run(const backoff_cli_t *cli) {
   if (backoff_taps_open(&ss.taps, cli, err, sizeof(err)) != 0) {
     say("%s", err);
     return EXIT_USAGE;
+  }
+  if (cli->report != NULL &&
+      backoff_cli_report_open(&ss.report, cli->report, cli->command, err,
+                              sizeof(err)) != 0) {
+    say("%s", err);
+    status = EXIT_USAGE;
+    goto fail_report;
   }
   if (backoff_feed_open(&ss.feed, cli->stdin_mode, cli->stdin_limit) != 0) {
     say("cannot set up stdin: %s", strerror(errno));
@@ -489,6 +500,13 @@ static int run(const backoff_cli_t *cli) {
 fail_session:
   backoff_feed_close(&ss.feed);
 fail_feed:
+  /* A report that cannot be written is said; the status stays. */
+  if (backoff_cli_report_finish(
+          ss.report, rc < 0 ? "error" : backoff_stop_name(ss.stop),
+          backoff_child_stop_signal(), ss.refused, status, ss.t0, err,
+          sizeof(err)) != 0)
+    say("%s", err);
+fail_report:
   backoff_taps_close(&ss.taps);
   return status;
 }
