@@ -1,5 +1,6 @@
 /* The backoff command's parsers (tools/cli_parse.c), called directly. */
 #include <math.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <string.h>
 
@@ -174,6 +175,88 @@ START_TEST(args_errors) {
 }
 END_TEST
 
+START_TEST(signals) {
+  static const struct {
+    const char *s;
+    int want;
+  } ok[] = {{"TERM", SIGTERM}, {"SIGTERM", SIGTERM}, {"term", SIGTERM},
+            {"sigint", SIGINT}, {"15", 15},          {"KILL", SIGKILL},
+            {"HUP", SIGHUP},   {"QUIT", SIGQUIT},   {"USR1", SIGUSR1}};
+  static const char *const bad[] = {"", "BOGUS", "SIG", "STOP", "SIGTSTP",
+                                    "ttin", "TTOU", "0", "-15", "15x",
+                                    " 15", "999", "SIGTERM "};
+  size_t i;
+  int sig;
+  for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+    ck_assert_msg(backoff_cli_parse_signal(ok[i].s, &sig) == 0, "%s",
+                  ok[i].s);
+    ck_assert_int_eq(sig, ok[i].want);
+  }
+  for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    sig = 99;
+    ck_assert_msg(backoff_cli_parse_signal(bad[i], &sig) == -1, "%s",
+                  bad[i]);
+    ck_assert_int_eq(sig, 0);
+  }
+  ck_assert_str_eq(backoff_cli_signal_name(SIGHUP), "SIGHUP");
+  ck_assert_ptr_null(backoff_cli_signal_name(0));
+}
+END_TEST
+
+START_TEST(sizes) {
+  static const struct {
+    const char *s;
+    uint64_t want;
+  } ok[] = {{"0", 0},          {"1024", 1024},       {"64k", 65536},
+            {"64K", 65536},    {"64M", 64u << 20},   {"1G", 1u << 30},
+            {"2T", (uint64_t)2 << 40}};
+  static const char *const bad[] = {"", "k", "-1", "1.5M", "64MB", "64 M",
+                                    "1P", "99999999999999999999",
+                                    "9999999999999999T"};
+  size_t i;
+  uint64_t v;
+  for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+    ck_assert_msg(backoff_cli_parse_size(ok[i].s, &v) == 0, "%s", ok[i].s);
+    ck_assert_uint_eq(v, ok[i].want);
+  }
+  for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    v = 7;
+    ck_assert_msg(backoff_cli_parse_size(bad[i], &v) == -1, "%s", bad[i]);
+    ck_assert_uint_eq(v, 0);
+  }
+}
+END_TEST
+
+START_TEST(args_supervision) {
+  char *argv[] = {"backoff", "--signal", "INT", "--foreground", "--stdin",
+                  "null", "--stdin-limit", "1M", "--hold-output",
+                  "--retry-if-output", "again|later", "--report", "r.json",
+                  "--", "true", NULL};
+  backoff_cli_t cli;
+  char err[128];
+
+  ck_assert_int_eq(
+      backoff_cli_parse_args(15, argv, &cli, err, sizeof(err)), 0);
+  ck_assert_int_eq(cli.term_signal, SIGINT);
+  ck_assert_int_eq(cli.foreground, 1);
+  ck_assert_int_eq(cli.stdin_mode, BACKOFF_CLI_STDIN_NULL);
+  ck_assert_uint_eq(cli.stdin_limit, 1u << 20);
+  ck_assert_int_eq(cli.hold_output, 1);
+  ck_assert_str_eq(cli.retry_if_output, "again|later");
+  ck_assert_str_eq(cli.report, "r.json");
+  ck_assert_str_eq(cli.command[0], "true");
+
+  /* The defaults: TERM, keep, 64M, nothing held. */
+  ck_assert_int_eq(backoff_cli_parse_args(3, argv + 12, &cli, err,
+                                          sizeof(err)),
+                   0);
+  ck_assert_int_eq(cli.term_signal, SIGTERM);
+  ck_assert_int_eq(cli.stdin_mode, BACKOFF_CLI_STDIN_KEEP);
+  ck_assert_uint_eq(cli.stdin_limit, BACKOFF_CLI_STDIN_LIMIT);
+  ck_assert_int_eq(cli.hold_output, 0);
+}
+END_TEST
+
 START_TEST(args_tiny_error_buffer) {
   backoff_cli_t cli;
   char err[8];
@@ -198,6 +281,9 @@ Suite *make_suite(void) {
   tcase_add_test(tc, args_help_version);
   tcase_add_test(tc, args_errors);
   tcase_add_test(tc, args_tiny_error_buffer);
+  tcase_add_test(tc, signals);
+  tcase_add_test(tc, sizes);
+  tcase_add_test(tc, args_supervision);
   suite_add_tcase(s, tc);
   return s;
 }

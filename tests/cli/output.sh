@@ -2,7 +2,7 @@
 # Output shown once (--hold-output) and retrying on what the command says
 # (--retry-if-output, --stop-if-output, --fail-if-output).
 . "$srcdir/tests/cli/lib.sh"
-plan 11
+plan 12
 fast="--scale-factor 0.01 --seed 1"
 
 # N: how many times the command ran before (0 the first time).
@@ -29,6 +29,12 @@ again; bo $fast -n 3 --hold-output -- sh -c "$count"'
   cat "$1/big"; [ "$n" -ge 1 ]' sh "$tmp"
 check "--hold-output: 3 MB held (spilled), written once, intact" \
   sh -c "test $st = 0 && cmp -s '$tmp/big' '$tmp/out'"
+
+again; TMPDIR="$tmp/none" bo $fast -n 3 --hold-output -- sh -c "$count"'
+  cat "$1/big"; exit 1' sh "$tmp"
+check "no room to hold the output: written once, whole, no retry, said" \
+  sh -c "test $st = 1 && cmp -s '$tmp/big' '$tmp/out' && test \$(cat '$tmp/n') = 1 &&
+         grep -q 'not retrying: cannot hold its output' '$tmp/err'"
 
 again; bo $fast -n 4 --retry-if-output 'temporar(y|ily)' -- sh -c "$count"'
   echo "try again temporarily" >&2; [ "$n" -ge 2 ]' sh "$tmp"

@@ -3,7 +3,7 @@
 # rewound; only what the attempt consumes is read; past --stdin-limit no
 # retry is made rather than one fed partial input.
 . "$srcdir/tests/cli/lib.sh"
-plan 13
+plan 15
 fast="--scale-factor 0.01 --seed 1"
 
 # A command that stores its stdin per attempt and fails the first time.
@@ -75,6 +75,18 @@ check "over --stdin-limit: the attempt gets it all, no retry" \
          test ! -e '$tmp/stored.1'"
 check "... and one line says why" \
   grep -qx 'backoff: attempt 1/3 failed (exit 1); not retrying: its stdin is over --stdin-limit' \
+  "$tmp/err"
+
+# Out of room for the copy (here: no $TMPDIR to spill to): the attempt
+# still gets all of its input, and retrying ends with one clear line.
+store; st=0
+cat "$tmp/big" | TMPDIR="$tmp/none" "$BACKOFF" $fast -n 3 -- \
+  sh "$tmp/store.sh" "$tmp" >"$tmp/out" 2>"$tmp/err" || st=$?
+check "no room for the copy of stdin: the attempt gets it all, no retry" \
+  sh -c "test $st = 1 && cmp -s '$tmp/big' '$tmp/stored.0' &&
+         test ! -e '$tmp/stored.1'"
+check "... and one line says why" \
+  grep -q 'not retrying: cannot keep a copy of stdin: No such file or directory' \
   "$tmp/err"
 
 store; st=0

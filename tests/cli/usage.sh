@@ -59,6 +59,25 @@ cases='
 --quiet --verbose
 --quiet=yes
 --minimum 5 --cap 2
+--signal BOGUS
+--signal STOP
+--signal SIGTSTP
+--signal 0
+--signal 999
+--signal -15
+--stdin sometimes
+--stdin=
+--stdin-limit 5X
+--stdin-limit -1
+--stdin-limit 1.5M
+--stdin-limit 99999999999999999999
+--retry-if-output (
+--stop-if-output a{2
+--fail-if-output [z-a]
+--report=
+--report /nonexistent-dir/report.json
+--foreground=yes
+--hold-output=1
 '
 n=$(printf '%s\n' "$cases" | grep -c .)
 plan $((n + 3))
