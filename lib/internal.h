@@ -10,8 +10,7 @@
 
 #include "backoff.h"
 #include "backoff/plugin.h"
-
-#define BACKOFF_NAME_MAX 64 /* bytes in a bare strategy name */
+#include "seam/backoff_seam.h"
 
 #if defined(__GNUC__) || defined(__clang__)
 #define BACKOFF_LIKELY(x) __builtin_expect(!!(x), 1)
@@ -27,13 +26,6 @@
  * paths read `return backoff__fail(BACKOFF_EINVAL, "...", ...);`. */
 int backoff__fail(int err, const char *fmt, ...) BACKOFF_PRINTF(2, 3);
 void backoff__clear_error(void);
-
-/* parse.c: strict number parsing shared by env, the configure syntax and
- * the CLI. Whole string, decimal, finite; no leading/trailing junk.
- * Return 0 or BACKOFF_ESYNTAX / BACKOFF_ERANGE. */
-int backoff__parse_double(const char *s, size_t len, double *out);
-int backoff__parse_uint(const char *s, size_t len, unsigned long long max,
-                        unsigned long long *out);
 
 /* loader.c: the only user of libltdl. A module is shared by every strategy
  * handle opened on the same request; it is unloaded with its last user. */
