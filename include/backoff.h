@@ -190,11 +190,15 @@ BACKOFF_EXTERN const char *backoff_strategy_name(const backoff_strategy_t *s);
 BACKOFF_EXTERN const char *backoff_strategy_path(const backoff_strategy_t *s);
 
 /* backoff_strategy_set: set a numeric setting by name: one of the plugin's
- * parameters (e.g. "exponent") or a core setting: "scale_factor" (> 0),
- * "minimum" (>= 0), "cap" (>= 0; 0 = none), "jitter_factor" (0..1).
+ * parameters (e.g. "exponent") or a core setting, with the bounds and the
+ * meaning of 0 of its backoff_options_t field: "jitter" (a
+ * backoff_jitter_t, by number), "jitter_factor" (0, 1], "scale_factor"
+ * (0, 1e9], "minimum" [0, 1e9], "cap" [0, 1e9] (0: none). For a setting
+ * whose 0 stands for a default, 0 sets that default.
  * A list parameter set this way becomes the one-value list [value].
  * Errors: EINVAL (NULL), EPARAM (unknown name), ERANGE (outside the
- * parameter's bounds, not finite, or not whole for an integer parameter).
+ * setting's bounds, not finite, or not whole for an integer parameter or a
+ * jitter mode).
  * Not thread-safe against concurrent use of the same handle. */
 BACKOFF_EXTERN int backoff_strategy_set(backoff_strategy_t *s,
                                         const char *name, double value);
@@ -207,7 +211,7 @@ BACKOFF_EXTERN int backoff_strategy_set_list(backoff_strategy_t *s,
                                              size_t count);
 
 /* backoff_strategy_set_jitter: choose the jitter mode (DEFAULT means
- * additive). Errors: EINVAL (NULL handle, unknown mode). */
+ * additive). Errors: EINVAL (NULL handle), ERANGE (unknown mode). */
 BACKOFF_EXTERN int backoff_strategy_set_jitter(backoff_strategy_t *s,
                                                backoff_jitter_t mode);
 
@@ -398,7 +402,11 @@ typedef struct backoff_report_s {
 
 /* ------------------------------------------------------------------------
  * Options: zero means "default" for every field, so designated initializers
- * name only what differs:
+ * name only what differs. The core settings (jitter, jitter_factor,
+ * scale_factor, minimum, cap, max_tries, max_delay, seed) have one set of
+ * bounds and one meaning of 0 wherever they are given: here, in `params`,
+ * through backoff_strategy_set() and on the backoff command line; 0 in
+ * jitter_factor is 0.5 everywhere, never "no spread" (use jitter none).
  *
  *   backoff_options_t o = { .strategy = "fibonacci", .max_tries = 5 };
  */
@@ -418,9 +426,9 @@ typedef struct backoff_options_s {
   const backoff_strategy_t *strategy_handle;
   backoff_jitter_t jitter; /* default: additive U[0,1) */
   double jitter_factor;    /* proportional jitter's f, (0, 1]; 0: 0.5 */
-  double scale_factor;     /* > 0; 0: 1.0 */
-  double minimum;          /* seconds >= 0 */
-  double cap;              /* seconds per delay; 0: no cap */
+  double scale_factor;     /* (0, 1e9]; 0: 1.0 */
+  double minimum;          /* seconds, [0, 1e9] */
+  double cap;              /* seconds per delay, [0, 1e9]; 0: no cap */
 
   /* When to stop. max_tries counts calls (3 = at most 3 calls); 0 takes
    * $BACKOFF_DEFAULT_TRIES, else 3. max_delay is the total time budget in
@@ -492,8 +500,9 @@ typedef struct backoff_policy_s backoff_policy_t;
 
 /* backoff_policy_new: validate everything (options, environment defaults,
  * strategy and its parameters) and load the strategy.
- * Errors: EINVAL (NULL, negative/NaN values, contradictory settings such as
- * minimum > cap), EENV (bad BACKOFF_DEFAULT_TRIES/DELAY; the message names
+ * Errors: EINVAL (NULL, unknown flags, contradictory settings such as
+ * minimum > cap), ERANGE (a setting outside its bounds: the same bounds,
+ * message and code as "name=value" in params), EENV (bad BACKOFF_DEFAULT_TRIES/DELAY; the message names
  * the variable and value), ENOMEM, and those of backoff_strategy_open() and
  * backoff_strategy_configure(). The environment is read once per process. */
 BACKOFF_EXTERN int backoff_policy_new(backoff_policy_t **out,

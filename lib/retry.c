@@ -18,22 +18,22 @@ static int finish(backoff_schedule_t *s, backoff_report_t *report) {
   backoff_report_t local, *r = report ? report : &local;
   int result = s->stop_ == BACKOFF_STOP_SUCCESS ? 0
                : s->stop_ == BACKOFF_STOP_ERROR ? s->error_
-               : p->failure_code != 0           ? p->failure_code
+               : p->opt.failure_code != 0       ? p->opt.failure_code
                                                 : s->last_rc_;
 
   /* Nobody reads a report: skip building one (the decorator's and
    * backoff_run()'s common case, where it was a fifth of the cost). */
-  if (report == NULL && p->on_success == NULL && p->on_failure == NULL)
+  if (report == NULL && p->opt.on_success == NULL && p->opt.on_failure == NULL)
     return result;
   backoff_schedule_report(s, r);
   if (s->stop_ == BACKOFF_STOP_SUCCESS) {
     r->result = 0;
-    if (p->on_success)
-      p->on_success(r, p->callback_ctx);
+    if (p->opt.on_success)
+      p->opt.on_success(r, p->opt.callback_ctx);
     return 0;
   }
-  if (s->stop_ != BACKOFF_STOP_ERROR && p->on_failure)
-    result = p->on_failure(r, p->callback_ctx);
+  if (s->stop_ != BACKOFF_STOP_ERROR && p->opt.on_failure)
+    result = p->opt.on_failure(r, p->opt.callback_ctx);
   r->result = result;
   return result;
 }
@@ -46,7 +46,8 @@ static int run(const struct backoff_policy_s *p, backoff_fn fn, void *arg,
   int rc, r;
 
   backoff__schedule_start(&s, p,
-                          report != NULL || p->on_success || p->on_failure);
+                          report != NULL || p->opt.on_success ||
+                              p->opt.on_failure);
   s.outer_ = current;
   current = &s;
   for (;;) {
@@ -55,18 +56,18 @@ static int run(const struct backoff_policy_s *p, backoff_fn fn, void *arg,
     rc = fn(arg);
     if (backoff_schedule_next(&s, rc, &delay) != 0)
       break;
-    if (p->on_retry)
-      p->on_retry(s.attempts_, rc, delay, p->callback_ctx);
-    if (p->sleep) {
+    if (p->opt.on_retry)
+      p->opt.on_retry(s.attempts_, rc, delay, p->opt.callback_ctx);
+    if (p->opt.sleep) {
       /* The header's contract: any non-zero answer means "stop, as
        * cancelled"; a user's -1 is not a library error. */
-      r = p->sleep(delay, p->sleep_ctx) != 0;
+      r = p->opt.sleep(delay, p->opt.sleep_ctx) != 0;
     } else {
       /* The real sleep needs the real clock: an injected one may read
        * anything (0, a simulation's time) and would make the absolute
        * deadline meaningless. */
-      uint64_t from = p->clock ? backoff_clock_ns() : s.now_ns_;
-      r = backoff_sleep_until(from + (uint64_t)(delay * 1e9), p->cancel);
+      uint64_t from = p->opt.clock ? backoff_clock_ns() : s.now_ns_;
+      r = backoff_sleep_until(from + (uint64_t)(delay * 1e9), p->opt.cancel);
       if (r == 1) { /* count only the part actually waited */
         uint64_t now = backoff_clock_ns();
         double waited = now > from ? (double)(now - from) / 1e9 : 0;
@@ -84,10 +85,10 @@ static int run(const struct backoff_policy_s *p, backoff_fn fn, void *arg,
       s.now_ns_ = backoff__now(p);
       break;
     }
-    if (p->retry_fn)
-      fn = p->retry_fn;
-    if (p->retry_arg)
-      arg = p->retry_arg;
+    if (p->opt.retry_fn)
+      fn = p->opt.retry_fn;
+    if (p->opt.retry_arg)
+      arg = p->opt.retry_arg;
   }
   current = s.outer_;
   return finish(&s, report);

@@ -27,6 +27,10 @@ const backoff__setting_t backoff__settings[BACKOFF__SET_COUNT] = {
     BACKOFF_SETTINGS_MAP(ROW_)};
 #undef ROW_
 
+static int same(const char *lit, const char *s, size_t len) {
+  return strlen(lit) == len && memcmp(lit, s, len) == 0;
+}
+
 static const char *const jitter_names[] = {"additive", "none", "additive",
                                            "full", "equal", "proportional"};
 
@@ -40,13 +44,9 @@ int backoff__jitter_mode_parse(const char *name, size_t len) {
   int i;
 
   for (i = BACKOFF_JITTER_NONE; i <= BACKOFF_JITTER_PROPORTIONAL; i++)
-    if (strlen(jitter_names[i]) == len && memcmp(name, jitter_names[i], len) == 0)
+    if (same(jitter_names[i], name, len))
       return i;
   return -1;
-}
-
-static int same(const char *lit, const char *s, size_t len) {
-  return strlen(lit) == len && memcmp(lit, s, len) == 0;
 }
 
 const backoff__setting_t *backoff__setting_find(const char *name,
@@ -70,8 +70,8 @@ const backoff__setting_t *backoff__setting_by_flag(const char *lflag,
 }
 
 int backoff__setting_check(const backoff__setting_t *st, double v) {
-  const int whole = st->type == BACKOFF__T_UINT || st->type == BACKOFF__T_U64 ||
-                    st->type == BACKOFF__T_JITTER;
+  const int whole = st->type == BACKOFF__T_UINT ||
+                    st->type == BACKOFF__T_U64 || st->type == BACKOFF__T_JITTER;
 
   if (v == 0 && (st->flags & BACKOFF__S_ZERO_DEFAULT))
     return 0;
