@@ -122,6 +122,18 @@ void backoff__policy_release(struct backoff_policy_s *p);
 /* schedule.c */
 int backoff__schedule_start(backoff_schedule_t *s,
                             const struct backoff_policy_s *p, int need_clock);
+/* What a run under s returns once stopped: 0 for a success, the library
+ * error, else failure_code when non-zero, else the operation's last code. */
+int backoff__schedule_result(const backoff_schedule_t *s, int failure_code);
+/* The blocking loop's wait ended the run: err < 0 a library error, else a
+ * cancel; unslept is the part of the last delay that was not waited. */
+void backoff__schedule_interrupt(backoff_schedule_t *s, int err,
+                                 double unslept);
+/* A report of s (room zeroed), result as backoff__schedule_result. */
+void backoff__report_fill(const backoff_schedule_t *s, backoff_report_t *r,
+                          int failure_code);
+/* Copies src into the caller's dst: the fields, never the room. */
+void backoff__report_out(backoff_report_t *dst, const backoff_report_t *src);
 
 /* budget.c. failed: every failed call (the ratio throttle counts them all).
  * withdraw: a retry is wanted; 1 when it may go ahead (and was paid for,

@@ -72,7 +72,7 @@ static int check_shape(const backoff_options_t *o) {
   int rc;
 
   for (i = 0; i < sizeof(o->reserved_) / sizeof(o->reserved_[0]); i++)
-    if (o->reserved_[i] != NULL)
+    if (o->reserved_[i] != 0)
       return backoff__fail(BACKOFF_EINVAL,
                            "options.reserved_ must be zero (use designated "
                            "initializers)");

@@ -13,29 +13,26 @@
 static __thread backoff_schedule_t *current
     __attribute__((tls_model("initial-exec")));
 
+/* What the call returns: the schedule's result, or on_failure's word. The
+ * callbacks see the library's own report; the caller's gets its fields. */
 static int finish(backoff_schedule_t *s, backoff_report_t *report) {
   const struct backoff_policy_s *p = s->policy_;
-  backoff_report_t local, *r = report ? report : &local;
-  int result = s->stop_ == BACKOFF_STOP_SUCCESS ? 0
-               : s->stop_ == BACKOFF_STOP_ERROR ? s->error_
-               : p->opt.failure_code != 0       ? p->opt.failure_code
-                                                : s->last_rc_;
+  backoff_report_t r;
 
   /* Nobody reads a report: skip building one (the decorator's and
-   * backoff_run()'s common case, where it was a fifth of the cost). */
+   * backoff_run()'s common case). */
   if (report == NULL && p->opt.on_success == NULL && p->opt.on_failure == NULL)
-    return result;
-  backoff_schedule_report(s, r);
-  if (s->stop_ == BACKOFF_STOP_SUCCESS) {
-    r->result = 0;
+    return backoff__schedule_result(s, p->opt.failure_code);
+  backoff__report_fill(s, &r, p->opt.failure_code);
+  if (r.stop == BACKOFF_STOP_SUCCESS) {
     if (p->opt.on_success)
-      p->opt.on_success(r, p->opt.callback_ctx);
-    return 0;
+      p->opt.on_success(&r, p->opt.callback_ctx);
+  } else if (r.stop != BACKOFF_STOP_ERROR && p->opt.on_failure) {
+    r.result = p->opt.on_failure(&r, p->opt.callback_ctx);
   }
-  if (s->stop_ != BACKOFF_STOP_ERROR && p->opt.on_failure)
-    result = p->opt.on_failure(r, p->opt.callback_ctx);
-  r->result = result;
-  return result;
+  if (report != NULL)
+    backoff__report_out(report, &r);
+  return r.result;
 }
 
 /* The loop shared by every blocking form. */
@@ -51,6 +48,7 @@ static int run(const struct backoff_policy_s *p, backoff_fn fn, void *arg,
   s.outer_ = current;
   current = &s;
   for (;;) {
+    double unslept = 0;
     if (backoff_schedule_begin(&s) != 0)
       break;
     rc = fn(arg);
@@ -72,17 +70,11 @@ static int run(const struct backoff_policy_s *p, backoff_fn fn, void *arg,
         uint64_t now = backoff_clock_ns();
         double waited = now > from ? (double)(now - from) / 1e9 : 0;
         if (waited < delay)
-          s.slept_ -= delay - waited;
+          unslept = delay - waited;
       }
     }
     if (r != 0) {
-      if (r < 0) {
-        s.error_ = r;
-        s.stop_ = BACKOFF_STOP_ERROR;
-      } else {
-        s.stop_ = BACKOFF_STOP_CANCELLED;
-      }
-      s.now_ns_ = backoff__now(p);
+      backoff__schedule_interrupt(&s, r, unslept);
       break;
     }
     if (p->opt.retry_fn)
@@ -96,10 +88,12 @@ static int run(const struct backoff_policy_s *p, backoff_fn fn, void *arg,
 
 static int fail_early(int err, backoff_report_t *report) {
   if (report != NULL) {
-    memset(report, 0, sizeof(*report));
-    report->result = err;
-    report->stop = BACKOFF_STOP_ERROR;
-    report->error = err;
+    backoff_report_t r;
+    memset(&r, 0, sizeof(r));
+    r.result = err;
+    r.stop = BACKOFF_STOP_ERROR;
+    r.error = err;
+    backoff__report_out(report, &r);
   }
   return err;
 }

@@ -31,6 +31,7 @@ int backoff__schedule_start(backoff_schedule_t *s,
   s->retry_after_ = 0;
   s->deadline_ns_ = UINT64_MAX;
   s->start_ns_ = s->now_ns_ = 0;
+  memset(s->reserved_, 0, sizeof(s->reserved_));
   /* The clock is read only when something needs it, so a first-try success
    * without a deadline or report costs no clock read. */
   if (need_clock || p->max_delay_ns != 0) {
@@ -219,14 +220,33 @@ unsigned int backoff_schedule_attempts(const backoff_schedule_t *s) {
   return s ? s->attempts_ : 0;
 }
 
-void backoff_schedule_report(const backoff_schedule_t *s,
-                             backoff_report_t *r) {
-  if (r == NULL)
-    return;
+int backoff__schedule_result(const backoff_schedule_t *s, int failure_code) {
+  if (s->stop_ == BACKOFF_STOP_SUCCESS)
+    return 0;
+  if (s->stop_ == BACKOFF_STOP_ERROR)
+    return s->error_;
+  return failure_code != 0 ? failure_code : s->last_rc_;
+}
+
+void backoff__schedule_interrupt(backoff_schedule_t *s, int err,
+                                 double unslept) {
+  s->slept_ -= unslept;
+  if (err < 0) {
+    s->error_ = err;
+    stop(s, BACKOFF_STOP_ERROR);
+  } else {
+    stop(s, BACKOFF_STOP_CANCELLED);
+  }
+}
+
+void backoff__report_out(backoff_report_t *dst, const backoff_report_t *src) {
+  memcpy(dst, src, offsetof(backoff_report_t, reserved_));
+}
+
+void backoff__report_fill(const backoff_schedule_t *s, backoff_report_t *r,
+                          int failure_code) {
   memset(r, 0, sizeof(*r));
-  if (s == NULL)
-    return;
-  r->result = s->stop_ == BACKOFF_STOP_ERROR ? s->error_ : s->last_rc_;
+  r->result = backoff__schedule_result(s, failure_code);
   r->last_rc = s->last_rc_;
   r->stop = (backoff_stop_t)s->stop_;
   r->error = s->error_;
@@ -235,6 +255,19 @@ void backoff_schedule_report(const backoff_schedule_t *s,
   r->last_delay = s->previous_;
   if ((s->flags_ & F_CLOCK) && s->now_ns_ > s->start_ns_)
     r->elapsed = (double)(s->now_ns_ - s->start_ns_) / 1e9;
+}
+
+void backoff_schedule_report(const backoff_schedule_t *s,
+                             backoff_report_t *report) {
+  backoff_report_t r;
+
+  if (report == NULL)
+    return;
+  if (s == NULL)
+    memset(&r, 0, sizeof(r));
+  else
+    backoff__report_fill(s, &r, 0);
+  backoff__report_out(report, &r);
 }
 
 const char *backoff_stop_name(backoff_stop_t stop) {

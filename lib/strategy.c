@@ -170,23 +170,26 @@ const char *backoff_strategy_description(const backoff_strategy_t *s) {
 }
 
 int backoff_strategy_param(const backoff_strategy_t *s, size_t i,
-                           backoff_param_info_t *info) {
+                           backoff_param_info_t *param) {
+  backoff_param_info_t info;
   const backoff_param_t *p;
 
-  if (info != NULL)
-    memset(info, 0, sizeof(*info));
-  if (s == NULL || info == NULL)
+  memset(&info, 0, sizeof(info));
+  if (param != NULL) /* cleared before anything can fail */
+    memcpy(param, &info, offsetof(backoff_param_info_t, reserved_));
+  if (s == NULL || param == NULL)
     return backoff__fail(BACKOFF_EINVAL, "NULL argument");
   if (i >= s->module->nparams)
     return 0;
   p = &s->module->params[i];
-  info->name = p->name;
-  info->def = p->def;
-  info->min = p->min;
-  info->max = p->max;
-  info->help = p->help ? p->help : "";
-  info->is_list = (p->flags & BACKOFF_PARAM_LIST) != 0;
-  info->is_integer = (p->flags & BACKOFF_PARAM_INTEGER) != 0;
+  info.name = p->name;
+  info.def = p->def;
+  info.min = p->min;
+  info.max = p->max;
+  info.help = p->help ? p->help : "";
+  info.is_list = (p->flags & BACKOFF_PARAM_LIST) != 0;
+  info.is_integer = (p->flags & BACKOFF_PARAM_INTEGER) != 0;
+  memcpy(param, &info, offsetof(backoff_param_info_t, reserved_));
   return 1;
 }
 

@@ -636,7 +636,7 @@ static const bad_case_t bad_cases[] = {
     {"too many retry_on", {.retry_on = &some_code, .retry_on_count = 5000},
      BACKOFF_EINVAL},
     {"unknown flags", {.flags = 0x2}, BACKOFF_EINVAL},
-    {"reserved_", {.reserved_ = {NULL, (void *)&some_code}}, BACKOFF_EINVAL},
+    {"reserved_", {.reserved_ = {0, 1}}, BACKOFF_EINVAL},
     {"unknown strategy", {.strategy = "nosuchstrategy"}, BACKOFF_ENOENT},
     {"bad strategy name", {.strategy = "Bad Name"}, BACKOFF_ENAME},
     {"missing strategy file", {.strategy = "/nonexistent/strategy_x.so"},

@@ -70,8 +70,8 @@ const backoff__setting_t *backoff__setting_by_flag(const char *lflag,
 }
 
 int backoff__setting_check(const backoff__setting_t *st, double v) {
-  const int whole = st->type == BACKOFF__T_UINT ||
-                    st->type == BACKOFF__T_U64 || st->type == BACKOFF__T_JITTER;
+  const int whole = st->type != BACKOFF__T_NUMBER &&
+                    st->type != BACKOFF__T_SECONDS;
 
   if (v == 0 && (st->flags & BACKOFF__S_ZERO_DEFAULT))
     return 0;
