@@ -13,18 +13,8 @@ int backoff_cli_options(const backoff_cli_t *cli, backoff_cli_options_t *out) {
   size_t i, len = 0;
 
   memset(out, 0, sizeof(*out));
+  *o = cli->core; /* the core settings, stored there by the parser */
   o->strategy = cli->strategy;
-  o->jitter = (backoff_jitter_t)cli->jitter;
-  o->jitter_factor = cli->jitter_factor;
-  o->scale_factor = cli->scale_factor;
-  o->minimum = cli->minimum;
-  o->cap = cli->cap;
-  o->max_tries = cli->max_tries;
-  o->max_delay = cli->max_delay;
-  if (cli->seeded) {
-    o->seed = cli->seed;
-    o->flags |= BACKOFF_SEEDED;
-  }
   if (cli->have_retry_on) {
     o->retry_on_count = backoff_cli_codes_list(&cli->retry_on, out->retry_on);
     o->retry_on = out->retry_on;

@@ -17,7 +17,7 @@
 
 #include "backoff.h"
 #include "cli_parse.h"
-#include "../lib/internal.h"
+#include "../lib/seam/backoff_seam.h"
 
 /* ---- numbers ----------------------------------------------------------- */
 
@@ -55,20 +55,6 @@ static size_t decimal_prefix(const char *s) {
  * library's grammar), with the library's strict parser. */
 static int decimal_value(const char *s, size_t len, double *out) {
   return backoff__parse_double(s, len, out) == 0 ? 0 : -1;
-}
-
-/* A plain positive number (no unit), e.g. --scale-factor 0.5. */
-static int parse_number(const char *s, double *out) {
-  size_t n;
-
-  *out = 0;
-  if (s == NULL || (n = decimal_prefix(s)) == 0 || s[n] != '\0')
-    return -1;
-  if (decimal_value(s, n, out) != 0 || *out > BACKOFF_DELAY_MAX) {
-    *out = 0;
-    return -1;
-  }
-  return 0;
 }
 
 int backoff_cli_parse_duration(const char *s, double *seconds) {
@@ -260,10 +246,11 @@ typedef int apply_fn(backoff_cli_t *cli, const struct option_s *o,
                      const char *shown, const char *v, char *err,
                      size_t errlen);
 
+/* The command's own options. The library's core settings (--max-tries,
+ * --jitter, ...) are not here: they come from the settings table
+ * (backoff__settings), which names their options and checks their values. */
 enum {
-  O_STRATEGY = 1, O_PARAM, O_MAX_TRIES, O_MAX_DELAY, O_MINIMUM, O_SCALE,
-  O_CAP, O_JITTER, O_JITTER_FACTOR, O_SEED, O_RETRY_ON, O_STOP_ON, O_TIMEOUT,
-  O_KILL_AFTER, O_SIGNAL, O_FOREGROUND, O_STDIN, O_STDIN_LIMIT, O_HOLD,
+  O_STRATEGY = 1, O_PARAM, O_RETRY_ON, O_STOP_ON, O_TIMEOUT, O_KILL_AFTER, O_SIGNAL, O_FOREGROUND, O_STDIN, O_STDIN_LIMIT, O_HOLD,
   O_RETRY_IF, O_STOP_IF, O_FAIL_IF, O_REPORT, O_QUIET, O_VERBOSE,
   O_SCHEDULE, O_FORMAT, O_LIST, O_HELP, O_VERSION
 };
@@ -345,52 +332,14 @@ static int set_param(backoff_cli_t *cli, const struct option_s *o,
   return 0;
 }
 
-static int set_max_tries(backoff_cli_t *cli, const struct option_s *o,
-                         const char *shown, const char *v, char *err,
-                         size_t errlen) {
-  uint64_t u;
+static int set_kill_after(backoff_cli_t *cli, const struct option_s *o,
+                          const char *shown, const char *v, char *err,
+                          size_t errlen) {
   (void)o;
-  if (parse_u64(v, 0xffffffffu, &u) != 0 || u < 1)
-    return fail(err, errlen,
-                "%s '%s': expected a whole number from 1 to 4294967295",
-                shown, v);
-  cli->max_tries = (unsigned int)u;
-  return 0;
-}
-
-static int set_max_delay(backoff_cli_t *cli, const struct option_s *o,
-                         const char *shown, const char *v, char *err,
-                         size_t errlen) {
-  double d;
-  (void)o;
-  if (strcmp(v, "none") == 0) {
-    cli->max_delay = INFINITY;
-    return 0;
-  }
-  if (backoff_cli_parse_duration(v, &d) != 0 || !(d > 0))
-    return fail(err, errlen,
-                "%s '%s': expected a duration > 0 (e.g. 30, 1.5s, 250ms, "
-                "2m, 1h) or 'none'",
-                shown, v);
-  cli->max_delay = d;
-  return 0;
-}
-
-/* --minimum, --cap, --kill-after: any duration, 0 included. */
-static int set_duration(backoff_cli_t *cli, const struct option_s *o,
-                        const char *shown, const char *v, char *err,
-                        size_t errlen) {
-  double d;
-  if (backoff_cli_parse_duration(v, &d) != 0)
+  if (backoff_cli_parse_duration(v, &cli->kill_after) != 0)
     return fail(err, errlen,
                 "%s '%s': expected a duration (e.g. 5, 1.5s, 250ms, 2m, 1h)",
                 shown, v);
-  if (o->id == O_MINIMUM)
-    cli->minimum = d;
-  else if (o->id == O_CAP)
-    cli->cap = d;
-  else
-    cli->kill_after = d;
   return 0;
 }
 
@@ -404,59 +353,6 @@ static int set_timeout(backoff_cli_t *cli, const struct option_s *o,
                 "%s '%s': expected a duration > 0 (e.g. 10, 1.5s, 250ms, 2m)",
                 shown, v);
   cli->timeout = d;
-  return 0;
-}
-
-static int set_scale(backoff_cli_t *cli, const struct option_s *o,
-                     const char *shown, const char *v, char *err,
-                     size_t errlen) {
-  double d;
-  (void)o;
-  if (parse_number(v, &d) != 0 || !(d > 0))
-    return fail(err, errlen, "%s '%s': expected a number > 0 (e.g. 0.5)",
-                shown, v);
-  cli->scale_factor = d;
-  return 0;
-}
-
-static int set_jitter(backoff_cli_t *cli, const struct option_s *o,
-                      const char *shown, const char *v, char *err,
-                      size_t errlen) {
-  backoff_jitter_t mode;
-  (void)o;
-  if (backoff_jitter_parse(v, &mode) != 0)
-    return fail(err, errlen,
-                "%s '%s': expected none, additive, full, equal or "
-                "proportional",
-                shown, v);
-  cli->jitter = (int)mode;
-  return 0;
-}
-
-static int set_jitter_factor(backoff_cli_t *cli, const struct option_s *o,
-                             const char *shown, const char *v, char *err,
-                             size_t errlen) {
-  double d;
-  (void)o;
-  if (parse_number(v, &d) != 0 || !(d > 0) || d > 1)
-    return fail(err, errlen, "%s '%s': expected a number in (0, 1]", shown,
-                v);
-  cli->jitter_factor = d;
-  return 0;
-}
-
-static int set_seed(backoff_cli_t *cli, const struct option_s *o,
-                    const char *shown, const char *v, char *err,
-                    size_t errlen) {
-  uint64_t u;
-  (void)o;
-  if (parse_u64(v, UINT64_MAX, &u) != 0)
-    return fail(err, errlen,
-                "%s '%s': expected a whole number from 0 to "
-                "18446744073709551615",
-                shown, v);
-  cli->seed = u;
-  cli->seeded = 1;
   return 0;
 }
 
@@ -612,18 +508,10 @@ static int set_format(backoff_cli_t *cli, const struct option_s *o,
 static const struct option_s options[] = {
     {"strategy", 's', 1, O_STRATEGY, set_strategy},
     {"param", 'p', 1, O_PARAM, set_param},
-    {"max-tries", 'n', 1, O_MAX_TRIES, set_max_tries},
-    {"max-delay", 'd', 1, O_MAX_DELAY, set_max_delay},
-    {"minimum", 0, 1, O_MINIMUM, set_duration},
-    {"scale-factor", 0, 1, O_SCALE, set_scale},
-    {"cap", 0, 1, O_CAP, set_duration},
-    {"jitter", 'j', 1, O_JITTER, set_jitter},
-    {"jitter-factor", 0, 1, O_JITTER_FACTOR, set_jitter_factor},
-    {"seed", 0, 1, O_SEED, set_seed},
     {"retry-on", 'r', 1, O_RETRY_ON, set_codes},
     {"stop-on", 'x', 1, O_STOP_ON, set_codes},
     {"timeout", 't', 1, O_TIMEOUT, set_timeout},
-    {"kill-after", 'k', 1, O_KILL_AFTER, set_duration},
+    {"kill-after", 'k', 1, O_KILL_AFTER, set_kill_after},
     {"signal", 0, 1, O_SIGNAL, set_signal},
     {"foreground", 0, 0, O_FOREGROUND, set_flag},
     {"stdin", 0, 1, O_STDIN, set_stdin},
@@ -642,6 +530,73 @@ static const struct option_s options[] = {
     {"version", 'V', 0, O_VERSION, set_mode},
 };
 #define NOPTIONS (sizeof(options) / sizeof(options[0]))
+
+/* A value of a ZERO_DEFAULT setting that stands for its default. */
+static int is_default_zero(const backoff__setting_t *st,
+                           const backoff__value_t *v) {
+  if (!(st->flags & BACKOFF__S_ZERO_DEFAULT))
+    return 0;
+  switch (st->type) {
+  case BACKOFF__T_JITTER:
+    return v->mode == 0;
+  case BACKOFF__T_UINT:
+  case BACKOFF__T_U64:
+    return v->u == 0;
+  default:
+    return v->d == 0;
+  }
+}
+
+/* What a setting takes, for messages: "a number in (0, 1]". */
+static const char *expected(const backoff__setting_t *st, char *buf,
+                            size_t size) {
+  char b[96], *inf;
+  const char *kind = st->type == BACKOFF__T_NUMBER    ? "a number in "
+                     : st->type == BACKOFF__T_SECONDS ? "a duration (e.g. "
+                                                        "1.5s, 250ms, 2m) in "
+                     : st->type == BACKOFF__T_JITTER  ? ""
+                                                      : "a whole number in ";
+
+  backoff__setting_bounds(st, b, sizeof(b));
+  if ((inf = strstr(b, " or INFINITY")) != NULL)
+    *inf = '\0';
+  snprintf(buf, size, "%s%s%s", kind, b, inf != NULL ? " or 'none'" : "");
+  return buf;
+}
+
+/* A core setting: parsed, checked and stored into cli->core by the
+ * table's own rules; durations also take units. The command line takes
+ * explicit values: a 0 that would stand for the default is refused
+ * (leaving the option out is how to get the default). */
+static int apply_setting(backoff_cli_t *cli, const backoff__setting_t *st,
+                         const char *shown, const char *v, char *err,
+                         size_t errlen) {
+  backoff__value_t val;
+  char b[160];
+  int rc;
+
+  memset(&val, 0, sizeof(val));
+  if (st->type == BACKOFF__T_SECONDS &&
+      !((st->flags & BACKOFF__S_INFINITY) && strcmp(v, "none") == 0))
+    rc = backoff_cli_parse_duration(v, &val.d) != 0
+             ? BACKOFF_ESYNTAX
+             : backoff__setting_check(st, val.d);
+  else
+    rc = backoff__setting_parse(st, v, strlen(v), &val);
+  if (rc != 0 || is_default_zero(st, &val))
+    return fail(err, errlen, "%s '%s': expected %s", shown, v,
+                expected(st, b, sizeof(b)));
+  backoff__setting_store(st, &cli->core, &val);
+  return 0;
+}
+
+static const backoff__setting_t *setting_by_short(char c) {
+  size_t i;
+  for (i = 0; i < BACKOFF__SET_COUNT; i++)
+    if (backoff__settings[i].sflag == c)
+      return &backoff__settings[i];
+  return NULL;
+}
 
 static const struct option_s *find_long(const char *name, size_t len) {
   size_t i;
@@ -666,21 +621,26 @@ static int parse_long(int argc, char **argv, int *i, backoff_cli_t *cli,
   const char *a = argv[*i], *name = a + 2, *eq = strchr(name, '=');
   const size_t len = eq ? (size_t)(eq - name) : strlen(name);
   const struct option_s *o = find_long(name, len);
+  const backoff__setting_t *st =
+      o == NULL ? backoff__setting_by_flag(name, len) : NULL;
+  const int takes_value = st != NULL || (o != NULL && o->takes_value);
   const char *value = NULL;
   char shown[40];
 
-  if (o == NULL)
+  if (o == NULL && st == NULL)
     return fail(err, errlen, "unknown option '%.*s'",
                 (int)(len + 2 > 64 ? 64 : len + 2), a);
-  snprintf(shown, sizeof(shown), "--%s", o->name);
-  if (o->takes_value && eq != NULL)
+  snprintf(shown, sizeof(shown), "--%s", o != NULL ? o->name : st->lflag);
+  if (takes_value && eq != NULL)
     value = eq + 1;
-  else if (o->takes_value && *i + 1 < argc && argv[*i + 1] != NULL)
+  else if (takes_value && *i + 1 < argc && argv[*i + 1] != NULL)
     value = argv[++*i];
-  else if (o->takes_value)
+  else if (takes_value)
     return fail(err, errlen, "option %s needs a value", shown);
   else if (eq != NULL)
     return fail(err, errlen, "option %s takes no value", shown);
+  if (st != NULL)
+    return apply_setting(cli, st, shown, value, err, errlen);
   return o->apply(cli, o, shown, value, err, errlen);
 }
 
@@ -691,21 +651,24 @@ static int parse_short(int argc, char **argv, int *i, backoff_cli_t *cli,
 
   for (p = argv[*i] + 1; *p != '\0'; p++) {
     const struct option_s *o = find_short(*p);
+    const backoff__setting_t *st = o == NULL ? setting_by_short(*p) : NULL;
+    const int takes_value = st != NULL || (o != NULL && o->takes_value);
     const char *value = NULL;
     char shown[3] = {'-', *p, '\0'};
     int rc;
 
-    if (o == NULL)
+    if (o == NULL && st == NULL)
       return fail(err, errlen, "unknown option '-%c'",
                   *p >= 0x20 && *p < 0x7f ? *p : '?');
-    if (o->takes_value && p[1] != '\0')
+    if (takes_value && p[1] != '\0')
       value = p + 1;
-    else if (o->takes_value && *i + 1 < argc && argv[*i + 1] != NULL)
+    else if (takes_value && *i + 1 < argc && argv[*i + 1] != NULL)
       value = argv[++*i];
-    else if (o->takes_value)
+    else if (takes_value)
       return fail(err, errlen, "option %s needs a value", shown);
-    if ((rc = o->apply(cli, o, shown, value, err, errlen)) != 0 ||
-        value != NULL)
+    rc = st != NULL ? apply_setting(cli, st, shown, value, err, errlen)
+                    : o->apply(cli, o, shown, value, err, errlen);
+    if (rc != 0 || value != NULL)
       return rc;
   }
   return 0;
@@ -761,9 +724,13 @@ int backoff_cli_parse_args(int argc, char **argv, backoff_cli_t *cli,
 
 size_t backoff_cli_option_names(const char **names, char *shorts) {
   size_t i;
-  for (i = 0; i < NOPTIONS; i++) {
-    names[i] = options[i].name;
-    shorts[i] = options[i].short_name;
+  for (i = 0; i < BACKOFF__SET_COUNT; i++) {
+    names[i] = backoff__settings[i].lflag;
+    shorts[i] = backoff__settings[i].sflag;
   }
-  return NOPTIONS;
+  for (i = 0; i < NOPTIONS; i++) {
+    names[BACKOFF__SET_COUNT + i] = options[i].name;
+    shorts[BACKOFF__SET_COUNT + i] = options[i].short_name;
+  }
+  return BACKOFF__SET_COUNT + NOPTIONS;
 }

@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "backoff.h"
+
 /* backoff_cli_parse_duration: "250ms", "1.5s", "2m", "1h" or plain seconds
  * ("3", "0.25") into seconds. Decimal only; units us, ms, s, m, h. Rejects
  * empty strings, signs, NaN, infinities, hex, whitespace, unknown or
@@ -77,15 +79,8 @@ typedef struct backoff_cli_s {
   const char *strategy;                        /* NULL: exponential */
   const char *params[BACKOFF_CLI_PARAMS_MAX];  /* "name=value", in order */
   size_t nparams;
-  unsigned int max_tries;                      /* 0: default */
-  double max_delay;                            /* 0: default; INFINITY: none */
-  double minimum;                              /* 0: none */
-  double scale_factor;                         /* 0: 1.0 */
-  double cap;                                  /* 0: none */
-  int jitter;                                  /* backoff_jitter_t */
-  double jitter_factor;                        /* 0: default */
-  int seeded;
-  uint64_t seed;
+  backoff_options_t core;  /* the core settings given (the settings
+                              table's fields; BACKOFF_SEEDED with --seed) */
   int have_retry_on, have_stop_on;
   backoff_cli_codes_t retry_on, stop_on;
   double timeout;                              /* 0: none */

@@ -167,7 +167,8 @@ int backoff_cli_schedule(const backoff_cli_t *cli, FILE *out,
                          int *build_error) {
   backoff_cli_options_t opts;
   walk_end_t end;
-  const uint64_t seed = cli->seeded ? cli->seed : pick_seed();
+  const int seeded = (cli->core.flags & BACKOFF_SEEDED) != 0;
+  const uint64_t seed = seeded ? cli->core.seed : pick_seed();
   char b1[32], b2[32];
   table_t t;
   int rc;
@@ -196,7 +197,7 @@ int backoff_cli_schedule(const backoff_cli_t *cli, FILE *out,
   fprintf(out, "strategy %s, jitter %s, seed %llu%s\n",
           cli->strategy ? cli->strategy : "exponential",
           backoff_jitter_name(end.jitter),
-          (unsigned long long)seed, cli->seeded ? "" : " (random; --seed N repeats it)");
+          (unsigned long long)seed, seeded ? "" : " (random; --seed N repeats it)");
   fprintf(out, "up to %u tries, max delay %s; each attempt taken as instant\n",
           end.max_tries,
           end.max_delay > 0 ? backoff_cli_seconds(end.max_delay, b1, sizeof(b1))

@@ -102,10 +102,10 @@ START_TEST(args_forms) {
                          "--retry-on", "1", "--retry-on", "3-4", "ls", "-l",
                          (char *)NULL),
                    0);
-  ck_assert_uint_eq(cli.max_tries, 5);
+  ck_assert_uint_eq(cli.core.max_tries, 5);
   ck_assert_int_eq(cli.verbosity, -1);
   ck_assert_str_eq(cli.strategy, "fibonacci");
-  ck_assert(cli.max_delay == 120);
+  ck_assert(cli.core.max_delay == 120);
   ck_assert_uint_eq(cli.nparams, 2);
   ck_assert_str_eq(cli.params[1], "sequence=1,2");
   ck_assert(backoff_cli_codes_has(&cli.retry_on, 1) &&
@@ -120,14 +120,14 @@ START_TEST(args_forms) {
   /* After "--" everything is the command, options included. */
   ck_assert_int_eq(parse(&cli, err, "--", "-n", "--help", (char *)NULL), 0);
   ck_assert_str_eq(cli.command[0], "-n");
-  ck_assert_uint_eq(cli.max_tries, 0);
+  ck_assert_uint_eq(cli.core.max_tries, 0);
 
   ck_assert_int_eq(parse(&cli, err, "--max-delay", "none", "--seed",
                          "18446744073709551615", "--schedule", "--format",
                          "tsv", (char *)NULL),
                    0);
-  ck_assert(isinf(cli.max_delay));
-  ck_assert(cli.seeded && cli.seed == UINT64_MAX);
+  ck_assert(isinf(cli.core.max_delay));
+  ck_assert((cli.core.flags & BACKOFF_SEEDED) && cli.core.seed == UINT64_MAX);
   ck_assert_int_eq(cli.mode, BACKOFF_CLI_SCHEDULE);
   ck_assert_int_eq(cli.format, BACKOFF_CLI_TSV);
 }
