@@ -37,6 +37,10 @@ int backoff_cli_schedule(const backoff_cli_t *cli, FILE *out,
  * could not be loaded (after listing the others). */
 int backoff_cli_list(FILE *out);
 
+/* backoff_cli_help: print --help (the core settings' lines from the
+ * library's settings table). */
+void backoff_cli_help(FILE *out);
+
 /* backoff_cli_seconds: "2.31s", or "5ms" under 10 ms, into buf. */
 const char *backoff_cli_seconds(double s, char *buf, size_t size);
 

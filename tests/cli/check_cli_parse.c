@@ -2,10 +2,13 @@
 #include <math.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "backoff.h"
 #include "check_common.h"
+#include "cli.h"
 #include "cli_parse.h"
 
 START_TEST(durations_accepted) {
@@ -257,6 +260,29 @@ START_TEST(args_supervision) {
 }
 END_TEST
 
+/* Every option the parser knows is in --help, with its short form. */
+START_TEST(help_lists_every_option) {
+  const char *names[64];
+  char shorts[64], *text = NULL, want[64];
+  size_t size = 0, n, i;
+  FILE *f = open_memstream(&text, &size);
+
+  ck_assert_ptr_nonnull(f);
+  backoff_cli_help(f);
+  ck_assert_int_eq(fclose(f), 0);
+  n = backoff_cli_option_names(names, shorts);
+  ck_assert_uint_ge(n, 25);
+  for (i = 0; i < n; i++) {
+    if (shorts[i] != 0)
+      snprintf(want, sizeof(want), "    -%c, --%s", shorts[i], names[i]);
+    else
+      snprintf(want, sizeof(want), "    --%s", names[i]);
+    ck_assert_msg(strstr(text, want) != NULL, "--help lacks '%s'", want);
+  }
+  free(text);
+}
+END_TEST
+
 START_TEST(args_tiny_error_buffer) {
   backoff_cli_t cli;
   char err[8];
@@ -282,6 +308,7 @@ Suite *make_suite(void) {
   tcase_add_test(tc, args_errors);
   tcase_add_test(tc, args_tiny_error_buffer);
   tcase_add_test(tc, signals);
+  tcase_add_test(tc, help_lists_every_option);
   tcase_add_test(tc, sizes);
   tcase_add_test(tc, args_supervision);
   suite_add_tcase(s, tc);
