@@ -27,9 +27,9 @@ enum {
   EXIT_USAGE = 2,      /* bad usage or configuration; nothing was run */
   EXIT_TIMEDOUT = 124, /* the last attempt hit --timeout (as timeout(1)) */
   EXIT_TIMEDOUT_KILLED = 137, /* ... and needed SIGKILL (128 + 9) */
-  EXIT_INTERNAL = 125, /* backoff itself failed while running */
-  EXIT_NOEXEC = 126,   /* the command was found but could not be run */
-  EXIT_NOTFOUND = 127  /* the command was not found */
+  EXIT_INTERNAL = 125,        /* backoff itself failed while running */
+  EXIT_NOEXEC = 126,          /* the command was found but could not be run */
+  EXIT_NOTFOUND = 127         /* the command was not found */
 };
 
 static int verbosity;
@@ -66,10 +66,23 @@ static void say(const char *fmt, ...) {
   clearerr(stderr);
 }
 
+/* An internal failure: said, and -1 for the caller to end with 125. */
+static int internal(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int internal(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  fputs("backoff: ", stderr);
+  vfprintf(stderr, fmt, ap);
+  fputc('\n', stderr);
+  va_end(ap);
+  fflush(stderr);
+  return -1;
+}
+
 /* What one attempt did, as the schedule and the user see it. */
 typedef struct {
-  int rc;      /* status fed to the schedule, 0..255 */
-  int signal;  /* killed by this signal, or 0 */
+  int rc;     /* status fed to the schedule, 0..255 */
+  int signal; /* killed by this signal, or 0 */
   char what[80];
 } outcome_t;
 
@@ -106,15 +119,15 @@ typedef struct {
   backoff_child_conf_t conf;
   backoff_feed_t feed;
   backoff_taps_t taps;
-  int nfeed; /* pollfds of the feed, before the taps' */
+  int nfeed;                    /* pollfds of the feed, before the taps' */
   backoff_cli_report_t *report; /* --report, or NULL */
-  uint64_t t0; /* when backoff began running */
-  const char *label; /* the strategy's name */
+  uint64_t t0;                  /* when backoff began running */
+  const char *label;            /* the strategy's name */
   unsigned int max_tries;
   double max_delay;
   outcome_t last;
-  int stop;           /* BACKOFF_STOP_*, once decided */
-  int attempt_failed; /* the loop ended on a failed attempt */
+  int stop;            /* BACKOFF_STOP_*, once decided */
+  int attempt_failed;  /* the loop ended on a failed attempt */
   const char *refused; /* why a retry is impossible (stdin, output) */
 } session_t;
 
@@ -134,9 +147,9 @@ static const char *stop_text(const session_t *ss, char *buf, size_t size) {
              ss->last.rc);
     return buf;
   case BACKOFF_STOP_CANCELLED:
-    snprintf(buf, size, "not retrying: %s received",
-             backoff_child_signame(backoff_child_stop_signal(), sb,
-                                   sizeof(sb)));
+    snprintf(
+        buf, size, "not retrying: %s received",
+        backoff_child_signame(backoff_child_stop_signal(), sb, sizeof(sb)));
     return buf;
   case BACKOFF_STOP_PERMANENT:
     snprintf(buf, size, "not retrying: %s",
@@ -192,8 +205,8 @@ static void say_stopped(const session_t *ss, unsigned int attempt) {
       say("attempt %u/%u succeeded", attempt, ss->max_tries);
   } else if (verbosity >= 0 &&
              (ss->stop != BACKOFF_STOP_PERMANENT || ss->refused != NULL)) {
-    say("attempt %u/%u failed (%s); %s", attempt, ss->max_tries,
-        ss->last.what, stop_text(ss, b, sizeof(b)));
+    say("attempt %u/%u failed (%s); %s", attempt, ss->max_tries, ss->last.what,
+        stop_text(ss, b, sizeof(b)));
   }
 }
 
@@ -259,16 +272,15 @@ static int attempt_once(session_t *ss) {
   fflush(NULL);
   if (backoff_feed_begin(&ss->feed, &fds.fd[0]) != 0 ||
       backoff_taps_begin(&ss->taps, &fds.fd[1], &fds.fd[2]) != 0)
-    return say("cannot set up the attempt's input or output: %s",
-               strerror(errno)),
-           -1;
+    return internal("cannot set up the attempt's input or output: %s",
+                    strerror(errno));
   io_of(ss, &io);
   rc = backoff_child_run(ss->cli->command, &ss->conf, &fds, &io, &r);
   backoff_feed_end(&ss->feed);
   backoff_taps_end(&ss->taps);
   if (rc != 0)
-    return say("waiting for '%s': %s", ss->cli->command[0], strerror(errno)),
-           -1;
+    return internal("waiting for '%s': %s", ss->cli->command[0],
+                    strerror(errno));
   describe(&r, ss->cli->timeout, &ss->last);
   if (r.spawn_errno != 0) {
     /* Like the shell: 127 / 126, and retrying cannot help. */
@@ -280,7 +292,7 @@ static int attempt_once(session_t *ss) {
   backoff_cli_report_attempt(ss->report, &r, ss->last.rc, ss->t0);
   rc = backoff_schedule_next(&ss->s, ss->last.rc, &delay);
   if (rc < 0)
-    return say("%s", lib_message(rc)), -1;
+    return internal("%s", lib_message(rc));
   if (rc > 0) {
     ss->stop = rc;
     ss->attempt_failed = rc != BACKOFF_STOP_SUCCESS;
@@ -296,7 +308,7 @@ static int attempt_once(session_t *ss) {
   /* To the instant the schedule checked against --max-delay: the
    * progress line above may have blocked on a slow stderr. */
   if (backoff_child_sleep_until(backoff_schedule_wake_ns(&ss->s)) < 0)
-    return say("waiting: %s", strerror(errno)), -1;
+    return internal("waiting: %s", strerror(errno));
   return 0; /* a stop signal: the next round sees it */
 }
 
@@ -375,10 +387,10 @@ fail_session:
   backoff_feed_close(&ss.feed);
 fail_feed:
   /* A report that cannot be written is said; the status stays. */
-  if (backoff_cli_report_finish(
-          ss.report, rc < 0 ? "error" : backoff_stop_name(ss.stop),
-          backoff_child_stop_signal(), ss.refused, status, ss.t0, err,
-          sizeof(err)) != 0)
+  if (backoff_cli_report_finish(ss.report,
+                                rc < 0 ? "error" : backoff_stop_name(ss.stop),
+                                backoff_child_stop_signal(), ss.refused, status,
+                                ss.t0, err, sizeof(err)) != 0)
     say("%s", err);
 fail_report:
   backoff_taps_close(&ss.taps);

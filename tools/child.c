@@ -41,7 +41,7 @@ static sigset_t routed;        /* blocked in backoff, read from sig_fd */
 static int sig_fd = -1;
 static int std_closed[3]; /* fd 0, 1, 2 were closed at start */
 static backoff_cancel_t *cancel_token;
-static int stop_signal;  /* the first stop signal received, or 0 */
+static int stop_signal; /* the first stop signal received, or 0 */
 
 /* The running attempt: its pid (its process group id too, unless in the
  * foreground), 0 when none; its status once reaped. */
@@ -289,8 +289,8 @@ static void restore(int sig) {
 }
 
 static void child_main(char *const argv[], const backoff_child_conf_t *conf,
-                       const backoff_child_fds_t *fds, pid_t parent,
-                       int err_fd) __attribute__((noreturn));
+                       const backoff_child_fds_t *fds, pid_t parent, int err_fd)
+    __attribute__((noreturn));
 static void child_main(char *const argv[], const backoff_child_conf_t *conf,
                        const backoff_child_fds_t *fds, pid_t parent,
                        int err_fd) {
@@ -423,8 +423,7 @@ static int wait_round(const backoff_child_io_t *io, uint64_t next) {
   pfd[0].revents = 0;
   if (io != NULL)
     n = io->add(io->ctx, pfd + 1);
-  rc = ppoll(pfd, (nfds_t)(1 + n), until(next, backoff_clock_ns(), &ts),
-             NULL);
+  rc = ppoll(pfd, (nfds_t)(1 + n), until(next, backoff_clock_ns(), &ts), NULL);
   if (rc < 0)
     return errno == EINTR ? 0 : -1;
   if (io != NULL && n > 0)
@@ -445,8 +444,7 @@ static void flush_io(const backoff_child_io_t *io) {
 
 int backoff_child_run(char *const argv[], const backoff_child_conf_t *conf,
                       const backoff_child_fds_t *fds,
-                      const backoff_child_io_t *io,
-                      backoff_child_result_t *r) {
+                      const backoff_child_io_t *io, backoff_child_result_t *r) {
   uint64_t next = UINT64_MAX; /* when the next timeout step is due */
   int exec_errno, err;
 

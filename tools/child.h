@@ -79,8 +79,7 @@ int backoff_child_sleep_until(uint64_t wake_ns);
  * killed). */
 int backoff_child_run(char *const argv[], const backoff_child_conf_t *conf,
                       const backoff_child_fds_t *fds,
-                      const backoff_child_io_t *io,
-                      backoff_child_result_t *r);
+                      const backoff_child_io_t *io, backoff_child_result_t *r);
 
 /* backoff_child_stop_signal: the first stop signal received, or 0. */
 int backoff_child_stop_signal(void);

@@ -15,9 +15,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "../lib/seam/backoff_seam.h"
 #include "backoff.h"
 #include "cli_parse.h"
-#include "../lib/seam/backoff_seam.h"
 
 /* ---- numbers ----------------------------------------------------------- */
 
@@ -61,7 +61,7 @@ int backoff_cli_parse_duration(const char *s, double *seconds) {
   static const struct {
     const char *suffix;
     double factor;
-  } units[] = {{"", 1},    {"s", 1},     {"ms", 1e-3},
+  } units[] = {{"", 1},      {"s", 1},  {"ms", 1e-3},
                {"us", 1e-6}, {"m", 60}, {"h", 3600}};
   size_t n, i;
   double v;
@@ -250,9 +250,28 @@ typedef int apply_fn(backoff_cli_t *cli, const struct option_s *o,
  * --jitter, ...) are not here: they come from the settings table
  * (backoff__settings), which names their options and checks their values. */
 enum {
-  O_STRATEGY = 1, O_PARAM, O_RETRY_ON, O_STOP_ON, O_TIMEOUT, O_KILL_AFTER, O_SIGNAL, O_FOREGROUND, O_STDIN, O_STDIN_LIMIT, O_HOLD,
-  O_RETRY_IF, O_STOP_IF, O_FAIL_IF, O_REPORT, O_QUIET, O_VERBOSE,
-  O_SCHEDULE, O_FORMAT, O_LIST, O_HELP, O_VERSION
+  O_STRATEGY = 1,
+  O_PARAM,
+  O_RETRY_ON,
+  O_STOP_ON,
+  O_TIMEOUT,
+  O_KILL_AFTER,
+  O_SIGNAL,
+  O_FOREGROUND,
+  O_STDIN,
+  O_STDIN_LIMIT,
+  O_HOLD,
+  O_RETRY_IF,
+  O_STOP_IF,
+  O_FAIL_IF,
+  O_REPORT,
+  O_QUIET,
+  O_VERBOSE,
+  O_SCHEDULE,
+  O_FORMAT,
+  O_LIST,
+  O_HELP,
+  O_VERSION
 };
 
 struct option_s {
@@ -680,15 +699,16 @@ static int check_combination(const backoff_cli_t *cli, char *err,
   if (cli->format_given && cli->mode != BACKOFF_CLI_SCHEDULE)
     return fail(err, errlen, "--format applies only with --schedule");
   if (cli->mode == BACKOFF_CLI_RUN && cli->command == NULL)
-    return fail(err, errlen, "missing command (backoff [OPTIONS] -- COMMAND "
-                             "[ARG...])");
+    return fail(err, errlen,
+                "missing command (backoff [OPTIONS] -- COMMAND "
+                "[ARG...])");
   if (cli->mode == BACKOFF_CLI_LIST && cli->command != NULL)
     return fail(err, errlen, "--list-strategies takes no command");
   return 0;
 }
 
-int backoff_cli_parse_args(int argc, char **argv, backoff_cli_t *cli,
-                           char *err, size_t errlen) {
+int backoff_cli_parse_args(int argc, char **argv, backoff_cli_t *cli, char *err,
+                           size_t errlen) {
   int i, rc = 0;
 
   if (err != NULL && errlen > 0)

@@ -7,8 +7,8 @@
 #include "config.h"
 
 #include <errno.h>
-#include <stdio.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -16,8 +16,8 @@
 
 #include "feed.h"
 
-#define CHUNK ((size_t)1 << 16)   /* one read or write */
-#define PIPE_SIZE (1 << 20)       /* the attempt's pipe, when allowed */
+#define CHUNK ((size_t)1 << 16) /* one read or write */
+#define PIPE_SIZE (1 << 20)     /* the attempt's pipe, when allowed */
 #define SPLICE_LEN ((size_t)1 << 20)
 
 int backoff_cli_tempfile(const char *tag) {
@@ -27,8 +27,8 @@ int backoff_cli_tempfile(const char *tag) {
 
   if (dir == NULL || dir[0] == '\0')
     dir = "/tmp";
-  if ((size_t)snprintf(path, sizeof(path), "%s/backoff-%s.XXXXXX", dir,
-                       tag) >= sizeof(path)) {
+  if ((size_t)snprintf(path, sizeof(path), "%s/backoff-%s.XXXXXX", dir, tag) >=
+      sizeof(path)) {
     errno = ENAMETOOLONG;
     return -1;
   }
@@ -166,36 +166,48 @@ static void keep(backoff_feed_t *f, size_t n, int written) {
   }
 }
 
-/* Writes what this attempt is owed: the copy from f->fed, or buf. */
+/* What this attempt is owed next: the copy from f->fed, or buf. Returns
+ * 1 with *p, *n set, 0 when nothing is, -1 when the copy cannot be read
+ * back (the attempt's input then ends: never partial input). */
+static int next_chunk(backoff_feed_t *f, const char **p, size_t *n) {
+  if (f->fed < f->kept && f->fed < f->mem_len) {
+    *p = f->mem + f->fed;
+    *n = f->mem_len - (size_t)f->fed;
+  } else if (f->fed < f->kept) {
+    const uint64_t left = f->kept - f->fed;
+    const ssize_t r =
+        pread(f->spill_fd, f->buf, left < CHUNK ? (size_t)left : CHUNK,
+              (off_t)(f->fed - f->mem_len));
+    if (r <= 0) {
+      drop_copy(f, "cannot read back the copy of stdin");
+      return -1;
+    }
+    *p = f->buf;
+    *n = (size_t)r;
+  } else if (f->buf_pos < f->buf_len) {
+    *p = f->buf + f->buf_pos;
+    *n = f->buf_len - f->buf_pos;
+  } else {
+    return 0;
+  }
+  if (*n > CHUNK)
+    *n = CHUNK;
+  return 1;
+}
+
+/* Writes what this attempt is owed, while its pipe has room. */
 static void write_pending(backoff_feed_t *f) {
   while (f->wfd >= 0) {
     const char *p;
     size_t n;
     ssize_t w;
+    const int have = next_chunk(f, &p, &n);
 
-    if (f->fed < f->kept && f->fed < f->mem_len) {
-      p = f->mem + f->fed;
-      n = f->mem_len - (size_t)f->fed;
-    } else if (f->fed < f->kept) {
-      const uint64_t left = f->kept - f->fed;
-      const ssize_t r =
-          pread(f->spill_fd, f->buf, left < CHUNK ? (size_t)left : CHUNK,
-                (off_t)(f->fed - f->mem_len));
-      if (r <= 0) {
-        drop_copy(f, "cannot read back the copy of stdin");
-        close_wfd(f); /* never partial input */
-        return;
-      }
-      p = f->buf;
-      n = (size_t)r;
-    } else if (f->buf_pos < f->buf_len) {
-      p = f->buf + f->buf_pos;
-      n = f->buf_len - f->buf_pos;
-    } else {
+    if (have <= 0) {
+      if (have < 0)
+        close_wfd(f);
       return;
     }
-    if (n > CHUNK)
-      n = CHUNK;
     w = write(f->wfd, p, n);
     if (w < 0 && errno == EINTR)
       continue;

@@ -31,18 +31,18 @@ typedef struct {
   int64_t start_offset; /* REWIND: where fd 0 stood */
   int child_fd;         /* this attempt's stdin, in backoff (-1) */
   /* TEE */
-  int wfd;              /* our end of the attempt's stdin pipe, or -1 */
-  int wfd_ready;        /* it had room when last polled */
-  int src_eof;          /* fd 0 is at end of file */
-  int tee_ok;           /* fd 0 is a pipe: tee(2) and splice(2) serve */
-  char *mem;            /* the first BACKOFF_FEED_MEMORY bytes kept */
+  int wfd;       /* our end of the attempt's stdin pipe, or -1 */
+  int wfd_ready; /* it had room when last polled */
+  int src_eof;   /* fd 0 is at end of file */
+  int tee_ok;    /* fd 0 is a pipe: tee(2) and splice(2) serve */
+  char *mem;     /* the first BACKOFF_FEED_MEMORY bytes kept */
   size_t mem_len;
-  int spill_fd;         /* the rest, in an unlinked file, or -1 */
-  uint64_t kept;        /* bytes in the copy */
-  uint64_t fed;         /* bytes of the copy given to this attempt */
-  char *buf;            /* staging for what cannot be spliced */
+  int spill_fd;  /* the rest, in an unlinked file, or -1 */
+  uint64_t kept; /* bytes in the copy */
+  uint64_t fed;  /* bytes of the copy given to this attempt */
+  char *buf;     /* staging for what cannot be spliced */
   size_t buf_len, buf_pos;
-  const char *lost;     /* why the copy was dropped (no retry), or NULL */
+  const char *lost; /* why the copy was dropped (no retry), or NULL */
 } backoff_feed_t;
 
 /* backoff_feed_open: decide from mode and what fd 0 is. Returns 0, or -1

@@ -41,8 +41,7 @@ int backoff_cli_report_open(backoff_cli_report_t **out, const char *path,
   size_t i;
 
   *out = NULL;
-  if ((r = calloc(1, sizeof(*r))) == NULL ||
-      (r->path = strdup(path)) == NULL)
+  if ((r = calloc(1, sizeof(*r))) == NULL || (r->path = strdup(path)) == NULL)
     goto fail_alloc;
   if ((r->f = fopen(path, "w")) == NULL) {
     snprintf(err, errlen, "--report '%s': %s", path, strerror(errno));
@@ -89,7 +88,8 @@ void backoff_cli_report_attempt(backoff_cli_report_t *r,
     r->oom = 1;
     return;
   }
-  set(r, a, "number", json_integer((json_int_t)json_array_size(r->attempts) + 1));
+  set(r, a, "number",
+      json_integer((json_int_t)json_array_size(r->attempts) + 1));
   set(r, a, "start", json_real(seconds(res->start_ns - t0)));
   set(r, a, "duration", json_real(seconds(res->end_ns - res->start_ns)));
   set(r, a, "status", json_integer(rc));
@@ -98,7 +98,7 @@ void backoff_cli_report_attempt(backoff_cli_report_t *r,
           ? json_integer(WEXITSTATUS(res->status))
           : json_null());
   set(r, a, "signal",
-      sig == 0 ? json_null()
+      sig == 0       ? json_null()
       : name != NULL ? json_string(name)
                      : json_integer(sig));
   set(r, a, "timed_out", json_boolean(res->timed_out));
@@ -126,9 +126,8 @@ static json_t *totals(backoff_cli_report_t *r, uint64_t t0) {
 }
 
 int backoff_cli_report_finish(backoff_cli_report_t *r, const char *stop,
-                              int stop_signal, const char *refused,
-                              int status, uint64_t t0, char *err,
-                              size_t errlen) {
+                              int stop_signal, const char *refused, int status,
+                              uint64_t t0, char *err, size_t errlen) {
   const char *sig = stop_signal ? backoff_cli_signal_name(stop_signal) : NULL;
   int rc = -1;
 
@@ -143,7 +142,8 @@ int backoff_cli_report_finish(backoff_cli_report_t *r, const char *stop,
   set(r, r->root, "stop_signal", sig ? json_string(sig) : json_null());
   set(r, r->root, "exit_status", json_integer(status));
   set(r, r->root, "totals", totals(r, t0));
-  if (!r->oom && json_dumpf(r->root, r->f, JSON_INDENT(2) | JSON_REAL_PRECISION(6)) == 0 &&
+  if (!r->oom &&
+      json_dumpf(r->root, r->f, JSON_INDENT(2) | JSON_REAL_PRECISION(6)) == 0 &&
       fputc('\n', r->f) != EOF)
     rc = 0;
 out:
@@ -182,9 +182,8 @@ void backoff_cli_report_delay(backoff_cli_report_t *r, double delay) {
 }
 
 int backoff_cli_report_finish(backoff_cli_report_t *r, const char *stop,
-                              int stop_signal, const char *refused,
-                              int status, uint64_t t0, char *err,
-                              size_t errlen) {
+                              int stop_signal, const char *refused, int status,
+                              uint64_t t0, char *err, size_t errlen) {
   (void)r, (void)stop, (void)stop_signal, (void)refused, (void)status;
   (void)t0, (void)err, (void)errlen;
   return 0;

@@ -31,8 +31,7 @@ void backoff_cli_report_delay(backoff_cli_report_t *r, double delay);
  * backoff. Returns 0, or -1 with a message in err (the run's exit status
  * does not change). Frees r. */
 int backoff_cli_report_finish(backoff_cli_report_t *r, const char *stop,
-                              int stop_signal, const char *refused,
-                              int status, uint64_t t0, char *err,
-                              size_t errlen);
+                              int stop_signal, const char *refused, int status,
+                              uint64_t t0, char *err, size_t errlen);
 
 #endif /* BACKOFF_CLI_REPORT_H */

@@ -20,27 +20,27 @@
 enum { BACKOFF_TAP_RETRY = 0, BACKOFF_TAP_STOP, BACKOFF_TAP_FAIL };
 
 typedef struct {
-  int fd;     /* our end of the attempt's pipe, or -1 */
-  int to;     /* 1 or 2: where the output goes */
-  int hold;   /* kept instead (stdout with --hold-output) */
+  int fd;   /* our end of the attempt's pipe, or -1 */
+  int to;   /* 1 or 2: where the output goes */
+  int hold; /* kept instead (stdout with --hold-output) */
   size_t line_len;
   char line[BACKOFF_TAPS_LINE + 1];
 } backoff_tap_t;
 
 typedef struct {
-  int active;            /* anything to do at all */
-  int hold;              /* --hold-output */
-  int have[3];           /* which predicates were given */
+  int active;  /* anything to do at all */
+  int hold;    /* --hold-output */
+  int have[3]; /* which predicates were given */
   regex_t re[3];
-  int matched[3];        /* ... and matched in this attempt */
-  backoff_tap_t tap[2];  /* stdout, stderr */
-  int child_fd[2];       /* the attempt's ends, until it has them */
+  int matched[3];       /* ... and matched in this attempt */
+  backoff_tap_t tap[2]; /* stdout, stderr */
+  int child_fd[2];      /* the attempt's ends, until it has them */
   uint64_t limit;
-  char *mem;             /* held output: memory, then spill_fd */
+  char *mem; /* held output: memory, then spill_fd */
   size_t mem_len;
   int spill_fd;
   uint64_t held;
-  const char *lost;      /* why a retry is impossible, or NULL */
+  const char *lost; /* why a retry is impossible, or NULL */
 } backoff_taps_t;
 
 /* backoff_taps_open: from the options. Returns 0, or -1 with a one-line

@@ -3,10 +3,9 @@
  * too slow.
  *
  *   helper sigexec [-b SIG | -i SIG | -d SIG]... -- PROG ARG...
- *       exec PROG with signal SIG (INT, QUIT, CHLD... or a number) blocked (-b), ignored (-i) or
- *       back to its default action (-d: a shell's background job starts
- *       with SIGINT and SIGQUIT ignored).
- *   helper brokenerr -- PROG ARG...
+ *       exec PROG with signal SIG (INT, QUIT, CHLD... or a number) blocked
+ * (-b), ignored (-i) or back to its default action (-d: a shell's background
+ * job starts with SIGINT and SIGQUIT ignored). helper brokenerr -- PROG ARG...
  *       exec PROG with stderr a pipe whose reader is gone.
  *   helper groupkill READY -- PROG ARG...
  *       run PROG as the leader of a new process group, wait for the file
@@ -155,8 +154,8 @@ static int judge(const char *file, int status, long at_us) {
   text[n > 0 ? n : 0] = '\0';
   starts = count(text, "start");
   ends = count(text, "end");
-  if (ends == 0 && (status == 143 || status == 3 ||
-                    (status == 1 && starts <= 1)))
+  if (ends == 0 &&
+      (status == 143 || status == 3 || (status == 1 && starts <= 1)))
     return 0;
   printf("# signal at %ld us: status %d, starts %d, got %d, ends %d\n", at_us,
          status, starts, count(text, "got"), ends);

@@ -63,7 +63,8 @@ int main(int argc, char **argv) {
   delays = json_object_get(root, "delays");
   totals = json_object_get(root, "totals");
   if (!json_is_array(attempts) || !json_is_array(delays) ||
-      !json_is_object(totals) || !json_is_array(json_object_get(root, "command")) ||
+      !json_is_object(totals) ||
+      !json_is_array(json_object_get(root, "command")) ||
       !json_is_string(json_object_get(root, "stop_reason")) ||
       !json_is_integer(json_object_get(root, "exit_status")))
     return bad("not a backoff report");
