@@ -378,7 +378,9 @@ static void timeout_step(const backoff_child_conf_t *conf,
     signal_attempt(conf->term_signal);
     r->killed = conf->term_signal == SIGKILL;
     *next = r->killed ? UINT64_MAX : now + seconds_ns(conf->kill_after);
-  } else {
+  }
+  /* No grace (--kill-after 0): SIGKILL right after the first signal. */
+  if (!r->killed && now >= *next) {
     r->killed = 1;
     signal_attempt(SIGKILL);
     *next = UINT64_MAX;

@@ -11,6 +11,11 @@
  *       run PROG as the leader of a new process group, wait for the file
  *       READY to exist, send SIGTERM to the whole group; print PROG's
  *       status (128+N when killed by signal N).
+ *   helper countsig READY OUT
+ *       a command that counts the SIGTERMs it receives: creates READY,
+ *       waits 200 ms, writes the count to OUT and exits 0. (A handler
+ *       counts each delivery at once, where a shell's trap may merge two
+ *       signals that arrive close together.)
  *   helper sweep N STEP_US FILE -- PROG ARG...
  *       N runs of PROG, each sent SIGTERM STEP_US * i microseconds after
  *       its start (i = 0..N-1), with $SWEEP_FILE = FILE emptied before
@@ -131,6 +136,30 @@ static int groupkill(char **argv) {
   return 0;
 }
 
+static volatile sig_atomic_t terms;
+static void on_term(int sig) {
+  (void)sig;
+  terms++;
+}
+
+static int countsig(char **argv) {
+  struct sigaction sa;
+  long waited;
+  FILE *f;
+
+  memset(&sa, 0, sizeof(sa));
+  sa.sa_handler = on_term;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGTERM, &sa, NULL);
+  close(open(argv[0], O_WRONLY | O_CREAT | O_TRUNC, 0644));
+  for (waited = 0; waited < 200000; waited += 1000)
+    pause_us(1000);
+  if ((f = fopen(argv[1], "w")) == NULL)
+    return 2;
+  fprintf(f, "%d\n", (int)terms);
+  return fclose(f) == 0 ? 0 : 2;
+}
+
 static int count(const char *text, const char *word) {
   int n = 0;
   const char *p = text;
@@ -197,6 +226,8 @@ int main(int argc, char **argv) {
     return brokenerr(argv + 2);
   if (strcmp(argv[1], "groupkill") == 0 && argc > 2)
     return groupkill(argv + 2);
+  if (strcmp(argv[1], "countsig") == 0 && argc > 3)
+    return countsig(argv + 2);
   if (strcmp(argv[1], "sweep") == 0 && argc > 4)
     return sweep(argv + 2);
   fprintf(stderr, "helper: unknown use\n");
