@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,6 +101,10 @@ static void describe(const backoff_child_result_t *r, double timeout,
     snprintf(out->what, sizeof(out->what), "timed out after %s%s",
              backoff_cli_seconds(timeout, tb, sizeof(tb)),
              r->killed ? ", SIGKILL" : "");
+  } else if (r->tty_stop != 0) {
+    out->rc = 128 + SIGKILL;
+    snprintf(out->what, sizeof(out->what), "stopped by %s to use the terminal",
+             backoff_child_signame(r->tty_stop, sb, sizeof(sb)));
   } else if (WIFSIGNALED(r->status)) {
     out->signal = WTERMSIG(r->status);
     out->rc = 128 + out->signal;
@@ -285,6 +290,9 @@ static int attempt_once(session_t *ss) {
   if (r.spawn_errno != 0) {
     /* Like the shell: 127 / 126, and retrying cannot help. */
     say("cannot run '%s': %s", ss->cli->command[0], strerror(r.spawn_errno));
+    backoff_schedule_permanent(&ss->s);
+  } else if (r.tty_stop != 0) {
+    ss->refused = "it needs the terminal: run backoff with --foreground";
     backoff_schedule_permanent(&ss->s);
   } else {
     judge_output(ss);

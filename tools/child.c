@@ -49,6 +49,7 @@ static pid_t attempt_pid;
 static int attempt_group;
 static int attempt_reaped;
 static int attempt_status;
+static int attempt_tty_stop; /* SIGTTIN or SIGTTOU stopped it, or 0 */
 
 void backoff_child_record_start(void) {
   int sig;
@@ -121,16 +122,33 @@ static void signal_attempt(int sig) {
     (void)kill(attempt_pid, sig);
 }
 
+/* An attempt in a group of its own that touches the terminal is stopped
+ * by SIGTTIN or SIGTTOU and would wait forever for a "fg" that never
+ * comes: it is killed and the caller told why (--foreground is the way).
+ * In the foreground such a stop is ordinary job control and left alone. */
+static void stopped(int st) {
+  const int sig = WSTOPSIG(st);
+  if (attempt_group && attempt_tty_stop == 0 &&
+      (sig == SIGTTIN || sig == SIGTTOU)) {
+    attempt_tty_stop = sig;
+    signal_attempt(SIGKILL);
+  }
+}
+
 static void reap_all(void) {
   for (;;) {
     int st;
-    const pid_t p = waitpid(-1, &st, WNOHANG);
+    const pid_t p = waitpid(-1, &st, WNOHANG | WUNTRACED);
     if (p <= 0)
       return;
-    if (p == attempt_pid) {
-      attempt_status = st;
-      attempt_reaped = 1;
+    if (p != attempt_pid)
+      continue;
+    if (WIFSTOPPED(st)) {
+      stopped(st);
+      continue;
     }
+    attempt_status = st;
+    attempt_reaped = 1;
   }
 }
 
@@ -351,6 +369,7 @@ static int spawn(char *const argv[], const backoff_child_conf_t *conf,
   attempt_pid = pid;
   attempt_group = !conf->foreground;
   attempt_reaped = 0;
+  attempt_tty_stop = 0;
   do
     n = read(ep[0], &err, sizeof(err));
   while (n < 0 && errno == EINTR);
@@ -376,6 +395,9 @@ static void timeout_step(const backoff_child_conf_t *conf,
   if (!r->timed_out) {
     r->timed_out = 1;
     signal_attempt(conf->term_signal);
+    /* A stopped attempt handles the signal only once continued. */
+    if (conf->term_signal != SIGKILL && conf->term_signal != SIGCONT)
+      signal_attempt(SIGCONT);
     r->killed = conf->term_signal == SIGKILL;
     *next = r->killed ? UINT64_MAX : now + seconds_ns(conf->kill_after);
   }
@@ -475,6 +497,7 @@ int backoff_child_run(char *const argv[], const backoff_child_conf_t *conf,
   }
   flush_io(io);
   r->status = attempt_status;
+  r->tty_stop = attempt_tty_stop;
   if (r->timed_out && attempt_group)
     wait_group_gone(r, r->killed ? 0 : next);
 done:

@@ -30,6 +30,7 @@ typedef struct {
   int status;      /* waitpid() status, when it ran */
   int timed_out;   /* the time limit was reached and the signal sent */
   int killed;      /* ... and SIGKILL was needed */
+  int tty_stop;    /* killed after SIGTTIN/SIGTTOU stopped it, or 0 */
   uint64_t start_ns, end_ns;
 } backoff_child_result_t;
 

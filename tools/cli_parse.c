@@ -22,7 +22,7 @@
 /* ---- numbers ----------------------------------------------------------- */
 
 /* Unsigned decimal, digits only, whole string, at most max: the library's
- * own strict parser (lib/parse.c is compiled into this program). */
+ * own strict parser, from the seam library. */
 static int parse_u64(const char *s, uint64_t max, uint64_t *out) {
   unsigned long long v;
   *out = 0;

@@ -3,7 +3,7 @@
 # the signals backoff was started with, exec as execvp, signals forwarded
 # exactly once and never lost between two attempts.
 . "$srcdir/tests/cli/lib.sh"
-plan 17
+plan 19
 HELPER=$(pwd)/tests/cli/helper
 fast="--scale-factor 0.01 --seed 1"
 ulimit -c 0 2>/dev/null || :
@@ -140,6 +140,24 @@ kill -TERM "$pid"
 reap "$pid" 50
 check "a stop signal between attempts: no further attempt, 143" \
   sh -c "test $st = 143 && test \$(wc -l <'$tmp/state') = 1"
+
+# A stopped attempt still gets the timeout's signal (SIGCONT follows it).
+fresh; bo --timeout 0.2 --max-tries 1 -- sh -c 'kill -STOP $$; sleep 30'
+check "--timeout ends a stopped attempt too (124)" test "$st" = 124
+
+# On a terminal, an attempt in its own group that reads it is stopped by
+# SIGTTIN: not a silent hang, but a clear line (script(1) gives a pty).
+if command -v script >/dev/null 2>&1; then
+  fresh
+  script -qec "'$BACKOFF' -n 3 -- sh -c 'read x'" /dev/null </dev/null \
+    >"$tmp/out" 2>&1 &
+  reap $! 100
+  check "an attempt that reads the terminal: killed and said, not a hang" \
+    sh -c "test $st != hung &&
+           grep -q 'stopped by SIGTTIN to use the terminal); not retrying: it needs the terminal: run backoff with --foreground' '$tmp/out'"
+else
+  ok "# SKIP script(1) not found (util-linux)"
+fi
 
 fresh; bo --timeout 0.2 --kill-after 0 --max-tries 1 -- sleep 30
 check "--kill-after 0: SIGKILL at once, 137" test "$st" = 137
