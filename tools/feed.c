@@ -96,7 +96,10 @@ int backoff_feed_begin(backoff_feed_t *f, int *child_fd) {
       return -1;
     f->child_fd = p[0];
     f->wfd = p[1];
-    (void)fcntl(f->wfd, F_SETPIPE_SZ, PIPE_SIZE); /* fewer wake-ups */
+    /* A bigger pipe means fewer wake-ups, but what sits in it unread
+     * counts against the limit: only where that is small beside it. */
+    if (f->limit >= 4 * (uint64_t)PIPE_SIZE)
+      (void)fcntl(f->wfd, F_SETPIPE_SZ, PIPE_SIZE);
     if (fcntl(f->wfd, F_SETFL, O_NONBLOCK) != 0)
       return -1;
     f->wfd_ready = 1;

@@ -53,7 +53,7 @@ a'"
 # An endless producer the command never reads: backoff reads no more
 # than fits in the attempt's pipe, so the copy stays small.
 st=0
-yes | "$BACKOFF" $fast -n 3 --stdin-limit 4M -- sh -c 'sleep 0.1; exit 1' \
+yes | "$BACKOFF" $fast -n 3 --stdin-limit 200k -- sh -c 'sleep 0.1; exit 1' \
   >"$tmp/out" 2>"$tmp/err" || st=$?
 check "an endless producer the command ignores: retried, nothing held up" \
   sh -c "test $st = 1 && test \$(grep -c retrying '$tmp/err') = 2 &&
