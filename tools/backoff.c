@@ -365,7 +365,7 @@ static int run(const backoff_cli_t *cli) {
   memset(&ss, 0, sizeof(ss));
   ss.cli = cli;
   ss.t0 = backoff_clock_ns();
-  if (backoff_child_setup(&token) != 0) {
+  if (backoff_child_setup(&token, !cli->foreground) != 0) {
     say("cannot set up signal handling: %s", strerror(errno));
     return EXIT_INTERNAL;
   }

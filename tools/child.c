@@ -39,6 +39,7 @@ static sigset_t start_mask;    /* the mask backoff was started with */
 static sigset_t start_ignored; /* the signals ignored when it started */
 static sigset_t routed;        /* blocked in backoff, read from sig_fd */
 static int sig_fd = -1;
+static int guard_fd = -1; /* to the guardian (see start_guardian), or -1 */
 static int std_closed[3]; /* fd 0, 1, 2 were closed at start */
 static backoff_cancel_t *cancel_token;
 static int stop_signal; /* the first stop signal received, or 0 */
@@ -77,7 +78,67 @@ static int set_disposition(int sig, void (*handler)(int)) {
   return sigaction(sig, &sa, NULL);
 }
 
-int backoff_child_setup(backoff_cancel_t *token) {
+/* The guardian's whole life: it holds the read end of a pipe whose only
+ * write end is backoff's, and keeps the last target it was sent. When
+ * backoff ends, even by SIGKILL, the read sees end of file and the target
+ * (the running attempt's process group, if any) gets SIGKILL. The stop
+ * signals stay blocked here: only backoff decides about them. */
+static void guardian(int rfd) __attribute__((noreturn));
+static void guardian(int rfd) {
+  const int null = open("/dev/null", O_RDWR);
+  int32_t target = 0, v;
+  ssize_t n;
+  int fd;
+
+  /* Holding backoff's stdout or stderr would delay the EOF a pipeline
+   * downstream waits for. */
+  for (fd = 0; null >= 0 && fd < 3; fd++)
+    (void)dup2(null, fd);
+  if (sig_fd >= 0)
+    close(sig_fd);
+  for (;;) {
+    n = read(rfd, &v, sizeof(v));
+    if (n == (ssize_t)sizeof(v))
+      target = v;
+    else if (!(n < 0 && errno == EINTR))
+      break;
+  }
+  if (target != 0)
+    (void)kill((pid_t)target, SIGKILL);
+  _exit(0);
+}
+
+/* PR_SET_PDEATHSIG reaches only an attempt's first process; the guardian
+ * (a process of backoff's own) also reaches what that one started, should
+ * backoff die while an attempt runs. */
+static int start_guardian(void) {
+  int p[2];
+  pid_t pid;
+
+  if (pipe2(p, O_CLOEXEC) != 0)
+    return -1;
+  if ((pid = fork()) < 0) {
+    close(p[0]);
+    close(p[1]);
+    return -1;
+  }
+  if (pid == 0) {
+    close(p[1]);
+    guardian(p[0]);
+  }
+  close(p[0]);
+  guard_fd = p[1];
+  return 0;
+}
+
+/* Tells the guardian what to kill if backoff dies now (0: nothing). */
+static void guard(pid_t target) {
+  const int32_t v = (int32_t)target;
+  if (guard_fd >= 0 && write(guard_fd, &v, sizeof(v)) < 0)
+    guard_fd = -1; /* it is gone: PR_SET_PDEATHSIG still holds */
+}
+
+int backoff_child_setup(backoff_cancel_t *token, int guarded) {
   size_t i;
   int fd;
 
@@ -108,7 +169,7 @@ int backoff_child_setup(backoff_cancel_t *token) {
   /* Orphans of an attempt become ours, so that a timed-out group can be
    * waited for to the last process even where PID 1 does not reap. */
   (void)prctl(PR_SET_CHILD_SUBREAPER, 1L, 0L, 0L, 0L);
-  return 0;
+  return guarded ? start_guardian() : 0;
 }
 
 int backoff_child_stop_signal(void) { return stop_signal; }
@@ -364,8 +425,10 @@ static int spawn(char *const argv[], const backoff_child_conf_t *conf,
   close(ep[1]);
   /* Both sides set the group, so that it exists whichever runs first:
    * a signal forwarded right after fork() reaches the whole attempt. */
-  if (!conf->foreground)
+  if (!conf->foreground) {
     (void)setpgid(pid, pid);
+    guard(-pid);
+  }
   attempt_pid = pid;
   attempt_group = !conf->foreground;
   attempt_reaped = 0;
@@ -501,6 +564,7 @@ int backoff_child_run(char *const argv[], const backoff_child_conf_t *conf,
   if (r->timed_out && attempt_group)
     wait_group_gone(r, r->killed ? 0 : next);
 done:
+  guard(0);
   attempt_pid = 0;
   r->end_ns = backoff_clock_ns();
   return 0;
@@ -509,6 +573,7 @@ fail:
   /* Not ours to lose track of: make sure it does not outlive us. */
   err = errno;
   signal_attempt(SIGKILL);
+  guard(0);
   attempt_pid = 0;
   errno = err;
   return -1;

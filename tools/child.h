@@ -60,9 +60,11 @@ void backoff_child_record_start(void);
 
 /* backoff_child_setup: block and route to a signalfd SIGCHLD and the stop
  * signals that were not ignored at start, ignore SIGPIPE for backoff, make
- * backoff the reaper of the attempts' orphans. The first stop signal read
- * cancels token. Returns 0 or -1 (errno). */
-int backoff_child_setup(backoff_cancel_t *token);
+ * backoff the reaper of the attempts' orphans. With guarded, also start
+ * the guardian: a small process that SIGKILLs the running attempt's group
+ * if backoff dies. The first stop signal read cancels token. Returns 0 or
+ * -1 (errno). */
+int backoff_child_setup(backoff_cancel_t *token, int guarded);
 
 /* backoff_child_poll_signals: read pending signals without waiting.
  * Returns the first stop signal received so far, or 0. */

@@ -144,7 +144,7 @@ static const char tail[] =
     "    retries; a wait between attempts ends at once, and a signal that\n"
     "    arrives while the next attempt is being started reaches it. One\n"
     "    that was ignored when backoff started stays ignored (nohup). If\n"
-    "    backoff itself is killed, the attempt's process gets SIGKILL.\n"
+    "    backoff itself is killed, the attempt's group gets SIGKILL.\n"
     "    COMMAND starts with the signal mask and ignored signals backoff\n"
     "    was started with. A closed or broken stderr never stops backoff.\n"
     "\n"

@@ -15,16 +15,16 @@ in_group() { ps -e -o pgid= | tr -d ' ' | grep -qx "$1"; }
 # survives, and the next attempt starts only once it is gone.
 fresh
 cat >"$tmp/attempt.sh" <<'SH'
+sh -c 'trap "" TERM; sleep 2' &
+sleep 30 &
+echo $! >>"$1/kids"
 for g in $(cat "$1/groups" 2>/dev/null); do
   if ps -e -o pgid= | tr -d ' ' | grep -qx "$g"; then echo "$g" >>"$1/overlap"; fi
 done
 ps -o pgid= -p $$ | tr -d ' ' >>"$1/groups"
-sleep 30 &
-echo $! >>"$1/kids"
-sh -c 'trap "" TERM; sleep 2' &
 wait
 SH
-bo --timeout 0.2 --kill-after 0.2 --max-tries 3 $fast -- sh "$tmp/attempt.sh" "$tmp"
+bo --timeout 0.5 --kill-after 0.2 --max-tries 3 $fast -- sh "$tmp/attempt.sh" "$tmp"
 check "a timed-out attempt that needed SIGKILL: 137, three attempts" \
   sh -c "test $st = 137 && test \$(wc -l <'$tmp/groups') = 3"
 alive=0
@@ -94,16 +94,18 @@ reap "$pid" 100
 check "SIGQUIT reaches the command and stops retries" \
   sh -c "test $st = 7 && grep -qx QUIT '$tmp/got'"
 
-# backoff SIGKILLed: the attempt does not run on unsupervised.
+# backoff SIGKILLed: the attempt does not run on unsupervised, nor does
+# what it started.
 fresh
-"$BACKOFF" --max-tries 1 -- sh -c 'echo $$ >"$1/pid"; exec sleep 30' sh "$tmp" \
-  >/dev/null 2>&1 &
+"$BACKOFF" --max-tries 1 -- sh -c 'sleep 30 & echo $! >"$1/kid"; echo $$ >"$1/pid"; wait' \
+  sh "$tmp" >/dev/null 2>&1 &
 pid=$!
 wait_for "$tmp/pid" . 100
 kill -KILL "$pid"
 wait "$pid" 2>/dev/null
-check "when backoff is killed, so is the attempt (PR_SET_PDEATHSIG)" \
-  wait_gone "$(cat "$tmp/pid")" 20
+both_gone() { wait_gone "$1" 20 && wait_gone "$2" 20; }
+check "when backoff is killed, so is the attempt and its children" \
+  both_gone "$(cat "$tmp/pid")" "$(cat "$tmp/kid")"
 
 # A group-wide SIGTERM (kill -TERM -PGID of backoff's group) reaches the
 # command once: backoff forwards it, the command is not in that group.
