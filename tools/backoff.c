@@ -53,18 +53,22 @@ static const char *lib_message(int rc) {
   return buf;
 }
 
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void say(const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
+static void vsay(const char *fmt, va_list ap) {
   fputs("backoff: ", stderr);
   vfprintf(stderr, fmt, ap);
   fputc('\n', stderr);
-  va_end(ap);
   /* A closed or broken stderr (EPIPE: SIGPIPE is ignored) changes
    * nothing: progress lines are not worth stopping for. */
   fflush(stderr);
   clearerr(stderr);
+}
+
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void say(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsay(fmt, ap);
+  va_end(ap);
 }
 
 /* An internal failure: said, and -1 for the caller to end with 125. */
@@ -72,11 +76,8 @@ static int internal(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int internal(const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  fputs("backoff: ", stderr);
-  vfprintf(stderr, fmt, ap);
-  fputc('\n', stderr);
+  vsay(fmt, ap);
   va_end(ap);
-  fflush(stderr);
   return -1;
 }
 

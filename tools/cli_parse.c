@@ -300,15 +300,6 @@ static int fail(char *err, size_t errlen, const char *fmt, ...) {
   return -1;
 }
 
-static int is_bare_name(const char *s) {
-  size_t i;
-  for (i = 0; s[i] != '\0'; i++)
-    if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
-          s[i] == '_'))
-      return 0;
-  return i > 0 && i <= 64;
-}
-
 /* "name=value": name [a-z_][a-z0-9_]*, value not empty. The value itself
  * (numbers, lists) is checked by the library against the strategy's own
  * parameter table when the policy is built. */
@@ -328,7 +319,7 @@ static int set_strategy(backoff_cli_t *cli, const struct option_s *o,
                         const char *shown, const char *v, char *err,
                         size_t errlen) {
   (void)o;
-  if (!is_bare_name(v) && strchr(v, '/') == NULL)
+  if (!backoff__is_strategy_request(v))
     return fail(err, errlen,
                 "%s '%s': not a strategy name ([a-z0-9_], at most 64) "
                 "nor a path containing '/'",

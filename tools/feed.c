@@ -337,8 +337,6 @@ const char *backoff_feed_refusal(const backoff_feed_t *f) {
   return f->kind == BACKOFF_FEED_TEE ? f->lost : NULL;
 }
 
-uint64_t backoff_feed_kept(const backoff_feed_t *f) { return f->kept; }
-
 void backoff_feed_close(backoff_feed_t *f) {
   backoff_feed_end(f);
   drop_copy(f, NULL);

@@ -64,10 +64,6 @@ void backoff_feed_end(backoff_feed_t *f);
 /* backoff_feed_refusal: why no retry can get the same input, or NULL. */
 const char *backoff_feed_refusal(const backoff_feed_t *f);
 
-/* backoff_feed_read_all: how many bytes of stdin were read (for the
- * report). */
-uint64_t backoff_feed_kept(const backoff_feed_t *f);
-
 void backoff_feed_close(backoff_feed_t *f);
 
 /* backoff_cli_tempfile: an unlinked, close-on-exec temporary file in
