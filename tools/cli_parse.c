@@ -695,6 +695,8 @@ static int check_combination(const backoff_cli_t *cli, char *err,
                 "[ARG...])");
   if (cli->mode == BACKOFF_CLI_LIST && cli->command != NULL)
     return fail(err, errlen, "--list-strategies takes no command");
+  if (cli->mode != BACKOFF_CLI_RUN && cli->report != NULL)
+    return fail(err, errlen, "--report applies only when running a command");
   return 0;
 }
 

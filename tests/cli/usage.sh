@@ -78,6 +78,7 @@ cases='
 --report /nonexistent-dir/report.json
 --foreground=yes
 --hold-output=1
+--schedule --report r.json
 '
 n=$(printf '%s\n' "$cases" | grep -c .)
 plan $((n + 3))
