@@ -50,7 +50,8 @@ static pid_t attempt_pid;
 static int attempt_group;
 static int attempt_reaped;
 static int attempt_status;
-static int attempt_tty_stop; /* SIGTTIN or SIGTTOU stopped it, or 0 */
+static int attempt_tty_stop;  /* SIGTTIN or SIGTTOU stopped it, or 0 */
+static int attempt_signalled; /* a stop signal was sent to it */
 
 void backoff_child_record_start(void) {
   int sig;
@@ -225,6 +226,8 @@ static void on_stop(const struct signalfd_siginfo *si) {
    * In a group of its own, nothing but backoff reaches it. */
   if (!attempt_group && si->ssi_code == SI_KERNEL)
     return;
+  if (attempt_pid > 0 && !attempt_reaped)
+    attempt_signalled = 1;
   signal_attempt(sig);
 }
 
@@ -433,6 +436,7 @@ static int spawn(char *const argv[], const backoff_child_conf_t *conf,
   attempt_group = !conf->foreground;
   attempt_reaped = 0;
   attempt_tty_stop = 0;
+  attempt_signalled = 0;
   do
     n = read(ep[0], &err, sizeof(err));
   while (n < 0 && errno == EINTR);
@@ -472,10 +476,13 @@ static void timeout_step(const backoff_child_conf_t *conf,
   }
 }
 
-/* After a timed-out leader is reaped: waits until no process of its group
- * is left (SIGKILL at the grace period's end), so that attempts never
- * overlap. Orphans are ours (subreaper) and reaped on the way. */
-static void wait_group_gone(backoff_child_result_t *r, uint64_t kill_at) {
+/* After the leader of an attempt that was signalled (timed out, or sent a
+ * stop signal) is reaped: waits until no process of its group is left,
+ * with SIGKILL at kill_at (*killed says it was sent), so that attempts
+ * never overlap and a stopped backoff leaves nothing of it behind (a
+ * process forked just as the signal came would have missed it). Orphans
+ * are ours (subreaper) and reaped on the way. */
+static void wait_group_gone(uint64_t kill_at, int *killed) {
   for (;;) {
     struct pollfd pfd = {sig_fd, POLLIN, 0};
     struct timespec ts;
@@ -485,14 +492,14 @@ static void wait_group_gone(backoff_child_result_t *r, uint64_t kill_at) {
     if (kill(-attempt_pid, 0) != 0 && errno == ESRCH)
       return;
     now = backoff_clock_ns();
-    if (!r->killed && now >= kill_at) {
-      r->killed = 1;
+    if (!*killed && now >= kill_at) {
+      *killed = 1;
       (void)kill(-attempt_pid, SIGKILL);
     }
     /* Zombies of a parent outside our reach count until reaped: look
      * again at least every 10 ms. */
     wake = now + 10000000u;
-    if (!r->killed && kill_at < wake)
+    if (!*killed && kill_at < wake)
       wake = kill_at;
     (void)ppoll(&pfd, 1, until(wake, now, &ts), NULL);
   }
@@ -533,7 +540,7 @@ int backoff_child_run(char *const argv[], const backoff_child_conf_t *conf,
                       const backoff_child_fds_t *fds,
                       const backoff_child_io_t *io, backoff_child_result_t *r) {
   uint64_t next = UINT64_MAX; /* when the next timeout step is due */
-  int exec_errno, err;
+  int exec_errno, err, straggler_killed = 0;
 
   memset(r, 0, sizeof(*r));
   r->start_ns = backoff_clock_ns();
@@ -562,7 +569,10 @@ int backoff_child_run(char *const argv[], const backoff_child_conf_t *conf,
   r->status = attempt_status;
   r->tty_stop = attempt_tty_stop;
   if (r->timed_out && attempt_group)
-    wait_group_gone(r, r->killed ? 0 : next);
+    wait_group_gone(r->killed ? 0 : next, &r->killed);
+  else if (attempt_signalled && attempt_group)
+    wait_group_gone(backoff_clock_ns() + seconds_ns(conf->kill_after),
+                    &straggler_killed);
 done:
   guard(0);
   attempt_pid = 0;
