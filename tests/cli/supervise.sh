@@ -34,6 +34,8 @@ check "no process of a timed-out attempt's group survives (ps)" \
   test "$alive" = 0 -a "$(sort -u "$tmp/groups" | wc -l)" = 3
 check "attempts never overlap: each started with the previous group gone" \
   test ! -e "$tmp/overlap"
+# Whatever the outcome, nothing of this test outlives it.
+for k in $(cat "$tmp/kids"); do kill -KILL "$k" 2>/dev/null; done
 
 fresh; bo --timeout 0.2 --max-tries 1 --signal USR1 -- \
   sh -c 'trap "echo USR1 >\"$1/got\"; exit 5" USR1; sleep 30 & wait' sh "$tmp"
@@ -85,6 +87,7 @@ check "a broken stderr does not kill backoff (124, not 141)" test "$st" = 124
 fresh; rm -f "$tmp/ready" "$tmp/got"
 "$HELPER" sigexec -d QUIT -- "$BACKOFF" --max-tries 5 -- sh -c '
   trap "echo QUIT >\"$1/got\"; exit 7" QUIT
+  echo $$ >"$1/qpid"
   echo ready >"$1/ready"
   while :; do sleep 0.05; done' sh "$tmp" >"$tmp/out" 2>"$tmp/err" &
 pid=$!
@@ -93,6 +96,7 @@ kill -QUIT "$pid"
 reap "$pid" 100
 check "SIGQUIT reaches the command and stops retries" \
   sh -c "test $st = 7 && grep -qx QUIT '$tmp/got'"
+kill -KILL "$(cat "$tmp/qpid")" 2>/dev/null
 
 # backoff SIGKILLed: the attempt does not run on unsupervised, nor does
 # what it started.
@@ -106,6 +110,7 @@ wait "$pid" 2>/dev/null
 both_gone() { wait_gone "$1" 20 && wait_gone "$2" 20; }
 check "when backoff is killed, so is the attempt and its children" \
   both_gone "$(cat "$tmp/pid")" "$(cat "$tmp/kid")"
+kill -KILL "$(cat "$tmp/pid")" "$(cat "$tmp/kid")" 2>/dev/null
 
 # A group-wide SIGTERM (kill -TERM -PGID of backoff's group) reaches the
 # command once: backoff forwards it, the command is not in that group.
