@@ -174,7 +174,9 @@ typedef double (*backoff_random_fn)(void *ctx);
 #define BACKOFF_DELAY_MAX 1e9 /* seconds (about 31.7 years) */
 
 typedef enum {
-  BACKOFF_JITTER_DEFAULT = 0, /* = BACKOFF_JITTER_ADDITIVE */
+  /* ADDITIVE, or NONE for a strategy that draws its own randomness
+   * (BACKOFF_PLUGIN_OWN_JITTER in backoff/plugin.h, e.g. decorrelated) */
+  BACKOFF_JITTER_DEFAULT = 0,
   BACKOFF_JITTER_NONE = 1,
   BACKOFF_JITTER_ADDITIVE = 2,
   BACKOFF_JITTER_FULL = 3,
@@ -240,8 +242,9 @@ BACKOFF_EXTERN int backoff_strategy_set_list(backoff_strategy_t *s,
                                              const double *values,
                                              size_t count);
 
-/* backoff_strategy_set_jitter: choose the jitter mode (DEFAULT means
- * additive). Errors: EINVAL (NULL handle), ERANGE (unknown mode). */
+/* backoff_strategy_set_jitter: choose the jitter mode (DEFAULT: additive,
+ * or none for a strategy that draws its own randomness).
+ * Errors: EINVAL (NULL handle), ERANGE (unknown mode). */
 BACKOFF_EXTERN int backoff_strategy_set_jitter(backoff_strategy_t *s,
                                                backoff_jitter_t mode);
 
@@ -457,7 +460,7 @@ typedef struct backoff_options_s {
   const char *strategy;
   const char *params;
   const backoff_strategy_t *strategy_handle;
-  backoff_jitter_t jitter; /* default: additive U[0,1) */
+  backoff_jitter_t jitter; /* 0: additive U[0,1) (see the enum) */
   double jitter_factor;    /* proportional jitter's f, (0, 1]; 0: 0.5 */
   double scale_factor;     /* (0, 1e9]; 0: 1.0 */
   double minimum;          /* seconds, [0, 1e9] */

@@ -35,6 +35,7 @@ struct backoff__module_s {
   const backoff_param_t *params; /* validated table, or NULL */
   size_t nparams;
   const char *description;       /* never NULL */
+  unsigned int flags;            /* backoff_plugin_flags, or 0 */
   const char *path;              /* the file loaded */
   /* private to loader.c */
   char *key_;

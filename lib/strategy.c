@@ -231,11 +231,16 @@ int backoff__strategy_set_core(struct backoff_strategy_s *s,
 
   if (backoff__setting_check(st, v) != 0)
     return backoff__setting_refuse(st, v);
-  v = backoff__setting_effective(st, v);
   if (st->type == BACKOFF__T_JITTER) {
-    const backoff_jitter_t mode = (backoff_jitter_t)v;
+    backoff_jitter_t mode =
+        (backoff_jitter_t)backoff__setting_effective(st, v);
+    /* The default for a strategy that draws its own randomness is none:
+     * its delays are spread already. */
+    if (v == 0 && (s->module->flags & BACKOFF_PLUGIN_OWN_JITTER))
+      mode = BACKOFF_JITTER_NONE;
     memcpy(field, &mode, sizeof(mode));
   } else {
+    v = backoff__setting_effective(st, v);
     memcpy(field, &v, sizeof(v));
   }
   return 0;

@@ -58,7 +58,7 @@ check "$lib" '^backoff($|_[a-z])' backoff backoff_strerror \
 for so in $plugins; do
   name=$(basename "$so" .so)
   p="${name}_LTX_"
-  check "$so" "^${p}(compute_delay|backoff_plugin_abi|backoff_plugin_params|backoff_plugin_description)\$" \
+  check "$so" "^${p}(compute_delay|backoff_plugin_abi|backoff_plugin_params|backoff_plugin_description|backoff_plugin_flags)\$" \
     "${p}compute_delay" "${p}backoff_plugin_abi"
 done
 # Every plugin the build lists (plugin_LTLIBRARIES, as the .la files it

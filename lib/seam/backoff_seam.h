@@ -48,7 +48,9 @@
 #define BACKOFF_PIPELINE_SETTINGS(XX)                                         \
   XX(JITTER, "jitter", BACKOFF__T_JITTER, jitter, BACKOFF_JITTER_NONE,        \
      BACKOFF_JITTER_PROPORTIONAL, BACKOFF_JITTER_ADDITIVE,                    \
-     BACKOFF__S_ZERO_DEFAULT, 0u, "additive", "jitter", 'j', "MODE",          \
+     BACKOFF__S_ZERO_DEFAULT, 0u,                                             \
+     "additive (none for a strategy that draws its own randomness)",          \
+     "jitter", 'j', "MODE",          \
      "randomness added to each delay: none, additive (+ U[0,1) s), full, "    \
      "equal or proportional")                                                 \
   XX(JITTER_FACTOR, "jitter_factor", BACKOFF__T_NUMBER, jitter_factor, 0.0,   \
