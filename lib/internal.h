@@ -144,6 +144,20 @@ void backoff__budget_failed(backoff_budget_t *b);
 int backoff__budget_withdraw(backoff_budget_t *b, int rc, int *cost);
 void backoff__budget_deposit(backoff_budget_t *b, int first_try, int cost);
 
+/* 1 when reserved room (n slots) is all zero, as the ABI rule demands of
+ * the structs a caller fills. */
+static inline int backoff__room_is_zero(const uint64_t *room, size_t n) {
+  uint64_t any = 0;
+  size_t i;
+
+  for (i = 0; i < n; i++)
+    any |= room[i];
+  return any == 0;
+}
+#define BACKOFF__ROOM_IS_ZERO(s)                                              \
+  backoff__room_is_zero((s)->reserved_,                                      \
+                        sizeof((s)->reserved_) / sizeof((s)->reserved_[0]))
+
 static inline uint64_t backoff__now(const struct backoff_policy_s *p) {
   return p->opt.clock ? p->opt.clock(p->opt.clock_ctx) : backoff_clock_ns();
 }

@@ -68,14 +68,11 @@ static int check_codes(const char *what, const int *codes, size_t n) {
 
 /* What no single setting can say: shapes and contradictions. */
 static int check_shape(const backoff_options_t *o) {
-  size_t i;
   int rc;
 
-  for (i = 0; i < sizeof(o->reserved_) / sizeof(o->reserved_[0]); i++)
-    if (o->reserved_[i] != 0)
-      return backoff__fail(BACKOFF_EINVAL,
-                           "options.reserved_ must be zero (use designated "
-                           "initializers)");
+  if (!BACKOFF__ROOM_IS_ZERO(o))
+    return backoff__fail(BACKOFF_EINVAL, "options.reserved_ must be zero (use "
+                                         "designated initializers)");
   if ((o->flags & ~BACKOFF_SEEDED) != 0)
     return backoff__fail(BACKOFF_EINVAL, "unknown flags 0x%x",
                          o->flags & ~BACKOFF_SEEDED);
