@@ -2,7 +2,8 @@
  *
  * The C counterpart of Python's backoff-utils: retry an operation while it
  * fails, waiting longer after each failure according to a strategy plugin
- * (exponential, fibonacci, linear, polynomial, fixed, or your own).
+ * (exponential, fibonacci, linear, polynomial, fixed, decorrelated, or your
+ * own; `backoff --list-strategies` shows those installed).
  *
  * Forms:
  *   backoff(fn, arg, &options)        one call, options checked each time
