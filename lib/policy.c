@@ -100,8 +100,8 @@ static int resolve_limits(struct backoff_policy_s *p) {
     if ((rc = backoff__env_tries(&p->opt.max_tries)) != 0)
       return rc;
     if (p->opt.max_tries == 0)
-      p->opt.max_tries = (unsigned int)
-          backoff__settings[BACKOFF__SET_MAX_TRIES].def;
+      p->opt.max_tries =
+          (unsigned int)backoff__settings[BACKOFF__SET_MAX_TRIES].def;
   }
   if (isinf(d))
     return 0; /* no limit, whatever the environment says */

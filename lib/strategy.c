@@ -22,7 +22,7 @@ static const size_t handle_offset[] = {
 static const backoff__setting_t *core_setting(const char *name, size_t len) {
   const backoff__setting_t *st = backoff__setting_find(name, len);
   return st != NULL && (size_t)(st - backoff__settings) < NPIPELINE ? st
-                                                                     : NULL;
+                                                                    : NULL;
 }
 
 static void *handle_field(const struct backoff_strategy_s *s,
@@ -200,9 +200,8 @@ static int check_value(const struct backoff_strategy_s *s, size_t i,
   const backoff_param_t *p = &s->module->params[i];
 
   if (!isfinite(v) || v < p->min || v > p->max)
-    return backoff__fail(BACKOFF_ERANGE,
-                         "%s: %s=%g is outside [%g, %g]", s->name, p->name, v,
-                         p->min, p->max);
+    return backoff__fail(BACKOFF_ERANGE, "%s: %s=%g is outside [%g, %g]",
+                         s->name, p->name, v, p->min, p->max);
   if ((p->flags & BACKOFF_PARAM_INTEGER) && v != floor(v))
     return backoff__fail(BACKOFF_ERANGE, "%s: %s=%g must be a whole number",
                          s->name, p->name, v);
@@ -219,9 +218,8 @@ int backoff__setting_refuse(const backoff__setting_t *st, double v) {
     return backoff__fail(BACKOFF_ERANGE,
                          "jitter=%g is not a backoff_jitter_t (%s; 0: %s)", v,
                          BACKOFF__JITTER_MODES, st->zero);
-  return backoff__fail(BACKOFF_ERANGE, "%s=%g must be in %s (0: %s)",
-                       st->name, v,
-                       backoff__setting_bounds(st, bounds, sizeof(bounds)),
+  return backoff__fail(BACKOFF_ERANGE, "%s=%g must be in %s (0: %s)", st->name,
+                       v, backoff__setting_bounds(st, bounds, sizeof(bounds)),
                        st->zero);
 }
 
@@ -280,9 +278,8 @@ static int set_list(struct backoff_strategy_s *s, size_t i, const double *v,
     if (j != i && s->values[j].len > 1)
       used += s->values[j].len;
   if (n > 1 && used + n > BACKOFF_LIST_MAX)
-    return backoff__fail(BACKOFF_ERANGE,
-                         "%s: lists may hold %d values in all", s->name,
-                         BACKOFF_LIST_MAX);
+    return backoff__fail(BACKOFF_ERANGE, "%s: lists may hold %d values in all",
+                         s->name, BACKOFF_LIST_MAX);
   used = 0;
   for (j = 0; j < s->module->nparams; j++) {
     if (j == i || s->values[j].len <= 1)
@@ -313,9 +310,8 @@ static int set_by_name(struct backoff_strategy_s *s, const char *name,
   if (core != NULL)
     return backoff__strategy_set_core(s, core, v);
   if ((i = find_param(s, name, len)) < 0)
-    return backoff__fail(BACKOFF_EPARAM,
-                         "strategy %s has no parameter '%.*s'", s->name,
-                         (int)len, name);
+    return backoff__fail(BACKOFF_EPARAM, "strategy %s has no parameter '%.*s'",
+                         s->name, (int)len, name);
   return set_list(s, (size_t)i, &v, 1);
 }
 
@@ -344,8 +340,8 @@ int backoff_strategy_set_list(backoff_strategy_t *s, const char *name,
 int backoff_strategy_set_jitter(backoff_strategy_t *s, backoff_jitter_t mode) {
   if (s == NULL)
     return backoff__fail(BACKOFF_EINVAL, "NULL strategy");
-  return backoff__strategy_set_core(
-      s, &backoff__settings[BACKOFF__SET_JITTER], (double)(int)mode);
+  return backoff__strategy_set_core(s, &backoff__settings[BACKOFF__SET_JITTER],
+                                    (double)(int)mode);
 }
 
 int backoff_strategy_get(const backoff_strategy_t *s, const char *name,
@@ -374,7 +370,7 @@ static const char *trim(const char *b, const char **e) {
   while (b < *e && (*b == ' ' || *b == '\t'))
     b++;
   while (*e > b && ((*e)[-1] == ' ' || (*e)[-1] == '\t'))
-      (*e)--;
+    (*e)--;
   return b;
 }
 
@@ -407,8 +403,8 @@ static int configure_item(struct backoff_strategy_s *s, pending_t *pl,
   if (eq == NULL) {
     /* A bare value continues the list parameter just named. */
     if (pl->param < 0)
-      return backoff__fail(BACKOFF_ESYNTAX,
-                           "'%.*s': expected name=value", (int)(e - b), b);
+      return backoff__fail(BACKOFF_ESYNTAX, "'%.*s': expected name=value",
+                           (int)(e - b), b);
     if (pl->n == BACKOFF_LIST_MAX)
       return backoff__fail(BACKOFF_ERANGE, "a list holds at most %d values",
                            BACKOFF_LIST_MAX);
@@ -434,8 +430,7 @@ static int configure_item(struct backoff_strategy_s *s, pending_t *pl,
   if (core != NULL && core->type == BACKOFF__T_JITTER) {
     backoff__value_t mode;
     if (backoff__setting_parse(core, val, (size_t)(vend - val), &mode) != 0)
-      return backoff__fail(BACKOFF_ESYNTAX,
-                           "unknown jitter mode '%.*s' (%s)",
+      return backoff__fail(BACKOFF_ESYNTAX, "unknown jitter mode '%.*s' (%s)",
                            (int)(vend - val), val, BACKOFF__JITTER_MODES);
     return backoff__strategy_set_core(s, core, (double)mode.mode);
   }

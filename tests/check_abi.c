@@ -104,8 +104,8 @@ START_TEST(allocated_structs_kept_their_layout) {
                     sizeof(backoff_budget_options_t));
   ck_assert(SAME_FIELD(v010_budget_options_t, backoff_budget_options_t,
                        token_ratio));
-  ck_assert(SAME_FIELD(v010_budget_options_t, backoff_budget_options_t,
-                       reserved_));
+  ck_assert(
+      SAME_FIELD(v010_budget_options_t, backoff_budget_options_t, reserved_));
   ck_assert_uint_eq(sizeof(v010_schedule_t), sizeof(backoff_schedule_t));
   /* The filled structs only grew at the end. */
   ck_assert(SAME_FIELD(v010_report_t, backoff_report_t, last_delay));
@@ -242,8 +242,8 @@ START_TEST(room_of_filled_structs_is_left_alone) {
 
   memset(&r, GUARD, sizeof(r));
   ck_assert_int_eq(backoff(fail_twice, &calls, &o), 0);
-  ck_assert(guard_intact((const unsigned char *)r.reserved_,
-                         sizeof(r.reserved_)));
+  ck_assert(
+      guard_intact((const unsigned char *)r.reserved_, sizeof(r.reserved_)));
   ck_assert_uint_eq(r.attempts, 3);
   ck_assert_int_eq(backoff_strategy_open(&s, "fixed"), 0);
   memset(&info, GUARD, sizeof(info));

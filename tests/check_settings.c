@@ -25,8 +25,8 @@ START_TEST(table_is_well_formed) {
   ck_assert_uint_eq(NROWS, 8);
   for (i = 0; i < NROWS; i++) {
     const backoff__setting_t *a = &backoff__settings[i];
-    ck_assert_msg(a->name[0] && a->lflag[0] && a->metavar[0] &&
-                      a->help[0] && a->zero[0],
+    ck_assert_msg(a->name[0] && a->lflag[0] && a->metavar[0] && a->help[0] &&
+                      a->zero[0],
                   "row %zu has an empty column", i);
     ck_assert_ptr_eq(backoff__setting_find(a->name, strlen(a->name)), a);
     ck_assert_ptr_eq(backoff__setting_by_flag(a->lflag, strlen(a->lflag)), a);
@@ -82,8 +82,8 @@ START_TEST(parse_and_store_reach_the_field) {
   ck_assert_int_eq(backoff__setting_parse(st, "3", 1, &v), BACKOFF_ESYNTAX);
 
   st = backoff__setting_find("seed", 4);
-  ck_assert_int_eq(
-      backoff__setting_parse(st, "18446744073709551615", 20, &v), 0);
+  ck_assert_int_eq(backoff__setting_parse(st, "18446744073709551615", 20, &v),
+                   0);
   backoff__setting_store(st, &o, &v);
   ck_assert(o.seed == UINT64_MAX);
   ck_assert_uint_eq(o.flags, BACKOFF_SEEDED);
@@ -152,17 +152,16 @@ static int via_set(const backoff__setting_t *st, double v, double *got) {
 
 START_TEST(pipeline_settings_agree_everywhere) {
   const backoff__setting_t *st = &backoff__settings[_i];
-  const double probes[] = {0,    -1,        -1e-9,    1e-9,     0.5, 1,
-                           1.01, 2,         st->min,  st->max,  5,   1e9,
-                           2e9,  NAN,       INFINITY, -INFINITY};
+  const double probes[] = {0,    -1,  -1e-9,    1e-9,     0.5, 1,
+                           1.01, 2,   st->min,  st->max,  5,   1e9,
+                           2e9,  NAN, INFINITY, -INFINITY};
   size_t k;
   char msg_opt[256];
 
   for (k = 0; k < sizeof(probes) / sizeof(probes[0]); k++) {
     const double v = probes[k];
     double g_opt = -7, g_set = -7, g_par = -7;
-    if (st->type == BACKOFF__T_JITTER &&
-        (v != floor(v) || fabs(v) > 100)) {
+    if (st->type == BACKOFF__T_JITTER && (v != floor(v) || fabs(v) > 100)) {
       /* Not a backoff_jitter_t the options field can even hold. */
       ck_assert_int_eq(via_set(st, v, &g_set), BACKOFF_ERANGE);
       continue;
@@ -174,8 +173,8 @@ START_TEST(pipeline_settings_agree_everywhere) {
     ck_assert_msg(r_opt == r_set, "%s=%g: options %s, set %s (%s)", st->name,
                   v, backoff_err_name(r_opt), backoff_err_name(r_set),
                   msg_opt);
-    ck_assert_msg(r_opt == 0 || r_opt == BACKOFF_ERANGE, "%s=%g: %s",
-                  st->name, v, backoff_err_name(r_opt));
+    ck_assert_msg(r_opt == 0 || r_opt == BACKOFF_ERANGE, "%s=%g: %s", st->name,
+                  v, backoff_err_name(r_opt));
     if (r_opt != 0) {
       /* The same words: name, value, bounds; never "seconds" for a
        * factor. */

@@ -50,12 +50,12 @@
      BACKOFF_JITTER_PROPORTIONAL, BACKOFF_JITTER_ADDITIVE,                    \
      BACKOFF__S_ZERO_DEFAULT, 0u,                                             \
      "additive (none for a strategy that draws its own randomness)",          \
-     "jitter", 'j', "MODE",          \
+     "jitter", 'j', "MODE",                                                   \
      "randomness added to each delay: none, additive (+ U[0,1) s), full, "    \
      "equal or proportional")                                                 \
   XX(JITTER_FACTOR, "jitter_factor", BACKOFF__T_NUMBER, jitter_factor, 0.0,   \
-     1.0, 0.5, BACKOFF__S_MIN_OPEN | BACKOFF__S_ZERO_DEFAULT, 0u,             \
-     "0.5", "jitter-factor", 0, "F",                                          \
+     1.0, 0.5, BACKOFF__S_MIN_OPEN | BACKOFF__S_ZERO_DEFAULT, 0u, "0.5",      \
+     "jitter-factor", 0, "F",                                                 \
      "spread of proportional jitter: base * U[1-F, 1+F], 0 < F <= 1")         \
   XX(SCALE_FACTOR, "scale_factor", BACKOFF__T_NUMBER, scale_factor, 0.0,      \
      BACKOFF_DELAY_MAX, 1.0, BACKOFF__S_MIN_OPEN | BACKOFF__S_ZERO_DEFAULT,   \
@@ -104,9 +104,7 @@ enum {
 };
 
 #define BACKOFF__SET_ENUM_(id, ...) BACKOFF__SET_##id,
-enum {
-  BACKOFF_SETTINGS_MAP(BACKOFF__SET_ENUM_) BACKOFF__SET_COUNT
-};
+enum { BACKOFF_SETTINGS_MAP(BACKOFF__SET_ENUM_) BACKOFF__SET_COUNT };
 #undef BACKOFF__SET_ENUM_
 
 typedef struct backoff__setting_s {
@@ -159,8 +157,8 @@ int backoff__setting_parse(const backoff__setting_t *st, const char *text,
 
 /* backoff__setting_store / load: the row's field of *o from / to *v;
  * store also turns on the row's `seeds` bits of o->flags. */
-void backoff__setting_store(const backoff__setting_t *st,
-                            backoff_options_t *o, const backoff__value_t *v);
+void backoff__setting_store(const backoff__setting_t *st, backoff_options_t *o,
+                            const backoff__value_t *v);
 void backoff__setting_load(const backoff__setting_t *st,
                            const backoff_options_t *o, backoff__value_t *v);
 
