@@ -1,9 +1,10 @@
 /* libbackoff: retry with backoff, for C.
  *
  * The C counterpart of Python's backoff-utils: retry an operation while it
- * fails, waiting longer after each failure according to a strategy plugin
- * (exponential, fibonacci, linear, polynomial, fixed, decorrelated, or your
- * own; `backoff --list-strategies` shows those installed).
+ * fails, waiting longer after each failure according to a strategy plugin:
+ * exponential by default, any other installed one (`backoff
+ * --list-strategies` lists them; backoff(3) describes them), or your own
+ * (backoff-plugin(7)).
  *
  * Forms:
  *   backoff(fn, arg, &options)        one call, options checked each time

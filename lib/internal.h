@@ -55,14 +55,15 @@ void backoff__module_unref(backoff__module_t *m);
 /* strategy.c: the handle is one flat struct so a policy can embed it and
  * the call form can keep one on the stack: no allocation but the handle's
  * own (backoff_strategy_open). */
+#define BACKOFF__HANDLE_FIELD_(id, nm, type, field, ...)                      \
+  BACKOFF__CTYPE(type) field;
 struct backoff_strategy_s {
   backoff__module_t *module;
   char name[BACKOFF_NAME_MAX + 1];
-  backoff_jitter_t jitter; /* never DEFAULT once initialised */
-  double jitter_factor;
-  double scale_factor;
-  double minimum;
-  double cap;              /* 0: none */
+  /* The pipeline settings, one field per row of the table, named as in
+   * backoff_options_t; set through backoff__strategy_set_core() only, so
+   * they hold effective values (jitter is never DEFAULT, cap 0 is none). */
+  BACKOFF_PIPELINE_SETTINGS(BACKOFF__HANDLE_FIELD_)
   backoff_param_value_t values[BACKOFF_PARAM_MAX];
   /* Storage of every list parameter, back to back; values[i].list points
    * in here (backoff__strategy_copy relocates the pointers). */

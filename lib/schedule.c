@@ -131,7 +131,7 @@ static int next_delay(backoff_schedule_t *s, const struct backoff_policy_s *p,
 /* 1 when a wait of d seconds from now would end past the deadline. The
  * time is needed for a deadline, for a report (F_CLOCK) and as the base of
  * the real sleep's absolute wake-up; a loop with an injected sleep and none
- * of those skips the clock read (a third of a retry). */
+ * of those skips the clock read. */
 static int past_deadline(backoff_schedule_t *s,
                          const struct backoff_policy_s *p, double d) {
   uint64_t d_ns;

@@ -22,7 +22,6 @@ enum { NPIPELINE = 0 BACKOFF_PIPELINE_SETTINGS(PIPELINE_ROW_) };
 START_TEST(table_is_well_formed) {
   size_t i, j;
 
-  ck_assert_uint_eq(NROWS, 8);
   for (i = 0; i < NROWS; i++) {
     const backoff__setting_t *a = &backoff__settings[i];
     ck_assert_msg(a->name[0] && a->lflag[0] && a->metavar[0] && a->help[0] &&

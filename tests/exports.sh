@@ -1,7 +1,8 @@
 #!/bin/sh
-# Export check (STYLE.md rule 4 and 8): the library exports only backoff
-# and backoff_<lowercase>..., each plugin only the four contract symbols
-# under its own strategy_<name>_LTX_ prefix. TAP, one line per file.
+# Export check: the library exports only backoff and backoff_<lowercase>...
+# (hidden visibility and the export regex together: either alone leaks),
+# each plugin only the contract symbols of backoff/plugin.h under its own
+# strategy_<name>_LTX_ prefix. TAP, one line per file.
 # Runs from the build directory (make check); reads nothing from $srcdir.
 
 top=${BACKOFF_PLUGIN_PATH%/plugins}

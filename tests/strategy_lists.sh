@@ -2,8 +2,9 @@
 # The list of strategies has one source: the plugins the build installs
 # (plugin_LTLIBRARIES in plugins/local.am). Every passage of the
 # documentation that lists the installed strategies must name each of them,
-# so a new plugin cannot be left out. Pages that do not list them point at
-# `backoff --list-strategies` instead. TAP, one line per passage.
+# so a new plugin cannot be left out. Other pages do not list them: they
+# point at these or at `backoff --list-strategies`. TAP, one line per
+# passage.
 srcdir=${srcdir:-.}
 LC_ALL=C
 export LC_ALL
@@ -11,9 +12,6 @@ export LC_ALL
 # The passages that list the installed strategies: file|first line|last
 # line (sed addresses). Add a row when a page starts listing them.
 PASSAGES='README|/^Strategies$/|/^Then the core applies/
-NEWS|/Strategies are plugins/|/only ever grows/
-include/backoff.h|1|/^ \*\//
-doc/backoff.3|/^\.SH DESCRIPTION/|/^It is the C counterpart/
 doc/backoff.3|/^\.SS Strategies installed/|/^\.SS When retrying stops/
 tools/backoff.c|/--strategy NAME/|/--param NAME/'
 # Passages being brought up to date on another branch: reported as TODO,

@@ -88,6 +88,15 @@
   BACKOFF_PIPELINE_SETTINGS(XX)                                               \
   BACKOFF_RUN_SETTINGS(XX)
 
+/* The C type of each setting type, so a struct can be generated from the
+ * table: BACKOFF__CTYPE(BACKOFF__T_NUMBER) is double. */
+#define BACKOFF__CTYPE(type) BACKOFF__CTYPE_##type
+#define BACKOFF__CTYPE_BACKOFF__T_NUMBER double
+#define BACKOFF__CTYPE_BACKOFF__T_SECONDS double
+#define BACKOFF__CTYPE_BACKOFF__T_UINT unsigned int
+#define BACKOFF__CTYPE_BACKOFF__T_U64 uint64_t
+#define BACKOFF__CTYPE_BACKOFF__T_JITTER backoff_jitter_t
+
 typedef enum {
   BACKOFF__T_NUMBER,  /* double: a plain decimal number */
   BACKOFF__T_SECONDS, /* double: seconds (the command also takes units) */
