@@ -269,6 +269,59 @@ START_TEST(run_settings_take_the_table_defaults) {
 }
 END_TEST
 
+/* ---- the documentation agrees with the table ------------------------- */
+
+/* The text of the .TP item ".B name" of a man page, with roff's \~ and \-
+ * read as plain characters. */
+static int man_item(const char *page, const char *name, char *out,
+                    size_t size) {
+  char line[256], head[64];
+  size_t used = 0;
+  int in = 0;
+  FILE *f = fopen(page, "r");
+
+  ck_assert_msg(f != NULL, "cannot read %s", page);
+  snprintf(head, sizeof(head), ".B %s\n", name);
+  out[0] = '\0';
+  while (fgets(line, sizeof(line), f) != NULL) {
+    if (!in) {
+      in = strcmp(line, head) == 0;
+      continue;
+    }
+    if (strncmp(line, ".TP", 3) == 0 || strncmp(line, ".PP", 3) == 0)
+      break;
+    for (const char *p = line; *p != '\0' && used + 1 < size; p++) {
+      char c = *p;
+      if (p[0] == '\\' && (p[1] == '~' || p[1] == '-'))
+        c = *++p == '~' ? ' ' : '-';
+      out[used++] = c;
+    }
+    out[used] = '\0';
+  }
+  fclose(f);
+  return in;
+}
+
+/* backoff_strategy_set(3) gives every core setting's bounds and meaning of
+ * 0 exactly as the table has them: change one, the test says where. */
+START_TEST(man_page_agrees_with_the_table) {
+  const backoff__setting_t *st = &backoff__settings[_i];
+  char item[1024], bounds[96], zero[160];
+
+  ck_assert_msg(man_item(SRCDIR "/doc/backoff_strategy_set.3", st->name, item,
+                         sizeof(item)),
+                "backoff_strategy_set(3) has no item for %s", st->name);
+  backoff__setting_bounds(st, bounds, sizeof(bounds));
+  snprintf(zero, sizeof(zero), "0: %s", st->zero);
+  ck_assert_msg(strstr(item, bounds) != NULL,
+                "backoff_strategy_set(3), %s: no '%s' in '%s'", st->name,
+                bounds, item);
+  ck_assert_msg(strstr(item, zero) != NULL,
+                "backoff_strategy_set(3), %s: no '%s' in '%s'", st->name, zero,
+                item);
+}
+END_TEST
+
 Suite *make_suite(void) {
   Suite *s = suite_create("settings");
   TCase *tc = tcase_create("table");
@@ -280,6 +333,7 @@ Suite *make_suite(void) {
   tcase_add_test(tc, cap_out_of_range_is_erange_both_ways);
   tcase_add_test(tc, jitter_factor_zero_means_default_everywhere);
   tcase_add_test(tc, run_settings_take_the_table_defaults);
+  tcase_add_loop_test(tc, man_page_agrees_with_the_table, 0, NPIPELINE);
   suite_add_tcase(s, tc);
   return s;
 }
