@@ -17,22 +17,6 @@ static const backoff_options_t defaults; /* all zero: every default */
 enum { NPIPELINE = 0 BACKOFF_PIPELINE_SETTINGS(PIPELINE_ROW_) };
 #undef PIPELINE_ROW_
 
-static double option_number(const backoff__setting_t *st,
-                            const backoff_options_t *o) {
-  backoff__value_t v;
-
-  backoff__setting_load(st, o, &v);
-  switch (st->type) {
-  case BACKOFF__T_UINT:
-  case BACKOFF__T_U64:
-    return (double)v.u;
-  case BACKOFF__T_JITTER:
-    return (double)v.mode;
-  default:
-    return v.d;
-  }
-}
-
 /* Every core setting against the table: the same bounds, message and code
  * (BACKOFF_ERANGE) as "name=value" in params or backoff_strategy_set(). */
 static int check_settings(const backoff_options_t *o) {
@@ -40,7 +24,7 @@ static int check_settings(const backoff_options_t *o) {
 
   for (i = 0; i < BACKOFF__SET_COUNT; i++) {
     const backoff__setting_t *st = &backoff__settings[i];
-    const double v = option_number(st, o);
+    const double v = backoff__setting_number(st, o);
     if (backoff__setting_check(st, v) != 0)
       return backoff__setting_refuse(st, v);
   }
@@ -126,7 +110,8 @@ static int apply_pipeline(struct backoff_strategy_s *s,
   for (i = 0; i < NPIPELINE; i++) {
     const backoff__setting_t *st = &backoff__settings[i];
     if (backoff__setting_given(st, o) &&
-        (rc = backoff__strategy_set_core(s, st, option_number(st, o))) != 0)
+        (rc = backoff__strategy_set_core(s, st,
+                                         backoff__setting_number(st, o))) != 0)
       return rc;
   }
   return 0;

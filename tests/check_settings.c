@@ -98,11 +98,24 @@ END_TEST
 
 /* ---- every way in agrees ---------------------------------------------- */
 
+/* Builds a policy from o; on success reads the setting back from its
+ * strategy into *got. */
+static int via_policy(const backoff_options_t *o, const char *name,
+                      double *got) {
+  backoff_policy_t *p = NULL;
+  int rc = backoff_policy_new(&p, o);
+
+  if (rc == 0) {
+    ck_assert_int_eq(
+        backoff_strategy_get(backoff_policy_strategy(p), name, got), 0);
+    backoff_policy_free(p);
+  }
+  return rc;
+}
+
 static int via_options(const backoff__setting_t *st, double v, double *got) {
   backoff_options_t o;
-  backoff_policy_t *p = NULL;
   backoff__value_t val;
-  int rc;
 
   memset(&o, 0, sizeof(o));
   if (st->type == BACKOFF__T_JITTER)
@@ -110,31 +123,17 @@ static int via_options(const backoff__setting_t *st, double v, double *got) {
   else
     val.d = v;
   backoff__setting_store(st, &o, &val);
-  rc = backoff_policy_new(&p, &o);
-  if (rc == 0) {
-    ck_assert_int_eq(
-        backoff_strategy_get(backoff_policy_strategy(p), st->name, got), 0);
-    backoff_policy_free(p);
-  }
-  return rc;
+  return via_policy(&o, st->name, got);
 }
 
 static int via_params(const backoff__setting_t *st, double v, double *got) {
   backoff_options_t o;
-  backoff_policy_t *p = NULL;
   char spec[64];
-  int rc;
 
   memset(&o, 0, sizeof(o));
   snprintf(spec, sizeof(spec), "%s=%.17g", st->name, v);
   o.params = spec;
-  rc = backoff_policy_new(&p, &o);
-  if (rc == 0) {
-    ck_assert_int_eq(
-        backoff_strategy_get(backoff_policy_strategy(p), st->name, got), 0);
-    backoff_policy_free(p);
-  }
-  return rc;
+  return via_policy(&o, st->name, got);
 }
 
 static int via_set(const backoff__setting_t *st, double v, double *got) {

@@ -171,8 +171,13 @@ void backoff__setting_store(const backoff__setting_t *st, backoff_options_t *o,
 void backoff__setting_load(const backoff__setting_t *st,
                            const backoff_options_t *o, backoff__value_t *v);
 
-/* backoff__setting_given: 1 when the options' field is not 0 (the caller
- * gave it). */
+/* backoff__setting_number: the options' field as a double (a jitter mode
+ * by its number; a uint64_t beyond 2^53 rounded). */
+double backoff__setting_number(const backoff__setting_t *st,
+                               const backoff_options_t *o);
+
+/* backoff__setting_given: 1 when the options' field is not 0, or its
+ * `seeds` flags are on (the caller gave it). */
 int backoff__setting_given(const backoff__setting_t *st,
                            const backoff_options_t *o);
 

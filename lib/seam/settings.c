@@ -208,20 +208,25 @@ void backoff__setting_load(const backoff__setting_t *st,
   }
 }
 
-int backoff__setting_given(const backoff__setting_t *st,
-                           const backoff_options_t *o) {
+double backoff__setting_number(const backoff__setting_t *st,
+                               const backoff_options_t *o) {
   backoff__value_t v;
 
   backoff__setting_load(st, o, &v);
   switch (st->type) {
   case BACKOFF__T_UINT:
   case BACKOFF__T_U64:
-    return v.u != 0 || (o->flags & st->seeds) != 0;
+    return (double)v.u;
   case BACKOFF__T_JITTER:
-    return v.mode != 0;
+    return (double)v.mode;
   default:
-    return v.d != 0;
+    return v.d;
   }
+}
+
+int backoff__setting_given(const backoff__setting_t *st,
+                           const backoff_options_t *o) {
+  return backoff__setting_number(st, o) != 0 || (o->flags & st->seeds) != 0;
 }
 
 double backoff__setting_effective(const backoff__setting_t *st, double v) {
