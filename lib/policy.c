@@ -31,13 +31,19 @@ static int check_settings(const backoff_options_t *o) {
   return 0;
 }
 
-static int pipeline_given(const backoff_options_t *o) {
+/* The name of a strategy setting the options give besides a handle, or
+ * NULL: the handle carries those. */
+static const char *besides_handle(const backoff_options_t *o) {
   size_t i;
 
+  if (o->strategy != NULL)
+    return "strategy";
+  if (o->params != NULL)
+    return "params";
   for (i = 0; i < NPIPELINE; i++)
     if (backoff__setting_given(&backoff__settings[i], o))
-      return 1;
-  return 0;
+      return backoff__settings[i].name;
+  return NULL;
 }
 
 static int check_codes(const char *what, const int *codes, size_t n) {
@@ -52,6 +58,7 @@ static int check_codes(const char *what, const int *codes, size_t n) {
 
 /* What no single setting can say: shapes and contradictions. */
 static int check_shape(const backoff_options_t *o) {
+  const char *extra;
   int rc;
 
   if (!BACKOFF__ROOM_IS_ZERO(o))
@@ -66,12 +73,11 @@ static int check_shape(const backoff_options_t *o) {
   if (o->on_failure != NULL && o->failure_code != 0)
     return backoff__fail(BACKOFF_EINVAL,
                          "give on_failure or failure_code, not both");
-  if (o->strategy_handle != NULL &&
-      (o->strategy != NULL || o->params != NULL || pipeline_given(o)))
+  if (o->strategy_handle != NULL && (extra = besides_handle(o)) != NULL)
     return backoff__fail(BACKOFF_EINVAL,
-                         "strategy_handle carries the strategy settings: do "
-                         "not also give strategy, params, jitter, "
-                         "jitter_factor, scale_factor, minimum or cap");
+                         "strategy_handle carries the strategy and its "
+                         "settings: do not also give %s",
+                         extra);
   return 0;
 }
 

@@ -257,6 +257,28 @@ START_TEST(jitter_factor_zero_means_default_everywhere) {
 }
 END_TEST
 
+/* A handle carries the strategy settings: the message names the one given
+ * besides it. */
+START_TEST(handle_refuses_each_pipeline_setting_by_name) {
+  const backoff__setting_t *st = &backoff__settings[_i];
+  backoff_strategy_t *s = NULL;
+  backoff_policy_t *p = NULL;
+  backoff_options_t o;
+  backoff__value_t v;
+
+  ck_assert_int_eq(backoff_strategy_open(&s, "exponential"), 0);
+  memset(&o, 0, sizeof(o));
+  o.strategy_handle = s;
+  const char *text = st->type == BACKOFF__T_JITTER ? "full" : "1";
+
+  ck_assert_int_eq(backoff__setting_parse(st, text, strlen(text), &v), 0);
+  backoff__setting_store(st, &o, &v);
+  ck_assert_int_eq(backoff_policy_new(&p, &o), BACKOFF_EINVAL);
+  ck_assert_ptr_nonnull(strstr(backoff_last_error(), st->name));
+  backoff_strategy_free(s);
+}
+END_TEST
+
 /* max_tries 0 takes the table's default when the environment is silent. */
 START_TEST(run_settings_take_the_table_defaults) {
   backoff_policy_t *p = NULL;
@@ -332,6 +354,8 @@ Suite *make_suite(void) {
   tcase_add_test(tc, cap_out_of_range_is_erange_both_ways);
   tcase_add_test(tc, jitter_factor_zero_means_default_everywhere);
   tcase_add_test(tc, run_settings_take_the_table_defaults);
+  tcase_add_loop_test(tc, handle_refuses_each_pipeline_setting_by_name, 0,
+                      NPIPELINE);
   tcase_add_loop_test(tc, man_page_agrees_with_the_table, 0, NPIPELINE);
   suite_add_tcase(s, tc);
   return s;
