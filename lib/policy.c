@@ -12,11 +12,6 @@
 
 static const backoff_options_t defaults; /* all zero: every default */
 
-/* Rows of the settings table that a strategy handle carries. */
-#define PIPELINE_ROW_(id, ...) +1
-enum { NPIPELINE = 0 BACKOFF_PIPELINE_SETTINGS(PIPELINE_ROW_) };
-#undef PIPELINE_ROW_
-
 /* Every core setting against the table: the same bounds, message and code
  * (BACKOFF_ERANGE) as "name=value" in params or backoff_strategy_set(). */
 static int check_settings(const backoff_options_t *o) {
@@ -40,7 +35,7 @@ static const char *besides_handle(const backoff_options_t *o) {
     return "strategy";
   if (o->params != NULL)
     return "params";
-  for (i = 0; i < NPIPELINE; i++)
+  for (i = 0; i < BACKOFF__SET_PIPELINE_COUNT; i++)
     if (backoff__setting_given(&backoff__settings[i], o))
       return backoff__settings[i].name;
   return NULL;
@@ -113,7 +108,7 @@ static int apply_pipeline(struct backoff_strategy_s *s,
   if (o->params != NULL &&
       (rc = backoff_strategy_configure(s, o->params)) != 0)
     return rc;
-  for (i = 0; i < NPIPELINE; i++) {
+  for (i = 0; i < BACKOFF__SET_PIPELINE_COUNT; i++) {
     const backoff__setting_t *st = &backoff__settings[i];
     if (backoff__setting_given(st, o) &&
         (rc = backoff__strategy_set_core(s, st,

@@ -16,7 +16,7 @@
 static const size_t handle_offset[] = {
     BACKOFF_PIPELINE_SETTINGS(HANDLE_OFFSET_)};
 #undef HANDLE_OFFSET_
-#define NPIPELINE (sizeof(handle_offset) / sizeof(handle_offset[0]))
+#define NPIPELINE ((size_t)BACKOFF__SET_PIPELINE_COUNT)
 
 /* The pipeline row named name[0..len), or NULL for any other name. */
 static const backoff__setting_t *core_setting(const char *name, size_t len) {

@@ -14,8 +14,7 @@
 #include "seam/backoff_seam.h"
 
 #define NROWS BACKOFF__SET_COUNT
-#define PIPELINE_ROW_(id, ...) +1
-enum { NPIPELINE = 0 BACKOFF_PIPELINE_SETTINGS(PIPELINE_ROW_) };
+#define NPIPELINE BACKOFF__SET_PIPELINE_COUNT
 
 /* ---- the table itself ------------------------------------------------- */
 

@@ -116,6 +116,14 @@ enum {
 enum { BACKOFF_SETTINGS_MAP(BACKOFF__SET_ENUM_) BACKOFF__SET_COUNT };
 #undef BACKOFF__SET_ENUM_
 
+/* Rows 0 .. BACKOFF__SET_PIPELINE_COUNT - 1 are the pipeline settings (a
+ * strategy handle carries them); the run settings follow. */
+#define BACKOFF__SET_ONE_(id, ...) +1
+enum {
+  BACKOFF__SET_PIPELINE_COUNT = 0 BACKOFF_PIPELINE_SETTINGS(BACKOFF__SET_ONE_)
+};
+#undef BACKOFF__SET_ONE_
+
 typedef struct backoff__setting_s {
   const char *name;
   backoff__setting_type_t type;
