@@ -208,9 +208,7 @@ static int check_value(const struct backoff_strategy_s *s, size_t i,
   return 0;
 }
 
-/* Every core setting is set here, whatever the way in (the options, a
- * spec, backoff_strategy_set): one check, one message, one code. A jitter
- * mode is set by its number (backoff_jitter_t). */
+/* The one message for a core setting out of its bounds, from the table. */
 int backoff__setting_refuse(const backoff__setting_t *st, double v) {
   char bounds[96];
 
@@ -223,6 +221,9 @@ int backoff__setting_refuse(const backoff__setting_t *st, double v) {
                        st->zero);
 }
 
+/* Every core setting of a handle is set here, whatever the way in (the
+ * options, a spec, backoff_strategy_set): one check, one message, one
+ * code. A jitter mode is set by its number (backoff_jitter_t). */
 int backoff__strategy_set_core(struct backoff_strategy_s *s,
                                const backoff__setting_t *st, double v) {
   void *field = handle_field(s, st);
