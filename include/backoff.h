@@ -37,11 +37,13 @@
  *     initializers, = {0} and memset do that); anything else is refused
  *     with BACKOFF_EINVAL, so a later field can give 0 its meaning.
  *   - What the library fills for you (backoff_report_t,
- *     backoff_param_info_t): it writes the fields it knows and never the
- *     room, so even a struct laid out before the room existed is safe.
+ *     backoff_param_info_t): it writes the fields it knows and never what
+ *     is still room (this version writes none of it, so the 0.1.0 layouts,
+ *     which had no room, are safe too).
  *   - What the library keeps in your storage (backoff_schedule_t,
  *     backoff_cancel_t): private fields and room, set by the init
- *     functions and macros.
+ *     functions and macros. backoff_apply_t is two private pointers and
+ *     will stay so.
  * tests/check_abi.c compiles the earlier layouts and checks all of this.
  */
 #ifndef BACKOFF_H
