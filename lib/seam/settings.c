@@ -116,9 +116,9 @@ static int parse_whole(const backoff__setting_t *st, const char *text,
 
   if ((rc = backoff__parse_uint(text, len, max, &u)) != 0)
     return rc;
-  /* Exact below 2^53, and the only U64 row takes every value. */
-  if (st->type == BACKOFF__T_UINT &&
-      backoff__setting_check(st, (double)u) != 0)
+  /* As a double the bounds are exact below 2^53 and UINT64_MAX rounds to
+   * the seed row's own max, so one check serves every whole row. */
+  if (backoff__setting_check(st, (double)u) != 0)
     return BACKOFF_ERANGE;
   out->u = u;
   return 0;
