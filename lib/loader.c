@@ -245,6 +245,7 @@ static int load_locked(backoff__module_t **out, const char *name, int bare) {
   backoff_compute_delay_fn compute;
   const backoff_param_t *params;
   const char *description;
+  const unsigned int *flags;
   size_t nparams = 0, klen, plen;
   backoff__module_t *m;
   int rc;
@@ -322,6 +323,7 @@ static int load_locked(backoff__module_t **out, const char *name, int bare) {
   if (params != NULL && (rc = check_params(shown, params, &nparams)) != 0)
     goto fail;
   description = symbol(h, "backoff_plugin_description");
+  flags = symbol(h, "backoff_plugin_flags");
 
   klen = strlen(name) + 1;
   plen = strlen(path) + 1;
@@ -334,6 +336,7 @@ static int load_locked(backoff__module_t **out, const char *name, int bare) {
   m->params = nparams ? params : NULL;
   m->nparams = nparams;
   m->description = description ? description : "";
+  m->flags = flags ? *flags : 0;
   m->key_ = (char *)(m + 1);
   memcpy(m->key_, name, klen);
   m->path = m->key_ + klen;
