@@ -72,7 +72,8 @@ static void say(const char *fmt, ...) {
 }
 
 /* An internal failure: said, and -1 for the caller to end with 125. */
-static int internal(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int internal(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
 static int internal(const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
@@ -145,7 +146,8 @@ static const char *stop_text(const session_t *ss, char *buf, size_t size) {
   case BACKOFF_STOP_EXHAUSTED:
     return "giving up: no tries left";
   case BACKOFF_STOP_DEADLINE:
-    snprintf(buf, size, "giving up: the next retry would end past max delay %s",
+    snprintf(buf, size,
+             "giving up: the next retry would end past max delay %s",
              backoff_cli_seconds(ss->max_delay, db, sizeof(db)));
     return buf;
   case BACKOFF_STOP_NOT_RETRYABLE:
@@ -398,8 +400,8 @@ fail_feed:
   /* A report that cannot be written is said; the status stays. */
   if (backoff_cli_report_finish(ss.report,
                                 rc < 0 ? "error" : backoff_stop_name(ss.stop),
-                                backoff_child_stop_signal(), ss.refused, status,
-                                ss.t0, err, sizeof(err)) != 0)
+                                backoff_child_stop_signal(), ss.refused,
+                                status, ss.t0, err, sizeof(err)) != 0)
     say("%s", err);
 fail_report:
   backoff_taps_close(&ss.taps);

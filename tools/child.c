@@ -371,8 +371,8 @@ static void restore(int sig) {
 }
 
 static void child_main(char *const argv[], const backoff_child_conf_t *conf,
-                       const backoff_child_fds_t *fds, pid_t parent, int err_fd)
-    __attribute__((noreturn));
+                       const backoff_child_fds_t *fds, pid_t parent,
+                       int err_fd) __attribute__((noreturn));
 static void child_main(char *const argv[], const backoff_child_conf_t *conf,
                        const backoff_child_fds_t *fds, pid_t parent,
                        int err_fd) {
@@ -538,7 +538,8 @@ static void flush_io(const backoff_child_io_t *io) {
 
 int backoff_child_run(char *const argv[], const backoff_child_conf_t *conf,
                       const backoff_child_fds_t *fds,
-                      const backoff_child_io_t *io, backoff_child_result_t *r) {
+                      const backoff_child_io_t *io,
+                      backoff_child_result_t *r) {
   uint64_t next = UINT64_MAX; /* when the next timeout step is due */
   int exec_errno, err, straggler_killed = 0;
 

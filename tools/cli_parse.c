@@ -633,14 +633,17 @@ static int parse_long(int argc, char **argv, int *i, backoff_cli_t *cli,
   const struct option_s *o = find_long(name, len);
   const backoff__setting_t *st =
       o == NULL ? backoff__setting_by_flag(name, len) : NULL;
+  const char *const long_name = o != NULL    ? o->name
+                                : st != NULL ? st->lflag
+                                             : NULL;
   const int takes_value = st != NULL || (o != NULL && o->takes_value);
   const char *value = NULL;
   char shown[40];
 
-  if (o == NULL && st == NULL)
+  if (long_name == NULL)
     return fail(err, errlen, "unknown option '%.*s'",
                 (int)(len + 2 > 64 ? 64 : len + 2), a);
-  snprintf(shown, sizeof(shown), "--%s", o != NULL ? o->name : st->lflag);
+  snprintf(shown, sizeof(shown), "--%s", long_name);
   if (takes_value && eq != NULL)
     value = eq + 1;
   else if (takes_value && *i + 1 < argc && argv[*i + 1] != NULL)
@@ -700,8 +703,8 @@ static int check_combination(const backoff_cli_t *cli, char *err,
   return 0;
 }
 
-int backoff_cli_parse_args(int argc, char **argv, backoff_cli_t *cli, char *err,
-                           size_t errlen) {
+int backoff_cli_parse_args(int argc, char **argv, backoff_cli_t *cli,
+                           char *err, size_t errlen) {
   int i, rc = 0;
 
   if (err != NULL && errlen > 0)

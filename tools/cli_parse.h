@@ -35,7 +35,7 @@ int backoff_cli_codes_has(const backoff_cli_codes_t *set, int code);
  * out[0..] (room for 256) and return how many. */
 size_t backoff_cli_codes_list(const backoff_cli_codes_t *set, int *out);
 
-#define BACKOFF_CLI_PARAMS_MAX 32 /* --param options */
+#define BACKOFF_CLI_PARAMS_MAX 32  /* --param options */
 #define BACKOFF_CLI_KILL_AFTER 2.0 /* default grace before SIGKILL, s */
 #define BACKOFF_CLI_STDIN_LIMIT ((uint64_t)64 << 20) /* --stdin-limit */
 
@@ -59,44 +59,41 @@ typedef enum {
 } backoff_cli_stdin_t;
 
 typedef enum {
-  BACKOFF_CLI_RUN = 0,      /* run COMMAND with retries */
-  BACKOFF_CLI_SCHEDULE,     /* --schedule */
-  BACKOFF_CLI_LIST,         /* --list-strategies */
-  BACKOFF_CLI_HELP,         /* --help */
-  BACKOFF_CLI_VERSION       /* --version */
+  BACKOFF_CLI_RUN = 0,  /* run COMMAND with retries */
+  BACKOFF_CLI_SCHEDULE, /* --schedule */
+  BACKOFF_CLI_LIST,     /* --list-strategies */
+  BACKOFF_CLI_HELP,     /* --help */
+  BACKOFF_CLI_VERSION   /* --version */
 } backoff_cli_mode_t;
 
-typedef enum {
-  BACKOFF_CLI_TABLE = 0,
-  BACKOFF_CLI_TSV
-} backoff_cli_format_t;
+typedef enum { BACKOFF_CLI_TABLE = 0, BACKOFF_CLI_TSV } backoff_cli_format_t;
 
 /* Every parsed option. A zero field means "not given": the library's
  * defaults (and BACKOFF_DEFAULT_TRIES / BACKOFF_DEFAULT_DELAY) apply. */
 typedef struct backoff_cli_s {
   backoff_cli_mode_t mode;
   backoff_cli_format_t format;
-  const char *strategy;                        /* NULL: exponential */
-  const char *params[BACKOFF_CLI_PARAMS_MAX];  /* "name=value", in order */
+  const char *strategy;                       /* NULL: exponential */
+  const char *params[BACKOFF_CLI_PARAMS_MAX]; /* "name=value", in order */
   size_t nparams;
-  backoff_options_t core;  /* the core settings given (the settings
-                              table's fields; BACKOFF_SEEDED with --seed) */
+  backoff_options_t core; /* the core settings given (the settings
+                             table's fields; BACKOFF_SEEDED with --seed) */
   int have_retry_on, have_stop_on;
   backoff_cli_codes_t retry_on, stop_on;
-  double timeout;                              /* 0: none */
-  double kill_after;                           /* grace before SIGKILL */
-  int term_signal;                             /* --signal (SIGTERM) */
-  int foreground;                              /* --foreground */
-  backoff_cli_stdin_t stdin_mode;              /* --stdin */
-  uint64_t stdin_limit;                        /* --stdin-limit, bytes */
-  int hold_output;                             /* --hold-output */
-  const char *retry_if_output;                 /* EREs, or NULL */
+  double timeout;                 /* 0: none */
+  double kill_after;              /* grace before SIGKILL */
+  int term_signal;                /* --signal (SIGTERM) */
+  int foreground;                 /* --foreground */
+  backoff_cli_stdin_t stdin_mode; /* --stdin */
+  uint64_t stdin_limit;           /* --stdin-limit, bytes */
+  int hold_output;                /* --hold-output */
+  const char *retry_if_output;    /* EREs, or NULL */
   const char *stop_if_output;
   const char *fail_if_output;
-  const char *report;                          /* --report FILE, or NULL */
+  const char *report; /* --report FILE, or NULL */
   int format_given;
-  int verbosity;                               /* -1 quiet, 0, 1 verbose */
-  char **command;                              /* NULL-terminated, or NULL */
+  int verbosity;  /* -1 quiet, 0, 1 verbose */
+  char **command; /* NULL-terminated, or NULL */
   int command_argc;
 } backoff_cli_t;
 

@@ -11,10 +11,6 @@
 #include "../lib/seam/backoff_seam.h"
 #include "cli.h"
 
-#define COUNT_ROW_(...) +1
-enum { N_PIPELINE = 0 BACKOFF_PIPELINE_SETTINGS(COUNT_ROW_) };
-#undef COUNT_ROW_
-
 static const char head[] =
     "NAME\n"
     "    backoff - run a command, and while it fails, retry it with backoff\n"
@@ -218,9 +214,9 @@ static void settings(FILE *out, size_t from, size_t to) {
 
 void backoff_cli_help(FILE *out) {
   fputs(head, out);
-  settings(out, 0, N_PIPELINE);
+  settings(out, 0, BACKOFF__SET_PIPELINE_COUNT);
   fputs(stop_head, out);
-  settings(out, N_PIPELINE, BACKOFF__SET_COUNT);
+  settings(out, BACKOFF__SET_PIPELINE_COUNT, BACKOFF__SET_COUNT);
   fputs(middle, out);
   fputs(tail, out);
 }

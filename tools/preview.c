@@ -41,22 +41,22 @@ typedef struct {
 } row_t;
 
 typedef struct {
-  int stop;           /* backoff_stop_t that ended the schedule */
+  int stop; /* backoff_stop_t that ended the schedule */
   unsigned int rows;
-  double total;       /* seconds waited over all rows */
+  double total;         /* seconds waited over all rows */
   double max_delay_row; /* the longest delay shown (cut row included) */
-  int cut;            /* 1: --max-delay refused the next retry */
-  double cut_delay;   /* ... which would have waited this long */
+  int cut;              /* 1: --max-delay refused the next retry */
+  double cut_delay;     /* ... which would have waited this long */
   unsigned int max_tries;
   backoff_jitter_t jitter; /* in force, after --param jitter= */
-  double max_delay;   /* effective, 0: none */
+  double max_delay;        /* effective, 0: none */
 } walk_end_t;
 
 typedef void (*row_fn)(const row_t *row, void *ctx);
 
 /* Runs the schedule once, calling fn for every retry. */
-static int walk(const backoff_options_t *run_options, uint64_t seed,
-                row_fn fn, void *ctx, walk_end_t *end, int *build_error) {
+static int walk(const backoff_options_t *run_options, uint64_t seed, row_fn fn,
+                void *ctx, walk_end_t *end, int *build_error) {
   backoff_options_t o = *run_options;
   backoff_policy_t *policy = NULL;
   backoff_schedule_t s;
@@ -97,10 +97,9 @@ static int walk(const backoff_options_t *run_options, uint64_t seed,
     if (rc == BACKOFF_STOP_DEADLINE) {
       /* The schedule drew this delay and found it would end past the
        * deadline: draw it again from the same state to show it. */
-      rc = backoff_strategy_delay(backoff_policy_strategy(policy),
-                                  backoff_schedule_attempts(&s) - 1,
-                                  previous, backoff_rng_uniform, &before,
-                                  &end->cut_delay);
+      rc = backoff_strategy_delay(
+          backoff_policy_strategy(policy), backoff_schedule_attempts(&s) - 1,
+          previous, backoff_rng_uniform, &before, &end->cut_delay);
       if (rc < 0)
         goto out;
       end->cut = 1;
@@ -129,8 +128,7 @@ out:
 }
 
 static void tsv_row(const row_t *row, void *ctx) {
-  fprintf((FILE *)ctx, "%u\t%.6f\t%.6f\n", row->retry, row->delay,
-          row->total);
+  fprintf((FILE *)ctx, "%u\t%.6f\t%.6f\n", row->retry, row->delay, row->total);
 }
 
 typedef struct {
@@ -148,8 +146,7 @@ static void bar(FILE *out, double delay, double scale, char c) {
 
 static void table_row(const row_t *row, void *ctx) {
   const table_t *t = ctx;
-  fprintf(t->out, "%5u %13.3fs %13.3fs  ", row->retry, row->delay,
-          row->total);
+  fprintf(t->out, "%5u %13.3fs %13.3fs  ", row->retry, row->delay, row->total);
   bar(t->out, row->delay, t->scale, '#');
   fputc('\n', t->out);
 }
@@ -196,12 +193,13 @@ int backoff_cli_schedule(const backoff_cli_t *cli, FILE *out,
   }
   fprintf(out, "strategy %s, jitter %s, seed %llu%s\n",
           cli->strategy ? cli->strategy : "exponential",
-          backoff_jitter_name(end.jitter),
-          (unsigned long long)seed, seeded ? "" : " (random; --seed N repeats it)");
+          backoff_jitter_name(end.jitter), (unsigned long long)seed,
+          seeded ? "" : " (random; --seed N repeats it)");
   fprintf(out, "up to %u tries, max delay %s; each attempt taken as instant\n",
           end.max_tries,
-          end.max_delay > 0 ? backoff_cli_seconds(end.max_delay, b1, sizeof(b1))
-                            : "none");
+          end.max_delay > 0
+              ? backoff_cli_seconds(end.max_delay, b1, sizeof(b1))
+              : "none");
   fprintf(out, "%5s %14s %14s\n", "retry", "delay", "total");
   t.out = out;
   t.scale = end.max_delay_row > 0 ? BAR_WIDTH / end.max_delay_row : 0;
@@ -210,15 +208,16 @@ int backoff_cli_schedule(const backoff_cli_t *cli, FILE *out,
   if (rc != 0)
     return rc;
   if (end.cut) {
-    fprintf(out, "----- --max-delay %.3fs cuts here: retry %u would wait "
-                 "%.3fs, until %.3fs -----\n",
+    fprintf(out,
+            "----- --max-delay %.3fs cuts here: retry %u would wait "
+            "%.3fs, until %.3fs -----\n",
             end.max_delay, end.rows + 1, end.cut_delay,
             end.total + end.cut_delay);
   }
   fprintf(out, "%u %s, %s of waiting; then it stops: %s\n", end.rows,
           end.rows == 1 ? "retry" : "retries",
           backoff_cli_seconds(end.total, b2, sizeof(b2)),
-          end.stop == BACKOFF_STOP_DEADLINE ? "max delay reached"
+          end.stop == BACKOFF_STOP_DEADLINE    ? "max delay reached"
           : end.stop == BACKOFF_STOP_EXHAUSTED ? "max tries reached"
                                                : backoff_stop_name(end.stop));
   return 0;
@@ -251,8 +250,10 @@ static int list_one(const char *name, const char *path, void *ctx) {
   for (i = 0; backoff_strategy_param(s, i, &p) == 1; i++)
     fprintf(l->out, "    --param %s=%g%s  (%s%g..%g) %s\n", p.name, p.def,
             p.is_list ? ",..." : "",
-            p.is_list ? "list, " : p.is_integer ? "integer, " : "", p.min,
-            p.max, p.help ? p.help : "");
+            p.is_list      ? "list, "
+            : p.is_integer ? "integer, "
+                           : "",
+            p.min, p.max, p.help ? p.help : "");
   if (i == 0)
     fprintf(l->out, "    (no parameters)\n");
   backoff_strategy_free(s);

@@ -119,7 +119,8 @@ static json_t *totals(backoff_cli_report_t *r, uint64_t t0) {
   json_t *t = json_object();
   if (t == NULL)
     return NULL;
-  set(r, t, "attempts", json_integer((json_int_t)json_array_size(r->attempts)));
+  set(r, t, "attempts",
+      json_integer((json_int_t)json_array_size(r->attempts)));
   set(r, t, "waited", json_real(r->slept));
   set(r, t, "elapsed", json_real(seconds(backoff_clock_ns() - t0)));
   return t;
@@ -143,7 +144,8 @@ int backoff_cli_report_finish(backoff_cli_report_t *r, const char *stop,
   set(r, r->root, "exit_status", json_integer(status));
   set(r, r->root, "totals", totals(r, t0));
   if (!r->oom &&
-      json_dumpf(r->root, r->f, JSON_INDENT(2) | JSON_REAL_PRECISION(6)) == 0 &&
+      json_dumpf(r->root, r->f, JSON_INDENT(2) | JSON_REAL_PRECISION(6)) ==
+          0 &&
       fputc('\n', r->f) != EOF)
     rc = 0;
 out:

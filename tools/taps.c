@@ -229,7 +229,8 @@ void backoff_taps_release(backoff_taps_t *t) {
     (void)write_all(1, t->mem, t->mem_len);
   while (t->spill_fd >= 0 && at < spilled && r > 0) {
     const uint64_t left = spilled - at;
-    r = pread(t->spill_fd, buf, left < CHUNK ? (size_t)left : CHUNK, (off_t)at);
+    r = pread(t->spill_fd, buf, left < CHUNK ? (size_t)left : CHUNK,
+              (off_t)at);
     if (r > 0 && write_all(1, buf, (size_t)r) != 0)
       break;
     at += r > 0 ? (uint64_t)r : 0;

@@ -15,14 +15,16 @@ START_TEST(durations_accepted) {
   static const struct {
     const char *s;
     double want;
-  } ok[] = {{"3", 3},      {"0", 0},         {"0.25", 0.25}, {".5", 0.5},
-            {"250ms", 0.25}, {"1.5s", 1.5},  {"2m", 120},    {"1h", 3600},
-            {"500us", 5e-4}, {"1000000000", 1e9}, {"007s", 7}};
+  } ok[] = {{"3", 3},        {"0", 0},
+            {"0.25", 0.25},  {".5", 0.5},
+            {"250ms", 0.25}, {"1.5s", 1.5},
+            {"2m", 120},     {"1h", 3600},
+            {"500us", 5e-4}, {"1000000000", 1e9},
+            {"007s", 7}};
   size_t i;
   for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
     double d = -1;
-    ck_assert_msg(backoff_cli_parse_duration(ok[i].s, &d) == 0, "%s",
-                  ok[i].s);
+    ck_assert_msg(backoff_cli_parse_duration(ok[i].s, &d) == 0, "%s", ok[i].s);
     ck_assert_msg(fabs(d - ok[i].want) <= 1e-12 * ok[i].want, "%s: %g",
                   ok[i].s, d);
   }
@@ -31,9 +33,29 @@ END_TEST
 
 START_TEST(durations_refused) {
   static const char *const bad[] = {
-      "", "-1", "+1", "nan", "NaN", "inf", "infinity", "1e3", "0x10", " 1",
-      "1 ", "5.", ".", "s", "1ss", "1sec", "1 s", "1.5.5", "1,5", "2M",
-      "1000000001", "277778h", "99999999999999999999999999999999999999h",
+      "",
+      "-1",
+      "+1",
+      "nan",
+      "NaN",
+      "inf",
+      "infinity",
+      "1e3",
+      "0x10",
+      " 1",
+      "1 ",
+      "5.",
+      ".",
+      "s",
+      "1ss",
+      "1sec",
+      "1 s",
+      "1.5.5",
+      "1,5",
+      "2M",
+      "1000000001",
+      "277778h",
+      "99999999999999999999999999999999999999h",
       "1234567890123456789012345678901234567890123456789012345678901234567890"
       "123456789"};
   size_t i;
@@ -67,17 +89,15 @@ START_TEST(codes) {
 END_TEST
 
 START_TEST(codes_refused) {
-  static const char *const bad[] = {"",    ",",    "1,",   ",1",  "1,,2",
-                                    "256", "-1",   "5-3",  "1-",  "-",
-                                    "a",   "1 ,2", "1-2-3", "0256", "1;2",
-                                    "1-256"};
+  static const char *const bad[] = {
+      "",   ",", "1,", ",1",   "1,,2",  "256",  "-1",  "5-3",
+      "1-", "-", "a",  "1 ,2", "1-2-3", "0256", "1;2", "1-256"};
   size_t i;
   for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
     backoff_cli_codes_t set;
     size_t j;
     memset(&set, 0xff, sizeof(set));
-    ck_assert_msg(backoff_cli_parse_codes(bad[i], &set) == -1, "'%s'",
-                  bad[i]);
+    ck_assert_msg(backoff_cli_parse_codes(bad[i], &set) == -1, "'%s'", bad[i]);
     for (j = 0; j < sizeof(set.bits); j++)
       ck_assert(set.bits[j] == 0);
   }
@@ -100,10 +120,10 @@ START_TEST(args_forms) {
   backoff_cli_t cli;
   char err[200];
 
-  ck_assert_int_eq(parse(&cli, err, "-n5", "-qs", "fibonacci", "--max-delay=2m",
-                         "--param", "exponent=3", "-p", "sequence=1,2",
-                         "--retry-on", "1", "--retry-on", "3-4", "ls", "-l",
-                         (char *)NULL),
+  ck_assert_int_eq(parse(&cli, err, "-n5", "-qs", "fibonacci",
+                         "--max-delay=2m", "--param", "exponent=3", "-p",
+                         "sequence=1,2", "--retry-on", "1", "--retry-on",
+                         "3-4", "ls", "-l", (char *)NULL),
                    0);
   ck_assert_uint_eq(cli.core.max_tries, 5);
   ck_assert_int_eq(cli.verbosity, -1);
@@ -149,14 +169,21 @@ END_TEST
 
 START_TEST(args_errors) {
   static const char *const bad[][4] = {
-      {"--nope", "x", NULL},           {"-Z", "x", NULL},
-      {"-n", NULL},                    {"--max-tries", "0", "x", NULL},
-      {"--quiet=1", "x", NULL},        {"-q", "-v", "x", NULL},
-      {"--strategy", "A", "x", NULL},  {"--param", "x", "x", NULL},
-      {"--format", "tsv", NULL},       {"--timeout", "0", "x", NULL},
-      {"-n", "3", NULL},               {"--list-strategies", "x", NULL},
+      {"--nope", "x", NULL},
+      {"-Z", "x", NULL},
+      {"-n", NULL},
+      {"--max-tries", "0", "x", NULL},
+      {"--quiet=1", "x", NULL},
+      {"-q", "-v", "x", NULL},
+      {"--strategy", "A", "x", NULL},
+      {"--param", "x", "x", NULL},
+      {"--format", "tsv", NULL},
+      {"--timeout", "0", "x", NULL},
+      {"-n", "3", NULL},
+      {"--list-strategies", "x", NULL},
       /* found by fuzz_cli_args: control characters echoed raw */
-      {"--help\n", "x", NULL},         {"--strategy", "a\033[2J", "x", NULL}};
+      {"--help\n", "x", NULL},
+      {"--strategy", "a\033[2J", "x", NULL}};
   size_t i;
   for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
     char *argv[6] = {(char *)"backoff"};
@@ -168,8 +195,8 @@ START_TEST(args_errors) {
       argc++;
     }
     argv[argc] = NULL;
-    ck_assert_msg(backoff_cli_parse_args(argc, argv, &cli, err,
-                                         sizeof(err)) == -1,
+    ck_assert_msg(backoff_cli_parse_args(argc, argv, &cli, err, sizeof(err)) ==
+                      -1,
                   "case %zu", i);
     ck_assert_msg(err[0] != '\0' && strchr(err, '\n') == NULL &&
                       strchr(err, '\033') == NULL,
@@ -182,23 +209,21 @@ START_TEST(signals) {
   static const struct {
     const char *s;
     int want;
-  } ok[] = {{"TERM", SIGTERM}, {"SIGTERM", SIGTERM}, {"term", SIGTERM},
-            {"sigint", SIGINT}, {"15", 15},          {"KILL", SIGKILL},
-            {"HUP", SIGHUP},   {"QUIT", SIGQUIT},   {"USR1", SIGUSR1}};
-  static const char *const bad[] = {"", "BOGUS", "SIG", "STOP", "SIGTSTP",
-                                    "ttin", "TTOU", "0", "-15", "15x",
-                                    " 15", "999", "SIGTERM "};
+  } ok[] = {{"TERM", SIGTERM},  {"SIGTERM", SIGTERM}, {"term", SIGTERM},
+            {"sigint", SIGINT}, {"15", 15},           {"KILL", SIGKILL},
+            {"HUP", SIGHUP},    {"QUIT", SIGQUIT},    {"USR1", SIGUSR1}};
+  static const char *const bad[] = {
+      "",  "BOGUS", "SIG", "STOP", "SIGTSTP", "ttin",    "TTOU",
+      "0", "-15",   "15x", " 15",  "999",     "SIGTERM "};
   size_t i;
   int sig;
   for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
-    ck_assert_msg(backoff_cli_parse_signal(ok[i].s, &sig) == 0, "%s",
-                  ok[i].s);
+    ck_assert_msg(backoff_cli_parse_signal(ok[i].s, &sig) == 0, "%s", ok[i].s);
     ck_assert_int_eq(sig, ok[i].want);
   }
   for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
     sig = 99;
-    ck_assert_msg(backoff_cli_parse_signal(bad[i], &sig) == -1, "%s",
-                  bad[i]);
+    ck_assert_msg(backoff_cli_parse_signal(bad[i], &sig) == -1, "%s", bad[i]);
     ck_assert_int_eq(sig, 0);
   }
   ck_assert_str_eq(backoff_cli_signal_name(SIGHUP), "SIGHUP");
@@ -210,11 +235,21 @@ START_TEST(sizes) {
   static const struct {
     const char *s;
     uint64_t want;
-  } ok[] = {{"0", 0},          {"1024", 1024},       {"64k", 65536},
-            {"64K", 65536},    {"64M", 64u << 20},   {"1G", 1u << 30},
+  } ok[] = {{"0", 0},
+            {"1024", 1024},
+            {"64k", 65536},
+            {"64K", 65536},
+            {"64M", 64u << 20},
+            {"1G", 1u << 30},
             {"2T", (uint64_t)2 << 40}};
-  static const char *const bad[] = {"", "k", "-1", "1.5M", "64MB", "64 M",
-                                    "1P", "99999999999999999999",
+  static const char *const bad[] = {"",
+                                    "k",
+                                    "-1",
+                                    "1.5M",
+                                    "64MB",
+                                    "64 M",
+                                    "1P",
+                                    "99999999999999999999",
                                     "9999999999999999T"};
   size_t i;
   uint64_t v;
@@ -231,15 +266,19 @@ START_TEST(sizes) {
 END_TEST
 
 START_TEST(args_supervision) {
-  char *argv[] = {"backoff", "--signal", "INT", "--foreground", "--stdin",
-                  "null", "--stdin-limit", "1M", "--hold-output",
-                  "--retry-if-output", "again|later", "--report", "r.json",
-                  "--", "true", NULL};
+  char *argv[] = {"backoff",       "--signal",
+                  "INT",           "--foreground",
+                  "--stdin",       "null",
+                  "--stdin-limit", "1M",
+                  "--hold-output", "--retry-if-output",
+                  "again|later",   "--report",
+                  "r.json",        "--",
+                  "true",          NULL};
   backoff_cli_t cli;
   char err[128];
 
-  ck_assert_int_eq(
-      backoff_cli_parse_args(15, argv, &cli, err, sizeof(err)), 0);
+  ck_assert_int_eq(backoff_cli_parse_args(15, argv, &cli, err, sizeof(err)),
+                   0);
   ck_assert_int_eq(cli.term_signal, SIGINT);
   ck_assert_int_eq(cli.foreground, 1);
   ck_assert_int_eq(cli.stdin_mode, BACKOFF_CLI_STDIN_NULL);
@@ -250,9 +289,8 @@ START_TEST(args_supervision) {
   ck_assert_str_eq(cli.command[0], "true");
 
   /* The defaults: TERM, keep, 64M, nothing held. */
-  ck_assert_int_eq(backoff_cli_parse_args(3, argv + 12, &cli, err,
-                                          sizeof(err)),
-                   0);
+  ck_assert_int_eq(
+      backoff_cli_parse_args(3, argv + 12, &cli, err, sizeof(err)), 0);
   ck_assert_int_eq(cli.term_signal, SIGTERM);
   ck_assert_int_eq(cli.stdin_mode, BACKOFF_CLI_STDIN_KEEP);
   ck_assert_uint_eq(cli.stdin_limit, BACKOFF_CLI_STDIN_LIMIT);
@@ -286,8 +324,8 @@ END_TEST
 START_TEST(args_tiny_error_buffer) {
   backoff_cli_t cli;
   char err[8];
-  char *argv[] = {(char *)"backoff", (char *)"--max-tries",
-                  (char *)"many", NULL};
+  char *argv[] = {(char *)"backoff", (char *)"--max-tries", (char *)"many",
+                  NULL};
   ck_assert_int_eq(backoff_cli_parse_args(3, argv, &cli, err, sizeof(err)),
                    -1);
   ck_assert_uint_eq(strlen(err), 7);
