@@ -39,8 +39,8 @@ static const char head[] =
     "STRATEGY\n"
     "    -s, --strategy NAME|PATH\n"
     "        exponential (default), fibonacci, linear, polynomial, fixed,\n"
-    "        any strategy_NAME plugin on the search path, or a plugin file\n"
-    "        given by a path containing '/'.\n"
+    "        decorrelated, any strategy_NAME plugin on the search path, or\n"
+    "        a plugin file given by a path containing '/'.\n"
     "    -p, --param NAME=VALUE\n"
     "        a strategy parameter, e.g. exponent=3 or sequence=1,2,5;\n"
     "        repeatable. --list-strategies shows what each one accepts.\n";
