@@ -124,6 +124,9 @@ static int start_guardian(void) {
     return -1;
   }
   if (pid == 0) {
+    /* Out of backoff's group: a SIGKILL to that whole group must not
+     * take the guardian with it. */
+    (void)setpgid(0, 0);
     close(p[1]);
     guardian(p[0]);
   }

@@ -8,9 +8,10 @@
  * job starts with SIGINT and SIGQUIT ignored). helper brokenerr -- PROG ARG...
  *       exec PROG with stderr a pipe whose reader is gone.
  *   helper groupkill READY -- PROG ARG...
+ *   helper groupkill9 READY -- PROG ARG...
  *       run PROG as the leader of a new process group, wait for the file
- *       READY to exist, send SIGTERM to the whole group; print PROG's
- *       status (128+N when killed by signal N).
+ *       READY to exist, send SIGTERM (SIGKILL) to the whole group; print
+ *       PROG's status (128+N when killed by signal N).
  *   helper countsig READY OUT
  *       a command that counts the SIGTERMs it receives: creates READY,
  *       waits 200 ms, writes the count to OUT and exits 0. (A handler
@@ -124,7 +125,7 @@ static pid_t start(char **argv, int own_group) {
   return pid;
 }
 
-static int groupkill(char **argv) {
+static int groupkill(char **argv, int sig) {
   const char *ready = argv[0];
   struct stat st;
   pid_t pid;
@@ -133,7 +134,7 @@ static int groupkill(char **argv) {
   pid = start(after_dashes(argv), 1);
   for (i = 0; i < 1000 && stat(ready, &st) != 0; i++)
     pause_us(10000);
-  kill(-pid, SIGTERM);
+  kill(-pid, sig);
   waitpid(pid, &status, 0);
   printf("%d\n", status_of(status));
   return 0;
@@ -252,7 +253,9 @@ int main(int argc, char **argv) {
   if (strcmp(argv[1], "brokenerr") == 0)
     return brokenerr(argv + 2);
   if (strcmp(argv[1], "groupkill") == 0 && argc > 2)
-    return groupkill(argv + 2);
+    return groupkill(argv + 2, SIGTERM);
+  if (strcmp(argv[1], "groupkill9") == 0 && argc > 2)
+    return groupkill(argv + 2, SIGKILL);
   if (strcmp(argv[1], "countsig") == 0 && argc > 3)
     return countsig(argv + 2);
   if (strcmp(argv[1], "sweep") == 0 && argc > 4)

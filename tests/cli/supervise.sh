@@ -3,7 +3,7 @@
 # the signals backoff was started with, exec as execvp, signals forwarded
 # exactly once and never lost between two attempts.
 . "$srcdir/tests/cli/lib.sh"
-plan 19
+plan 20
 HELPER=$(pwd)/tests/cli/helper
 fast="--scale-factor 0.01 --seed 1"
 ulimit -c 0 2>/dev/null || :
@@ -109,6 +109,15 @@ kill -KILL "$pid"
 wait "$pid" 2>/dev/null
 both_gone() { wait_gone "$1" 20 && wait_gone "$2" 20; }
 check "when backoff is killed, so is the attempt and its children" \
+  both_gone "$(cat "$tmp/pid")" "$(cat "$tmp/kid")"
+kill -KILL "$(cat "$tmp/pid")" "$(cat "$tmp/kid")" 2>/dev/null
+
+# ... also when the SIGKILL goes to backoff's whole process group.
+rm -f "$tmp/pid" "$tmp/kid" "$tmp/ready"
+"$HELPER" groupkill9 "$tmp/ready" -- "$BACKOFF" --max-tries 1 -- sh -c '
+  sleep 30 & echo $! >"$1/kid"; echo $$ >"$1/pid"; echo >"$1/ready"; wait' \
+  sh "$tmp" >/dev/null 2>&1
+check "a SIGKILL to backoff's whole group: the attempt's group is gone too" \
   both_gone "$(cat "$tmp/pid")" "$(cat "$tmp/kid")"
 kill -KILL "$(cat "$tmp/pid")" "$(cat "$tmp/kid")" 2>/dev/null
 
