@@ -160,6 +160,7 @@ static int alloc_budget(backoff_budget_t **out,
     return backoff__fail(BACKOFF_ENOMEM, "out of memory building a budget");
   b->conf = conf;
   b->conf.budget = b;
+  backoff__budget_conf_text(&conf, b->conf.text, sizeof(b->conf.text));
   b->ntimeout = n;
   if (n > 0)
     memcpy(b->timeout_codes, o->timeout_codes, n * sizeof(int));

@@ -43,6 +43,9 @@ typedef struct backoff__budget_conf_s {
    * on a backend's own thread. */
   void (*on_event)(const backoff_budget_t *budget, const char *message);
   const backoff_budget_t *budget;
+  /* The settings as text ("kind=token-bucket capacity=500 ..."): what two
+   * openers of one shared budget must agree on, and what messages quote. */
+  char text[160];
 } backoff__budget_conf_t;
 
 typedef struct backoff__budget_ops_s {
@@ -62,7 +65,7 @@ typedef struct backoff__budget_module_s {
   int (*unlink)(const char *spec, char *msg, size_t msglen);
 } backoff__budget_module_t;
 
-/* budget.c: "kind=token-bucket capacity=500 ..." for messages. */
+/* budget.c: fills the conf's text. */
 void backoff__budget_conf_text(const backoff__budget_conf_t *c, char *buf,
                                size_t len);
 

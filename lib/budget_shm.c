@@ -165,18 +165,16 @@ static int same_settings(const backoff__budget_conf_t *a,
 static int settle(const shm_budget_t *h, const char *name,
                   backoff__budget_conf_t *conf, int attach) {
   backoff__budget_conf_t have = *conf;
-  char theirs[160], ours[160];
 
   conf_from(&have, h);
+  backoff__budget_conf_text(&have, have.text, sizeof(have.text));
   if (attach || same_settings(&have, conf)) {
     *conf = have;
     return 0;
   }
-  backoff__budget_conf_text(&have, theirs, sizeof(theirs));
-  backoff__budget_conf_text(conf, ours, sizeof(ours));
   return backoff__fail(BACKOFF_EMISMATCH,
                        "shm:%s exists with %s; this open asked for %s", name,
-                       theirs, ours);
+                       have.text, conf->text);
 }
 
 /* Maps the existing object behind fd after checking what it is. */
