@@ -48,14 +48,29 @@
 #define LEASE_TTL_MS 30000  /* a lease not renewed for this long lapses */
 
 /* KEYS: the budget, its leases. ARGV: settings, capacity, client id,
- * returned, delta, want, least, key ttl, lease ttl. Returns {granted,
- * fleet total not spent} or {-1, the stored settings}. */
+ * seq, held, sent, received, want, least, key ttl, lease ttl, closing.
+ * "sent" counts deposits and returned lease alike.
+ *
+ * Every exchange is idempotent and order-proof, because a timed-out
+ * command may still run later (a stopped server resumes its queue): the
+ * client sends absolute figures (the lease it holds now, everything it
+ * ever deposited, every grant it ever received) under a growing sequence
+ * number, and the record of its last applied exchange lets the script
+ * apply only the difference, ignore a stale exchange, and take back a
+ * grant whose reply never arrived. A lapsed lease (its process died) is
+ * reclaimed, its record kept for an hour so a late exchange from a process
+ * that was only cut off is not applied twice.
+ * Returns {granted, fleet total not spent}, {-1, stored settings} or
+ * {-2, 0} for a stale exchange. */
 static const char script[] =
     "local t = redis.call('TIME')\n"
     "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
     "local cap = tonumber(ARGV[2])\n"
+    "local seq, held = tonumber(ARGV[4]), tonumber(ARGV[5])\n"
+    "local sent, recv = tonumber(ARGV[6]), tonumber(ARGV[7])\n"
     "local s = redis.call('HGET', KEYS[1], 's')\n"
     "local tokens\n"
+    "local sq, s0, r0 = 0, sent, recv\n"
     "if not s then\n"
     "  tokens = cap\n"
     "  redis.call('DEL', KEYS[2])\n"
@@ -64,39 +79,51 @@ static const char script[] =
     "  return {-1, s}\n"
     "else\n"
     "  tokens = tonumber(redis.call('HGET', KEYS[1], 't')) or cap\n"
+    "  local rec = redis.call('HGET', KEYS[2], ARGV[3])\n"
+    "  if rec then\n"
+    "    local a, e, q, d, g = string.match(rec,\n"
+    "      '^(%d+):(%d+):(%d+):(%-?%d+):(%d+)$')\n"
+    "    sq, s0, r0 = tonumber(q) or 0, tonumber(d) or sent, tonumber(g) or recv\n"
+    "  end\n"
     "end\n"
+    "if seq <= sq then return {-2, 0} end\n"
     "local leased = 0\n"
     "local l = redis.call('HGETALL', KEYS[2])\n"
     "for i = 1, #l, 2 do\n"
-    "  local amt, exp = string.match(l[i + 1], '^(%d+):(%d+)$')\n"
-    "  amt = tonumber(amt) or 0\n"
     "  if l[i] ~= ARGV[3] then\n"
-    "    if (tonumber(exp) or 0) < now then\n"
-    "      tokens = tokens + amt\n"
-    "      redis.call('HDEL', KEYS[2], l[i])\n"
+    "    local a, e, rest = string.match(l[i + 1], '^(%d+):(%d+):(.*)$')\n"
+    "    a, e = tonumber(a) or 0, tonumber(e) or 0\n"
+    "    if e < now then\n"
+    "      tokens = tokens + a\n"
+    "      if e + 3600000 < now then\n"
+    "        redis.call('HDEL', KEYS[2], l[i])\n"
+    "      elseif a > 0 then\n"
+    "        redis.call('HSET', KEYS[2], l[i], '0:' .. e .. ':' .. rest)\n"
+    "      end\n"
     "    else\n"
-    "      leased = leased + amt\n"
+    "      leased = leased + a\n"
     "    end\n"
     "  end\n"
     "end\n"
-    "tokens = tokens + tonumber(ARGV[4]) + tonumber(ARGV[5])\n"
-    "if tokens + leased > cap then tokens = cap - leased end\n"
+    "tokens = tokens + (sent - s0) + (r0 - recv)\n"
+    "if tokens + leased + held > cap then tokens = cap - leased - held end\n"
     "if tokens < 0 then tokens = 0 end\n"
-    "local g = tonumber(ARGV[6])\n"
+    "local g = tonumber(ARGV[8])\n"
     "if g > tokens then g = tokens end\n"
-    "if g < tonumber(ARGV[7]) then g = 0 end\n"
+    "if g < tonumber(ARGV[9]) then g = 0 end\n"
     "tokens = tokens - g\n"
-    "if g > 0 then\n"
-    "  redis.call('HSET', KEYS[2], ARGV[3], g .. ':' .. (now + tonumber(ARGV[9])))\n"
-    "else\n"
+    "if ARGV[12] == '1' then\n"
     "  redis.call('HDEL', KEYS[2], ARGV[3])\n"
+    "else\n"
+    "  redis.call('HSET', KEYS[2], ARGV[3], (held + g) .. ':' ..\n"
+    "    (now + tonumber(ARGV[11])) .. ':' .. seq .. ':' .. sent .. ':' .. (recv + g))\n"
     "end\n"
     "redis.call('HSET', KEYS[1], 't', tokens)\n"
-    "redis.call('PEXPIRE', KEYS[1], ARGV[8])\n"
+    "redis.call('PEXPIRE', KEYS[1], ARGV[10])\n"
     "if redis.call('EXISTS', KEYS[2]) == 1 then\n"
-    "  redis.call('PEXPIRE', KEYS[2], ARGV[8])\n"
+    "  redis.call('PEXPIRE', KEYS[2], ARGV[10])\n"
     "end\n"
-    "return {g, tokens + leased + g}\n";
+    "return {g, tokens + leased + held + g}\n";
 
 typedef struct rb_s {
   /* from the URL; `shown` is what messages say (never the password) */
@@ -117,9 +144,12 @@ typedef struct rb_s {
   int64_t view;    /* the fleet's tokens at the last exchange */
   uint64_t view_ns;
   int down;
+  int used; /* a retry spent from the lease since the thread last looked */
   unsigned gen; /* fork generation this state belongs to */
 
   int64_t last_grant; /* under io */
+  uint64_t seq;       /* under io: exchanges sent */
+  int64_t sent, recv; /* under io: all deposits sent, all grants received */
   pthread_mutex_t mu; /* thread control */
   pthread_cond_t cond;
   pthread_t thread;
@@ -331,20 +361,23 @@ static int connect_locked(rb_t *r, char *msg, size_t len) {
 
 /* Runs the script (EVALSHA, or EVAL when the server does not know it).
  * Returns the reply, or NULL with the connection dropped and msg set. */
-static redisReply *script_locked(rb_t *r, int64_t returned, int64_t delta,
-                                 int64_t want, int64_t least, char *msg,
+static redisReply *script_locked(rb_t *r, int64_t held, int64_t want,
+                                 int64_t least, int closing, char *msg,
                                  size_t len) {
-  char a[6][24];
-  const char *argv[14];
+  char a[9][24];
+  const char *argv[17];
   redisReply *rep;
   int i;
 
   snprintf(a[0], sizeof(a[0]), "%" PRId64, r->conf.capacity);
-  snprintf(a[1], sizeof(a[1]), "%" PRId64, returned);
-  snprintf(a[2], sizeof(a[2]), "%" PRId64, delta);
-  snprintf(a[3], sizeof(a[3]), "%" PRId64, want);
-  snprintf(a[4], sizeof(a[4]), "%" PRId64, least);
-  snprintf(a[5], sizeof(a[5]), "%d", KEY_TTL_MS);
+  snprintf(a[1], sizeof(a[1]), "%" PRIu64, r->seq);
+  snprintf(a[2], sizeof(a[2]), "%" PRId64, held);
+  snprintf(a[3], sizeof(a[3]), "%" PRId64, r->sent);
+  snprintf(a[4], sizeof(a[4]), "%" PRId64, r->recv);
+  snprintf(a[5], sizeof(a[5]), "%" PRId64, want);
+  snprintf(a[6], sizeof(a[6]), "%" PRId64, least);
+  snprintf(a[7], sizeof(a[7]), "%d", KEY_TTL_MS);
+  snprintf(a[8], sizeof(a[8]), "%d", LEASE_TTL_MS);
   argv[0] = "EVALSHA";
   argv[1] = r->sha;
   argv[2] = "2";
@@ -353,15 +386,15 @@ static redisReply *script_locked(rb_t *r, int64_t returned, int64_t delta,
   argv[5] = r->settings;
   argv[6] = a[0];
   argv[7] = r->client;
-  for (i = 1; i <= 5; i++)
+  for (i = 1; i <= 8; i++)
     argv[7 + i] = a[i];
-  argv[13] = "30000"; /* LEASE_TTL_MS */
-  rep = redisCommandArgv(r->ctx, 14, argv, NULL);
+  argv[16] = closing ? "1" : "0";
+  rep = redisCommandArgv(r->ctx, 17, argv, NULL);
   if (rep != NULL && reply_error(rep) && strncmp(rep->str, "NOSCRIPT", 8) == 0) {
     freeReplyObject(rep);
     argv[0] = "EVAL";
     argv[1] = script;
-    rep = redisCommandArgv(r->ctx, 14, argv, NULL);
+    rep = redisCommandArgv(r->ctx, 17, argv, NULL);
   }
   if (rep == NULL) {
     fail(msg, len, BACKOFF_EUNREACH, "%s: %s", r->shown, r->ctx->errstr);
@@ -391,45 +424,54 @@ static void set_down(rb_t *r, const char *why) {
                              BACKOFF__MILLI);
 }
 
-/* One exchange: return the lease, send the counts, take a new lease of
- * `want` (none unless at least `least` is available). 0, or an error with
- * msg set; on failure nothing is lost (the counts stay local). */
-static int exchange_locked(rb_t *r, int64_t want, int64_t least, char *msg,
-                           size_t len) {
-  int64_t returned, delta, granted;
+static int bad_reply(rb_t *r, redisReply *rep, char *msg, size_t len) {
+  int rc = fail(msg, len, BACKOFF_EUNREACH,
+                "%s: unexpected reply to the budget script (%.100s)",
+                r->shown, reply_error(rep) ? rep->str : "not {n, n}");
+  freeReplyObject(rep);
+  drop_locked(r);
+  return rc;
+}
+
+/* One exchange: report the lease held and the counts, take a new lease of
+ * `want` (none unless at least `least` is available); `closing` gives the
+ * lease back for good. 0, or an error with msg set. A failed exchange
+ * loses nothing: its figures are absolute, so the next one carries them. */
+static int exchange_locked(rb_t *r, int64_t want, int64_t least, int closing,
+                           char *msg, size_t len) {
+  int64_t granted;
   redisReply *rep;
   int rc;
 
   if ((rc = connect_locked(r, msg, len)) != 0)
     return rc;
-  returned = __atomic_exchange_n(&r->lease, 0, __ATOMIC_ACQ_REL);
-  delta = __atomic_exchange_n(&r->pending, 0, __ATOMIC_ACQ_REL);
-  rep = script_locked(r, returned, delta, want, least, msg, len);
-  if (rep == NULL || rep->type != REDIS_REPLY_ARRAY || rep->elements != 2 ||
-      rep->element[0]->type != REDIS_REPLY_INTEGER) {
-    __atomic_add_fetch(&r->lease, returned, __ATOMIC_RELAXED);
-    __atomic_add_fetch(&r->pending, delta, __ATOMIC_RELAXED);
-    if (rep == NULL)
-      return BACKOFF_EUNREACH;
-    rc = fail(msg, len, BACKOFF_EUNREACH, "%s: unexpected reply to the "
-              "budget script (%.100s)", r->shown,
-              reply_error(rep) ? rep->str : "not {granted, total}");
-    freeReplyObject(rep);
-    drop_locked(r);
-    return rc;
-  }
+  r->sent += __atomic_exchange_n(&r->pending, 0, __ATOMIC_ACQ_REL);
+  r->seq++;
+  rep = script_locked(r, __atomic_load_n(&r->lease, __ATOMIC_ACQUIRE), want,
+                      least, closing, msg, len);
+  if (rep == NULL)
+    return BACKOFF_EUNREACH;
+  if (rep->type != REDIS_REPLY_ARRAY || rep->elements != 2 ||
+      rep->element[0]->type != REDIS_REPLY_INTEGER)
+    return bad_reply(r, rep, msg, len);
   granted = rep->element[0]->integer;
-  if (granted < 0) {
+  if (granted == -1) {
     rc = fail(msg, len, BACKOFF_EMISMATCH,
               "%s exists with %.150s; this open asked for %s", r->shown,
-              rep->element[1]->str ? rep->element[1]->str : "?",
+              rep->element[1]->type == REDIS_REPLY_STRING
+                  ? rep->element[1]->str
+                  : "?",
               r->settings);
-    __atomic_add_fetch(&r->lease, returned, __ATOMIC_RELAXED);
-    __atomic_add_fetch(&r->pending, delta, __ATOMIC_RELAXED);
     freeReplyObject(rep);
     return rc;
   }
-  __atomic_add_fetch(&r->lease, granted, __ATOMIC_RELAXED);
+  if (granted < 0 || rep->element[1]->type != REDIS_REPLY_INTEGER)
+    return bad_reply(r, rep, msg, len);
+  r->recv += granted;
+  if (closing)
+    __atomic_store_n(&r->lease, 0, __ATOMIC_RELEASE);
+  else
+    __atomic_add_fetch(&r->lease, granted, __ATOMIC_RELEASE);
   if (granted > 0)
     r->last_grant = granted;
   __atomic_store_n(&r->view, rep->element[1]->integer, __ATOMIC_RELAXED);
@@ -446,6 +488,13 @@ static void recovered(rb_t *r) {
   r->failures = 0;
 }
 
+/* Gives the lease back (through the counts the next exchange sends). */
+static void return_lease(rb_t *r) {
+  __atomic_add_fetch(&r->pending,
+                     __atomic_exchange_n(&r->lease, 0, __ATOMIC_ACQ_REL),
+                     __ATOMIC_ACQ_REL);
+}
+
 /* One tick: send the counts (and renew the lease); returns how long to
  * wait before the next, in ms. */
 static unsigned tick(rb_t *r, uint64_t *last_ns) {
@@ -455,10 +504,16 @@ static unsigned tick(rb_t *r, uint64_t *last_ns) {
 
   if (!__atomic_load_n(&r->down, __ATOMIC_RELAXED) &&
       __atomic_load_n(&r->pending, __ATOMIC_RELAXED) == 0 &&
+      __atomic_load_n(&r->lease, __ATOMIC_RELAXED) == 0 &&
       now_ns() - *last_ns < (uint64_t)IDLE_FLUSH_MS * 1000000u)
     return r->conf.flush_ms;
   pthread_mutex_lock(&r->io);
-  rc = exchange_locked(r, r->conf.lease, 0, msg, sizeof(msg));
+  /* A lease no retry touched since the last tick goes back to the fleet:
+   * idle processes must not sit on tokens others need. */
+  if (!__atomic_exchange_n(&r->used, 0, __ATOMIC_ACQ_REL) &&
+      !__atomic_load_n(&r->down, __ATOMIC_RELAXED))
+    return_lease(r);
+  rc = exchange_locked(r, 0, 0, 0, msg, sizeof(msg));
   pthread_mutex_unlock(&r->io);
   *last_ns = now_ns();
   if (rc == 0) {
@@ -553,6 +608,8 @@ static void check_fork(rb_t *r) {
   r->lease = r->pending = 0;
   r->down = 0;
   r->last_grant = 0;
+  r->seq = 0;
+  r->sent = r->recv = 0;
   r->thread_on = 0;
   new_client_id(r);
   r->gen = g;
@@ -568,6 +625,8 @@ static int take_lease(rb_t *r, int64_t price) {
       return 0;
   } while (!__atomic_compare_exchange_n(&r->lease, &cur, cur - price, 1,
                                         __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+  if (!__atomic_load_n(&r->used, __ATOMIC_RELAXED))
+    __atomic_store_n(&r->used, 1, __ATOMIC_RELAXED);
   return 1;
 }
 
@@ -578,7 +637,7 @@ static int rb_withdraw_ratio(rb_t *r, int64_t keep) {
   if (!__atomic_load_n(&r->down, __ATOMIC_RELAXED) &&
       age > (uint64_t)r->conf.flush_ms * 1000000u) {
     pthread_mutex_lock(&r->io);
-    if (exchange_locked(r, 0, 0, msg, sizeof(msg)) != 0)
+    if (exchange_locked(r, 0, 0, 0, msg, sizeof(msg)) != 0)
       set_down(r, msg);
     pthread_mutex_unlock(&r->io);
   }
@@ -599,11 +658,12 @@ static int rb_withdraw(void *be, int64_t price, int64_t keep) {
     return 1;
   if (__atomic_load_n(&r->down, __ATOMIC_RELAXED))
     return 0; /* the thread reconnects; no caller waits on a dead server */
-  want = r->conf.lease > price ? r->conf.lease : price;
   pthread_mutex_lock(&r->io);
   /* Another thread may have refilled the lease while we waited. */
   if (!take_lease(r, price)) {
-    if (exchange_locked(r, want, price, msg, sizeof(msg)) != 0)
+    int64_t held = __atomic_load_n(&r->lease, __ATOMIC_RELAXED);
+    want = r->conf.lease > price ? r->conf.lease : price;
+    if (exchange_locked(r, want, price - held, 0, msg, sizeof(msg)) != 0)
       set_down(r, msg);
   } else {
     pthread_mutex_unlock(&r->io);
@@ -644,8 +704,7 @@ static int64_t rb_tokens(void *be) {
   check_fork(r);
   pthread_mutex_lock(&r->io);
   if (!__atomic_load_n(&r->down, __ATOMIC_RELAXED)) {
-    int64_t keep = __atomic_load_n(&r->lease, __ATOMIC_RELAXED);
-    if (exchange_locked(r, keep, 0, msg, sizeof(msg)) != 0)
+    if (exchange_locked(r, 0, 0, 0, msg, sizeof(msg)) != 0)
       set_down(r, msg);
   }
   t = __atomic_load_n(&r->down, __ATOMIC_RELAXED)
@@ -666,8 +725,10 @@ static void rb_free(void *be) {
   pthread_mutex_lock(&r->io);
   /* Give back the lease and send the counts; unreachable: they are lost
    * to the fleet only until the lease lapses. */
-  if (!__atomic_load_n(&r->down, __ATOMIC_RELAXED))
-    (void)exchange_locked(r, 0, 0, msg, sizeof(msg));
+  if (!__atomic_load_n(&r->down, __ATOMIC_RELAXED)) {
+    return_lease(r);
+    (void)exchange_locked(r, 0, 0, 1, msg, sizeof(msg));
+  }
   drop_locked(r);
   pthread_mutex_unlock(&r->io);
   pthread_mutex_destroy(&r->io);
@@ -738,7 +799,7 @@ static int rb_open(void **be, const backoff__budget_ops_t **ops,
   if (rc == 0)
     rc = load_script_locked(r, msg, len);
   if (rc == 0)
-    rc = exchange_locked(r, 0, 0, msg, len);
+    rc = exchange_locked(r, 0, 0, 0, msg, len);
   pthread_mutex_unlock(&r->io);
   if (rc != 0)
     goto fail_connect;
