@@ -16,6 +16,7 @@
 
 #include "backoff.h"
 #include "child.h"
+#include "budget_cli.h"
 #include "cli.h"
 #include "cli_parse.h"
 
@@ -86,6 +87,15 @@ static const char help_text[] =
     "        Both repeat (the lists add up). For them, an attempt killed by\n"
     "        signal N counts as status 128+N and a timed-out attempt as 124,\n"
     "        as the shell and timeout(1) report them.\n"
+    "    --budget SPEC\n"
+    "        a retry budget shared with every process using SPEC:\n"
+    "        shm:NAME (this host) or redis://[[user]:password@]host[:port]/KEY\n"
+    "        (a fleet). A retry the budget refuses stops the run.\n"
+    "    --budget-param NAME=VALUE\n"
+    "        a budget setting, repeatable: kind (token-bucket|ratio),\n"
+    "        capacity, retry_cost, timeout_cost, success_refund,\n"
+    "        timeout_codes, max_tokens, token_ratio, group (0|1),\n"
+    "        timeout_ms, flush_ms, lease (see backoff_budget_open(3)).\n"
     "    -t, --timeout DURATION\n"
     "        limit on each attempt: COMMAND is sent SIGTERM, then SIGKILL\n"
     "        if it is still running --kill-after later. The attempt counts\n"
@@ -113,6 +123,8 @@ static const char help_text[] =
     "    --format table|tsv\n"
     "        with --schedule: tsv prints the header line retry, delay,\n"
     "        total (tab-separated; seconds) and one line per retry.\n"
+    "    --budget-status SPEC\n"
+    "        print the shared budget's kind, settings and tokens.\n"
     "    -l, --list-strategies\n"
     "        list every strategy on the search path: name, file,\n"
     "        description and parameters.\n"
@@ -244,6 +256,9 @@ static const char *stop_text(int stop, const outcome_t *o, double max_delay,
   }
 }
 
+/* --budget: open before the run, closed at exit (tools/budget_cli.c). */
+static backoff_budget_t *cli_budget;
+
 static int run(const backoff_cli_t *cli) {
   static backoff_cancel_t token = BACKOFF_CANCEL_INIT;
   backoff_cli_options_t opts;
@@ -261,6 +276,7 @@ static int run(const backoff_cli_t *cli) {
     return EXIT_INTERNAL;
   }
   opts.o.cancel = &token;
+  opts.o.budget = cli_budget;
   if ((rc = backoff_policy_new(&policy, &opts.o)) != 0) {
     say("%s", lib_message(rc));
     backoff_cli_options_free(&opts);
@@ -397,8 +413,14 @@ int main(int argc, char **argv) {
       return build_error ? EXIT_USAGE : EXIT_INTERNAL;
     }
     return fflush(stdout) == 0 ? 0 : EXIT_INTERNAL;
+  case BACKOFF_CLI_BUDGET_STATUS:
+    if (backoff_cli_budget_status(&cli, stdout, err, sizeof(err)) != 0)
+      usage_error(err);
+    return fflush(stdout) == 0 ? 0 : EXIT_INTERNAL;
   case BACKOFF_CLI_RUN:
     break;
   }
+  if (backoff_cli_budget_open(&cli, &cli_budget, err, sizeof(err)) != 0)
+    usage_error(err);
   return run(&cli);
 }

@@ -174,7 +174,7 @@ enum {
   O_STRATEGY = 1, O_PARAM, O_MAX_TRIES, O_MAX_DELAY, O_MINIMUM, O_SCALE,
   O_CAP, O_JITTER, O_JITTER_FACTOR, O_SEED, O_RETRY_ON, O_STOP_ON, O_TIMEOUT,
   O_KILL_AFTER, O_QUIET, O_VERBOSE, O_SCHEDULE, O_FORMAT, O_LIST, O_HELP,
-  O_VERSION
+  O_VERSION, O_BUDGET, O_BUDGET_PARAM, O_BUDGET_STATUS
 };
 
 static const struct option_s {
@@ -204,6 +204,9 @@ static const struct option_s {
     {"list-strategies", 'l', 0, O_LIST},
     {"help", 'h', 0, O_HELP},
     {"version", 'V', 0, O_VERSION},
+    {"budget", 0, 1, O_BUDGET},
+    {"budget-param", 0, 1, O_BUDGET_PARAM},
+    {"budget-status", 0, 1, O_BUDGET_STATUS},
 };
 #define NOPTIONS (sizeof(options) / sizeof(options[0]))
 
@@ -245,6 +248,33 @@ static int is_param(const char *s) {
          s[i] == '_')
     i++;
   return s[i] == '=' && s[i + 1] != '\0';
+}
+
+/* --budget SPEC, --budget-status SPEC, --budget-param NAME=VALUE: the
+ * spec and the names are checked by the library and tools/budget_cli.c. */
+static int apply_budget(backoff_cli_t *cli, int id, const char *shown,
+                        const char *v, char *err, size_t errlen) {
+  if (v[0] == '\0')
+    return fail(err, errlen, "%s: expected a value", shown);
+  if (id == O_BUDGET_PARAM) {
+    if (!is_param(v))
+      return fail(err, errlen,
+                  "%s '%s': expected NAME=VALUE (e.g. capacity=100)", shown,
+                  v);
+    if (cli->nbudget_params == BACKOFF_CLI_PARAMS_MAX)
+      return fail(err, errlen, "too many %s options (at most %d)", shown,
+                  BACKOFF_CLI_PARAMS_MAX);
+    cli->budget_params[cli->nbudget_params++] = v;
+    return 0;
+  }
+  cli->budget = v;
+  if (id == O_BUDGET_STATUS) {
+    if (cli->mode != BACKOFF_CLI_RUN)
+      return fail(err, errlen, "%s excludes --schedule and "
+                               "--list-strategies", shown);
+    cli->mode = BACKOFF_CLI_BUDGET_STATUS;
+  }
+  return 0;
 }
 
 /* Applies one option; `shown` is how the user spelled it, for messages. */
@@ -391,6 +421,10 @@ static int apply(backoff_cli_t *cli, const struct option_s *o,
     else
       return fail(err, errlen, "%s '%s': expected table or tsv", shown, v);
     return 0;
+  case O_BUDGET:
+  case O_BUDGET_STATUS:
+  case O_BUDGET_PARAM:
+    return apply_budget(cli, o->id, shown, v, err, errlen);
   case O_HELP:
     cli->mode = BACKOFF_CLI_HELP;
     return 1;
@@ -503,5 +537,7 @@ int backoff_cli_parse_args(int argc, char **argv, backoff_cli_t *cli,
                              "[ARG...])");
   if (cli->mode == BACKOFF_CLI_LIST && cli->command != NULL)
     return fail(err, errlen, "--list-strategies takes no command");
+  if (cli->mode == BACKOFF_CLI_BUDGET_STATUS && cli->command != NULL)
+    return fail(err, errlen, "--budget-status takes no command");
   return 0;
 }

@@ -41,7 +41,8 @@ typedef enum {
   BACKOFF_CLI_SCHEDULE,     /* --schedule */
   BACKOFF_CLI_LIST,         /* --list-strategies */
   BACKOFF_CLI_HELP,         /* --help */
-  BACKOFF_CLI_VERSION       /* --version */
+  BACKOFF_CLI_VERSION,      /* --version */
+  BACKOFF_CLI_BUDGET_STATUS /* --budget-status SPEC */
 } backoff_cli_mode_t;
 
 typedef enum {
@@ -71,6 +72,9 @@ typedef struct backoff_cli_s {
   double timeout;                              /* 0: none */
   double kill_after;                           /* grace before SIGKILL */
   int verbosity;                               /* -1 quiet, 0, 1 verbose */
+  const char *budget;                          /* --budget SPEC, or NULL */
+  const char *budget_params[BACKOFF_CLI_PARAMS_MAX]; /* "name=value" */
+  size_t nbudget_params;
   char **command;                              /* NULL-terminated, or NULL */
   int command_argc;
 } backoff_cli_t;
