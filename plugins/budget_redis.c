@@ -307,6 +307,14 @@ static void drop_locked(rb_t *r) {
   r->ctx = NULL;
 }
 
+/* The connection's error, saying "no answer within N ms" for a timeout. */
+static int io_error(rb_t *r, char *msg, size_t len) {
+  if (r->ctx->err == REDIS_ERR_IO && (errno == EAGAIN || errno == EWOULDBLOCK))
+    return fail(msg, len, BACKOFF_EUNREACH, "%s: no answer within %u ms",
+                r->shown, r->conf.timeout_ms);
+  return fail(msg, len, BACKOFF_EUNREACH, "%s: %s", r->shown, r->ctx->errstr);
+}
+
 /* A reply that is an error, as text for messages (never a credential:
  * these are Redis's own words). */
 static const char *reply_error(const redisReply *rep) {
@@ -324,8 +332,7 @@ static int auth_locked(rb_t *r, char *msg, size_t len) {
   else
     rep = redisCommand(r->ctx, "AUTH %s", r->pass);
   if (rep == NULL)
-    rc = fail(msg, len, BACKOFF_EUNREACH, "%s: AUTH: %s", r->shown,
-              r->ctx->errstr);
+    rc = io_error(r, msg, len);
   else if (reply_error(rep))
     rc = fail(msg, len, BACKOFF_EAUTH,
               "%s: the server refused the credentials (%.100s)", r->shown,
@@ -397,7 +404,7 @@ static redisReply *script_locked(rb_t *r, int64_t held, int64_t want,
     rep = redisCommandArgv(r->ctx, 17, argv, NULL);
   }
   if (rep == NULL) {
-    fail(msg, len, BACKOFF_EUNREACH, "%s: %s", r->shown, r->ctx->errstr);
+    io_error(r, msg, len);
     drop_locked(r);
   }
   return rep;
@@ -601,10 +608,9 @@ static void check_fork(rb_t *r) {
   if (__builtin_expect(g == r->gen, 1))
     return;
   pthread_mutex_init(&r->io, NULL);
-  if (r->ctx != NULL) {
-    close(r->ctx->fd); /* the struct may be mid-use in the parent: leaked */
-    r->ctx = NULL;
-  }
+  /* The parent's other threads do not exist here: freeing the copy of its
+   * context closes only this process's descriptor. */
+  drop_locked(r);
   r->lease = r->pending = 0;
   r->down = 0;
   r->last_grant = 0;
@@ -747,8 +753,7 @@ static int load_script_locked(rb_t *r, char *msg, size_t len) {
   int rc = 0;
 
   if (rep == NULL)
-    rc = fail(msg, len, BACKOFF_EUNREACH, "%s: %s", r->shown,
-              r->ctx ? r->ctx->errstr : "connection lost");
+    rc = io_error(r, msg, len);
   else if (rep->type != REDIS_REPLY_STRING || rep->len >= sizeof(r->sha))
     rc = fail(msg, len, reply_error(rep) && strstr(rep->str, "NOAUTH")
                             ? BACKOFF_EAUTH

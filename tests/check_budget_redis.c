@@ -328,6 +328,7 @@ START_TEST(fork_child_uses_its_own_connection) {
 
   memset(&bo, 0, sizeof(bo));
   bo.capacity = 1000;
+  bo.timeout_ms = 5000;
   ck_assert_int_eq(backoff_budget_open(&b, spec("fork"), &bo), 0);
   p = policy_for(b, 3);
   backoff_run(p, procs_fail, NULL, &r); /* -10, lease 20 -> 10 left */
