@@ -236,10 +236,11 @@ int backoff_budget_open(backoff_budget_t **out, const char *spec,
   backoff_budget_t *b = NULL;
   int rc;
 
-  if (out == NULL || spec == NULL)
-    return backoff__fail(BACKOFF_EINVAL, "%s is NULL",
-                         out == NULL ? "out" : "spec");
+  if (out == NULL)
+    return backoff__fail(BACKOFF_EINVAL, "out is NULL");
   *out = NULL;
+  if (spec == NULL)
+    return backoff__fail(BACKOFF_EINVAL, "spec is NULL");
   if ((rc = alloc_budget(&b, o)) != 0)
     return rc;
   if (strncmp(spec, SHM_PREFIX, strlen(SHM_PREFIX)) == 0)
