@@ -62,6 +62,37 @@ static int pings(const char *password) {
   return ok;
 }
 
+/* The server's total_commands_processed (INFO stats), or -1. */
+static long commands_processed(void) {
+  static const char cmd[] = "INFO stats\r\n";
+  struct sockaddr_in a;
+  char buf[8192], *p;
+  size_t got = 0;
+  ssize_t n;
+  long v = -1;
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+  memset(&a, 0, sizeof(a));
+  a.sin_family = AF_INET;
+  a.sin_port = htons((uint16_t)port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
+      write(fd, cmd, sizeof(cmd) - 1) == (ssize_t)(sizeof(cmd) - 1)) {
+    while (got < sizeof(buf) - 1 &&
+           (n = read(fd, buf + got, sizeof(buf) - 1 - got)) > 0) {
+      got += (size_t)n;
+      buf[got] = '\0';
+      if ((p = strstr(buf, "total_commands_processed:")) != NULL &&
+          strchr(p, '\n') != NULL) {
+        v = atol(p + strlen("total_commands_processed:"));
+        break;
+      }
+    }
+  }
+  close(fd);
+  return v;
+}
+
 static void server_start(const char *password) {
   char portarg[16];
   int i;
@@ -154,6 +185,33 @@ static backoff_policy_t *policy_for(backoff_budget_t *b, unsigned tries) {
   ck_assert_int_eq(backoff_policy_new(&p, &o), 0);
   return p;
 }
+
+/* Successes send nothing from the calling thread: 1000 first-try
+ * successes (and the handle's idle thread) reach the server as a handful
+ * of commands at most. */
+START_TEST(first_try_success_costs_no_round_trip) {
+  backoff_budget_options_t bo;
+  backoff_budget_t *b;
+  backoff_policy_t *p;
+  long before, after;
+  int i;
+
+  memset(&bo, 0, sizeof(bo));
+  bo.flush_ms = 60000;
+  ck_assert_int_eq(backoff_budget_open(&b, spec("quiet"), &bo), 0);
+  p = policy_for(b, 3);
+  before = commands_processed();
+  for (i = 0; i < 1000; i++)
+    ck_assert_int_eq(backoff_run(p, procs_succeed, NULL, NULL), 0);
+  after = commands_processed();
+  ck_assert_int_ge(before, 0);
+  /* One more for the INFO itself. */
+  ck_assert_msg(after - before <= 1, "%ld commands for 1000 successes",
+                after - before);
+  backoff_policy_free(p);
+  backoff_budget_free(b);
+}
+END_TEST
 
 START_TEST(accounting_across_processes_token_bucket) {
   procs_run(spec("acct-tb"), BACKOFF_BUDGET_TOKEN_BUCKET, 300);
@@ -356,6 +414,7 @@ Suite *make_suite(void) {
   TCase *tc = tcase_create("redis");
   tcase_set_timeout(tc, 120);
   tcase_add_checked_fixture(tc, setup, teardown);
+  tcase_add_test(tc, first_try_success_costs_no_round_trip);
   tcase_add_test(tc, accounting_across_processes_token_bucket);
   tcase_add_test(tc, accounting_across_processes_ratio);
   tcase_add_test(tc, stopped_server_bounds_every_wait);
