@@ -347,7 +347,7 @@ typedef enum {
  * (mode 0660 instead of 0600). */
 #define BACKOFF_BUDGET_GROUP 0x1u
 /* backoff_budget_open(): attach to an existing shared budget whatever its
- * settings (they are read from it) and never create one. */
+ * settings (they are read from it) and never create one (BACKOFF_ENOENT). */
 #define BACKOFF_BUDGET_ATTACH 0x2u
 
 /* Zero means default everywhere. Growing it: new fields take the place of

@@ -57,11 +57,12 @@ typedef struct backoff__budget_ops_s {
 
 /* What a budget_<name> module exports as `backoff_budget_module`. open and
  * unlink write a message (never holding a credential) into msg and return
- * a negative BACKOFF_E* on failure. */
+ * a negative BACKOFF_E* on failure. With BACKOFF_BUDGET_ATTACH, open
+ * writes the budget's own settings (and their text) into *conf. */
 typedef struct backoff__budget_module_s {
   int abi; /* BACKOFF__BUDGET_MODULE_ABI */
   int (*open)(void **be, const backoff__budget_ops_t **ops, const char *spec,
-              const backoff__budget_conf_t *conf, char *msg, size_t msglen);
+              backoff__budget_conf_t *conf, char *msg, size_t msglen);
   int (*unlink)(const char *spec, char *msg, size_t msglen);
 } backoff__budget_module_t;
 

@@ -30,6 +30,7 @@
 #include <errno.h>
 #include <hiredis/hiredis.h>
 #include <inttypes.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -432,9 +433,15 @@ static void set_down(rb_t *r, const char *why) {
 }
 
 static int bad_reply(rb_t *r, redisReply *rep, char *msg, size_t len) {
-  int rc = fail(msg, len, BACKOFF_EUNREACH,
-                "%s: unexpected reply to the budget script (%.100s)",
-                r->shown, reply_error(rep) ? rep->str : "not {n, n}");
+  const char *e = reply_error(rep);
+  int rc = e != NULL && strncmp(e, "WRONGTYPE", 9) == 0
+               ? fail(msg, len, BACKOFF_ECORRUPT,
+                      "%s: the key holds something other than a libbackoff "
+                      "budget",
+                      r->shown)
+               : fail(msg, len, BACKOFF_EUNREACH,
+                      "%s: unexpected reply to the budget script (%.100s)",
+                      r->shown, e ? e : "not {n, n}");
   freeReplyObject(rep);
   drop_locked(r);
   return rc;
@@ -779,16 +786,69 @@ static void open_reconnect_strategy(rb_t *r) {
   }
 }
 
+/* The settings text the core writes (budget.c) back into a conf. */
+static int parse_settings(const char *s, backoff__budget_conf_t *c) {
+  long long cap, retry, tmo, refund;
+  double max, ratio;
+  int64_t dearer;
+
+  if (sscanf(s, "kind=token-bucket capacity=%lld retry_cost=%lld "
+                "timeout_cost=%lld success_refund=%lld",
+             &cap, &retry, &tmo, &refund) == 4) {
+    if (cap < 1 || cap > 1000000000 || retry < 0 || retry > cap || tmo < 0 ||
+        tmo > cap || refund < 0 || refund > 1000000000)
+      return -1;
+    c->kind = BACKOFF_BUDGET_TOKEN_BUCKET;
+    c->capacity = cap * BACKOFF__MILLI;
+    c->retry_cost = retry * BACKOFF__MILLI;
+    c->timeout_cost = tmo * BACKOFF__MILLI;
+    c->success_refund = refund * BACKOFF__MILLI;
+    c->ratio = c->threshold = 0;
+    dearer = c->retry_cost > c->timeout_cost ? c->retry_cost : c->timeout_cost;
+    c->lease = 2 * dearer < c->capacity ? 2 * dearer : c->capacity;
+  } else if (sscanf(s, "kind=ratio max_tokens=%lf token_ratio=%lf", &max,
+                    &ratio) == 2) {
+    if (!(max >= 0.001 && max <= 1e9 && ratio >= 0.001 && ratio <= 1e9))
+      return -1;
+    c->kind = BACKOFF_BUDGET_RATIO;
+    c->capacity = llround(max * BACKOFF__MILLI);
+    c->ratio = llround(ratio * BACKOFF__MILLI);
+    c->threshold = c->capacity / 2;
+    c->lease = 0;
+  } else {
+    return -1;
+  }
+  snprintf(c->text, sizeof(c->text), "%s", s);
+  return 0;
+}
+
+/* BACKOFF_BUDGET_ATTACH: adopt the stored settings. */
+static int attach_locked(rb_t *r, char *msg, size_t len) {
+  redisReply *rep = redisCommand(r->ctx, "HGET %s s", r->key);
+  int rc = 0;
+
+  if (rep == NULL)
+    return io_error(r, msg, len);
+  if (rep->type == REDIS_REPLY_NIL)
+    rc = fail(msg, len, BACKOFF_ENOENT, "%s: no such budget", r->shown);
+  else if (rep->type != REDIS_REPLY_STRING ||
+           parse_settings(rep->str, &r->conf) != 0)
+    rc = fail(msg, len, BACKOFF_ECORRUPT,
+              "%s: the key does not hold a libbackoff budget's settings",
+              r->shown);
+  else
+    snprintf(r->settings, sizeof(r->settings), "%s", r->conf.text);
+  freeReplyObject(rep);
+  return rc;
+}
+
 static int rb_open(void **be, const backoff__budget_ops_t **ops,
-                   const char *spec, const backoff__budget_conf_t *conf,
+                   const char *spec, backoff__budget_conf_t *conf,
                    char *msg, size_t len) {
   rb_t *r;
   int rc;
 
   pthread_once(&atfork_once, install_atfork);
-  if ((conf->flags & BACKOFF_BUDGET_ATTACH) != 0)
-    return fail(msg, len, BACKOFF_EINVAL,
-                "redis budgets do not support BACKOFF_BUDGET_ATTACH yet");
   r = calloc(1, sizeof(*r));
   if (r == NULL)
     return fail(msg, len, BACKOFF_ENOMEM, "out of memory");
@@ -801,6 +861,8 @@ static int rb_open(void **be, const backoff__budget_ops_t **ops,
   pthread_mutex_init(&r->io, NULL);
   pthread_mutex_lock(&r->io);
   rc = connect_locked(r, msg, len);
+  if (rc == 0 && (conf->flags & BACKOFF_BUDGET_ATTACH) != 0)
+    rc = attach_locked(r, msg, len);
   if (rc == 0)
     rc = load_script_locked(r, msg, len);
   if (rc == 0)
@@ -808,6 +870,7 @@ static int rb_open(void **be, const backoff__budget_ops_t **ops,
   pthread_mutex_unlock(&r->io);
   if (rc != 0)
     goto fail_connect;
+  *conf = r->conf; /* adopted, with ATTACH */
   open_reconnect_strategy(r);
   if (start_thread(r) != 0) {
     rc = fail(msg, len, BACKOFF_ESYS, "%s: cannot start a thread",

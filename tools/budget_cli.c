@@ -199,13 +199,7 @@ int backoff_cli_budget_status(const backoff_cli_t *cli, FILE *out, char *err,
   if (backoff_cli_budget_options(cli, &o, err, errlen) != 0)
     return -1;
   o.flags |= BACKOFF_BUDGET_ATTACH;
-  if ((rc = backoff_budget_open(&b, cli->budget, &o)) != 0 &&
-      rc == BACKOFF_EINVAL && strncmp(cli->budget, "shm:", 4) != 0) {
-    /* A Redis budget is read by opening it with the settings given. */
-    o.flags &= ~BACKOFF_BUDGET_ATTACH;
-    rc = backoff_budget_open(&b, cli->budget, &o);
-  }
-  if (rc != 0) {
+  if ((rc = backoff_budget_open(&b, cli->budget, &o)) != 0) {
     snprintf(err, errlen, "--budget-status: %s", backoff_last_error());
     return rc;
   }
