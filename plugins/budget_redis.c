@@ -643,17 +643,39 @@ static int take_lease(rb_t *r, int64_t price) {
   return 1;
 }
 
+/* An exchange from a caller's thread. price > 0: a retry that the lease
+ * cannot pay; returns 1 if, once we hold the connection, it can (another
+ * thread refilled it meanwhile). A failure marks Redis unreachable after
+ * the lock is released: on_event may call back into the budget. */
+static int exchange_now(rb_t *r, int64_t price) {
+  char msg[300];
+  int rc = 0, paid = 0;
+
+  pthread_mutex_lock(&r->io);
+  if (price > 0 && take_lease(r, price)) {
+    paid = 1;
+  } else {
+    const int64_t held = __atomic_load_n(&r->lease, __ATOMIC_RELAXED);
+    int64_t want = 0;
+    if (price > 0)
+      want = r->conf.lease > price ? r->conf.lease : price;
+    rc = exchange_locked(r, want, price > held ? price - held : 0, 0, msg,
+                         sizeof(msg));
+  }
+  pthread_mutex_unlock(&r->io);
+  if (rc != 0)
+    set_down(r, msg);
+  return paid;
+}
+
+/* The ratio throttle lends nothing: a retry looks at the fleet's count as
+ * of the last exchange, refreshed first when older than flush_ms. */
 static int rb_withdraw_ratio(rb_t *r, int64_t keep) {
   uint64_t age = now_ns() - __atomic_load_n(&r->view_ns, __ATOMIC_RELAXED);
-  char msg[300];
 
   if (!__atomic_load_n(&r->down, __ATOMIC_RELAXED) &&
-      age > (uint64_t)r->conf.flush_ms * 1000000u) {
-    pthread_mutex_lock(&r->io);
-    if (exchange_locked(r, 0, 0, 0, msg, sizeof(msg)) != 0)
-      set_down(r, msg);
-    pthread_mutex_unlock(&r->io);
-  }
+      age > (uint64_t)r->conf.flush_ms * 1000000u)
+    exchange_now(r, 0);
   return __atomic_load_n(&r->view, __ATOMIC_RELAXED) +
              __atomic_load_n(&r->pending, __ATOMIC_RELAXED) >=
          keep;
@@ -661,8 +683,6 @@ static int rb_withdraw_ratio(rb_t *r, int64_t keep) {
 
 static int rb_withdraw(void *be, int64_t price, int64_t keep) {
   rb_t *r = be;
-  char msg[300];
-  int64_t want;
 
   check_fork(r);
   if (r->conf.kind == BACKOFF_BUDGET_RATIO)
@@ -671,19 +691,7 @@ static int rb_withdraw(void *be, int64_t price, int64_t keep) {
     return 1;
   if (__atomic_load_n(&r->down, __ATOMIC_RELAXED))
     return 0; /* the thread reconnects; no caller waits on a dead server */
-  pthread_mutex_lock(&r->io);
-  /* Another thread may have refilled the lease while we waited. */
-  if (!take_lease(r, price)) {
-    int64_t held = __atomic_load_n(&r->lease, __ATOMIC_RELAXED);
-    want = r->conf.lease > price ? r->conf.lease : price;
-    if (exchange_locked(r, want, price - held, 0, msg, sizeof(msg)) != 0)
-      set_down(r, msg);
-  } else {
-    pthread_mutex_unlock(&r->io);
-    return 1;
-  }
-  pthread_mutex_unlock(&r->io);
-  return take_lease(r, price);
+  return exchange_now(r, price) || take_lease(r, price);
 }
 
 static void rb_deposit(void *be, int64_t delta) {
@@ -711,19 +719,14 @@ static void rb_deposit(void *be, int64_t delta) {
 
 static int64_t rb_tokens(void *be) {
   rb_t *r = be;
-  char msg[300];
   int64_t t;
 
   check_fork(r);
-  pthread_mutex_lock(&r->io);
-  if (!__atomic_load_n(&r->down, __ATOMIC_RELAXED)) {
-    if (exchange_locked(r, 0, 0, 0, msg, sizeof(msg)) != 0)
-      set_down(r, msg);
-  }
+  if (!__atomic_load_n(&r->down, __ATOMIC_RELAXED))
+    exchange_now(r, 0);
   t = __atomic_load_n(&r->down, __ATOMIC_RELAXED)
           ? __atomic_load_n(&r->lease, __ATOMIC_RELAXED)
           : __atomic_load_n(&r->view, __ATOMIC_RELAXED);
-  pthread_mutex_unlock(&r->io);
   return t < 0 ? 0 : t;
 }
 
@@ -746,7 +749,7 @@ static void rb_free(void *be) {
   pthread_mutex_unlock(&r->io);
   pthread_mutex_destroy(&r->io);
   backoff_strategy_free(r->reconnect);
-  memset(r->pass, 0, sizeof(r->pass));
+  explicit_bzero(r->pass, sizeof(r->pass));
   free(r);
 }
 
@@ -889,7 +892,7 @@ fail_connect:
   pthread_mutex_unlock(&r->io);
   pthread_mutex_destroy(&r->io);
 fail_parse:
-  memset(r->pass, 0, sizeof(r->pass));
+  explicit_bzero(r->pass, sizeof(r->pass));
   free(r);
   return rc;
 }
@@ -912,7 +915,7 @@ static int rb_unlink(const char *spec, char *msg, size_t len) {
     freeReplyObject(rep);
   }
   drop_locked(r);
-  memset(r->pass, 0, sizeof(r->pass));
+  explicit_bzero(r->pass, sizeof(r->pass));
   free(r);
   return rc;
 }

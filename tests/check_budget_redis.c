@@ -162,10 +162,11 @@ static const char *spec(const char *key) {
                   (fragment));                                                \
   } while (0)
 
-/* on_event: counts "unreachable" and "reachable again". */
+/* on_event: counts "unreachable" and "reachable again", and calls back
+ * into the budget (no lock may be held around it). */
 static int downs, ups;
 static void on_event(const backoff_budget_t *b, const char *message) {
-  (void)b;
+  (void)backoff_budget_tokens(b);
   if (strstr(message, "unreachable"))
     __atomic_add_fetch(&downs, 1, __ATOMIC_SEQ_CST);
   else if (strstr(message, "reachable again"))
