@@ -148,7 +148,7 @@ typedef struct rb_s {
   int used; /* a retry spent from the lease since the thread last looked */
   unsigned gen; /* fork generation this state belongs to */
 
-  int64_t last_grant; /* under io */
+  int64_t last_grant; /* atomic: the last lease granted */
   uint64_t seq;       /* under io: exchanges sent */
   int64_t sent, recv; /* under io: all deposits sent, all grants received */
   pthread_mutex_t mu; /* thread control */
@@ -424,12 +424,17 @@ static void event(rb_t *r, const char *fmt, ...) {
   r->conf.on_event(r->conf.budget, text);
 }
 
+/* The local bucket's size while Redis is unreachable. */
+static int64_t fallback_cap(rb_t *r) {
+  const int64_t g = __atomic_load_n(&r->last_grant, __ATOMIC_RELAXED);
+  return g ? g : r->conf.lease;
+}
+
 static void set_down(rb_t *r, const char *why) {
   if (__atomic_exchange_n(&r->down, 1, __ATOMIC_ACQ_REL) == 0)
     event(r, "%s unreachable (%s): retries spend this process's lease, "
              "then a local budget of at most %" PRId64 " tokens",
-          r->shown, why, (r->last_grant ? r->last_grant : r->conf.lease) /
-                             BACKOFF__MILLI);
+          r->shown, why, fallback_cap(r) / BACKOFF__MILLI);
 }
 
 static int bad_reply(rb_t *r, redisReply *rep, char *msg, size_t len) {
@@ -487,7 +492,7 @@ static int exchange_locked(rb_t *r, int64_t want, int64_t least, int closing,
   else
     __atomic_add_fetch(&r->lease, granted, __ATOMIC_RELEASE);
   if (granted > 0)
-    r->last_grant = granted;
+    __atomic_store_n(&r->last_grant, granted, __ATOMIC_RELAXED);
   __atomic_store_n(&r->view, rep->element[1]->integer, __ATOMIC_RELAXED);
   __atomic_store_n(&r->view_ns, now_ns(), __ATOMIC_RELAXED);
   freeReplyObject(rep);
@@ -705,7 +710,7 @@ static void rb_deposit(void *be, int64_t delta) {
     return;
   }
   /* Unreachable: the local bucket, capped at the last lease. */
-  cap = r->last_grant ? r->last_grant : r->conf.lease;
+  cap = fallback_cap(r);
   cur = __atomic_load_n(&r->lease, __ATOMIC_RELAXED);
   do {
     next = cur + delta > cap ? (cur > cap ? cur : cap) : cur + delta;
