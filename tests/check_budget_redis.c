@@ -292,6 +292,22 @@ START_TEST(server_killed_and_restarted) {
   }
   ck_assert_int_le(granted, 8);
   ck_assert_int_eq(__atomic_load_n(&downs, __ATOMIC_SEQ_CST), 1);
+  /* The local bucket is refilled by this process's successes (1 each),
+   * up to the last lease (20): 10 successes pay 2 retries, 30 pay 4. */
+  for (i = 0; i < 10; i++)
+    backoff_run(p, procs_succeed, NULL, &r);
+  for (granted = 0, i = 0; i < 10; i++) {
+    backoff_run(p, procs_fail, NULL, &r);
+    granted += r.attempts - 1;
+  }
+  ck_assert_int_eq(granted, 2);
+  for (i = 0; i < 30; i++)
+    backoff_run(p, procs_succeed, NULL, &r);
+  for (granted = 0, i = 0; i < 10; i++) {
+    backoff_run(p, procs_fail, NULL, &r);
+    granted += r.attempts - 1;
+  }
+  ck_assert_int_eq(granted, 4);
   server_start(NULL);
   for (i = 0; i < 500 && __atomic_load_n(&ups, __ATOMIC_SEQ_CST) == 0; i++)
     usleep(20000);
