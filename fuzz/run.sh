@@ -27,7 +27,7 @@ mkdir -p "$out"
 cppflags="-I$builddir -I$srcdir/include -I$srcdir/lib -I$srcdir/tools -DHAVE_CONFIG_H ${EXTRA_CPPFLAGS:-}"
 lib_sources=$(ls "$srcdir"/lib/*.c "$srcdir"/lib/seam/*.c)
 
-targets="fuzz_configure fuzz_env fuzz_cli_duration fuzz_cli_codes fuzz_cli_args"
+targets="fuzz_configure fuzz_env fuzz_cli_duration fuzz_cli_codes fuzz_cli_args fuzz_budget_shm"
 extra_fuzz_cli="$srcdir/tools/cli_parse.c"
 
 status=0

@@ -93,7 +93,11 @@ extern "C" {
   XX(EENV, -13, "bad value in a BACKOFF_DEFAULT_* environment variable")      \
   XX(ERANDOM, -14, "random source returned a value outside [0, 1)")           \
   XX(ESYS, -15, "system call failed")                                         \
-  XX(ESTATE, -16, "call not valid in this state")
+  XX(ESTATE, -16, "call not valid in this state")                            \
+  XX(EMISMATCH, -17, "shared budget exists with other settings")              \
+  XX(ECORRUPT, -18, "shared budget object is foreign, truncated or corrupt")  \
+  XX(EUNREACH, -19, "budget server unreachable")                              \
+  XX(EAUTH, -20, "budget server refused the credentials")
 
 /* Codes run -1, -2, ... without gaps, so the lowest is minus their count. */
 #define BACKOFF_ERR_ENUM_(name, value, msg) BACKOFF_##name = (value),
@@ -380,7 +384,17 @@ typedef enum {
   BACKOFF_BUDGET_RATIO = 1
 } backoff_budget_kind_t;
 
-/* Zero means default everywhere. */
+/* options.flags */
+/* shm: create the object readable and writable by the owner's group too
+ * (mode 0660 instead of 0600). */
+#define BACKOFF_BUDGET_GROUP 0x1u
+/* backoff_budget_open(): attach to an existing shared budget whatever its
+ * settings (they are read from it) and never create one (BACKOFF_ENOENT). */
+#define BACKOFF_BUDGET_ATTACH 0x2u
+
+/* Zero means default everywhere. Growing it: new fields take the place of
+ * reserved_ (which must be zero: BACKOFF_EINVAL otherwise), so a program
+ * built against an older header passes zero for them. */
 typedef struct backoff_budget_options_s {
   backoff_budget_kind_t kind;
   /* token bucket */
@@ -393,20 +407,81 @@ typedef struct backoff_budget_options_s {
   /* ratio */
   double max_tokens;  /* 0: 10 (gRPC's default is per service) */
   double token_ratio; /* 0: 0.1 */
+  /* shared budgets (backoff_budget_open) */
+  unsigned int flags;      /* BACKOFF_BUDGET_GROUP, BACKOFF_BUDGET_ATTACH */
+  unsigned int timeout_ms; /* redis: connect/read/write timeout; 0: 50 */
+  unsigned int flush_ms;   /* redis: successes sent at most this often;
+                              0: 100 */
+  unsigned int lease;      /* redis: tokens taken per round trip; 0: twice
+                              the dearer retry */
+  /* redis: called once when the server becomes unreachable (the budget
+   * falls back to local accounting) and once when it is back; from any
+   * thread, the backend's own included; must be quick. NULL: silent. */
+  void (*on_event)(const backoff_budget_t *budget, const char *message);
+  BACKOFF_PTR_PAD_(on_event_pad_)
   /* Room to grow: zero (see "Structs that grow" for the recipe). */
-  uint64_t reserved_[4];
+  uint64_t reserved_[1];
 } backoff_budget_options_t;
 
-/* backoff_budget_new: a budget, full. options may be NULL (a default token
- * bucket). Errors: EINVAL (NULL out, non-zero reserved_, an unknown kind,
+/* backoff_budget_new: a budget for this process, full. options may be NULL
+ * (a default token bucket). Errors: EINVAL (NULL out, an unknown kind,
  * ratio values that are negative, NaN, below 0.001 or above 1e9, a
  * capacity or success_refund above 1e9, a cost above the capacity, more
- * than 4096 timeout codes), ENOMEM. */
+ * than 4096 timeout codes, a non-zero reserved_ field), ENOMEM.
+ * Thread-safe. */
 BACKOFF_EXTERN int backoff_budget_new(backoff_budget_t **out,
                                       const backoff_budget_options_t *options);
-/* backoff_budget_free: NULL is fine. No policy may still use it. */
+
+/* backoff_budget_open: a budget shared beyond this process, used exactly
+ * like one from backoff_budget_new().
+ *   "shm:NAME"  every process of this host opening NAME shares one count
+ *               (POSIX shared memory, /dev/shm/backoff-budget.NAME; NAME:
+ *               1 to 200 of [A-Za-z0-9_.-]). Created full, mode 0600
+ *               (0660 with BACKOFF_BUDGET_GROUP), if absent; lock-free: a
+ *               process killed at any instant loses at most the tokens it
+ *               had withdrawn.
+ *   "redis://[[user]:password@]host[:port]/KEY"  every process of a fleet
+ *               opening KEY on that server shares one count (the module
+ *               budget_redis, loaded like a strategy plugin). A first-try
+ *               success costs no round trip (successes are sent in
+ *               batches every flush_ms); retries spend a local lease and
+ *               go to the server only when it is empty. When the server
+ *               is unreachable, retries spend the lease, then a local
+ *               budget no larger than the last lease; on_event says so.
+ * options: the settings (NULL: defaults); opening an existing budget
+ * with other settings is refused unless flags has BACKOFF_BUDGET_ATTACH.
+ * timeout_codes are the handle's own (they classify this program's codes).
+ * Errors: EINVAL (NULL, bad options), ESYNTAX (malformed spec or name, a
+ * URL without a key), EMISMATCH (exists with other settings: the message
+ * gives both), ECORRUPT (not a budget, truncated, another layout version,
+ * impossible values), ENOENT (ATTACH and no such budget; or no module for
+ * the URL's scheme), EUNREACH (server unreachable at open), EAUTH (wrong
+ * password or user), ESYS, ENOMEM, and the loader's (ELOAD, EABI, ENOSYM).
+ * Messages never contain a password. Thread-safe; a child process after
+ * fork() may go on using a handle (it never shares its parent's
+ * connection or lease). */
+BACKOFF_EXTERN int backoff_budget_open(backoff_budget_t **out,
+                                       const char *spec,
+                                       const backoff_budget_options_t *options);
+
+/* backoff_budget_unlink: remove a shared budget; handles already open keep
+ * working on the old one. Returns 0, or EINVAL, ESYNTAX, ENOENT (none),
+ * EUNREACH, EAUTH, ESYS. */
+BACKOFF_EXTERN int backoff_budget_unlink(const char *spec);
+
+/* backoff_budget_settings: fill *options with the budget's effective
+ * settings (defaults resolved; timeout_codes points into the handle).
+ * Returns 0 or EINVAL (NULL). */
+BACKOFF_EXTERN int backoff_budget_settings(const backoff_budget_t *budget,
+                                           backoff_budget_options_t *options);
+
+/* backoff_budget_free: NULL is fine. No policy may still use it. A shared
+ * budget gives back what this process holds (a Redis lease and unsent
+ * successes) and stays for the other processes. */
 BACKOFF_EXTERN void backoff_budget_free(backoff_budget_t *budget);
-/* backoff_budget_tokens: the tokens available now (a snapshot). */
+/* backoff_budget_tokens: the tokens available now (a snapshot). For a Redis
+ * budget this asks the server (one round trip, bounded by timeout_ms) and
+ * adds this process's lease; unreachable: the local view. */
 BACKOFF_EXTERN double backoff_budget_tokens(const backoff_budget_t *budget);
 
 /* ------------------------------------------------------------------------

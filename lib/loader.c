@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "budget_backend.h"
 #include "internal.h"
 
 #ifndef LT_MODULE_EXT
@@ -164,8 +165,8 @@ static int check_params(const char *path, const backoff_param_t *t,
 
 /* Resolves `name` to a file. Returns 0 with path set, 1 when the name is
  * not in any directory (try the preloaded modules), or an error. */
-static int find_file(const char *name, char *path, size_t size,
-                     char *searched, size_t searched_size) {
+static int find_file(const char *prefix, const char *name, char *path,
+                     size_t size, char *searched, size_t searched_size) {
   static const char *const exts[] = {LT_MODULE_EXT, ".la"};
   const char *dirs = env_plugin_path;
   const char *builtin = BACKOFF_PLUGINDIR;
@@ -203,8 +204,8 @@ static int find_file(const char *name, char *path, size_t size,
     }
     for (e = 0; e < sizeof(exts) / sizeof(exts[0]); e++) {
       struct stat st;
-      int n = snprintf(path, size, "%.*s/strategy_%s%s", (int)dlen, dir, name,
-                       exts[e]);
+      int n = snprintf(path, size, "%.*s/%s%s%s", (int)dlen, dir, prefix,
+                       name, exts[e]);
       if (n < 0 || (size_t)n >= size)
         break;
       if (stat(path, &st) == 0)
@@ -251,7 +252,8 @@ static int load_locked(backoff__module_t **out, const char *name, int bare) {
   int rc;
 
   if (bare) {
-    rc = find_file(name, path, sizeof(path), searched, sizeof(searched));
+    rc = find_file("strategy_", name, path, sizeof(path), searched,
+                   sizeof(searched));
     if (rc < 0)
       return rc;
     if (rc == 0) {
@@ -561,5 +563,95 @@ int backoff_strategy_foreach(int (*cb)(const char *, const char *, void *),
   free(list);
   if (rc == BACKOFF_ENOMEM)
     return backoff__fail(rc, "out of memory listing strategies");
+  return rc;
+}
+
+/* ---- other plugin kinds ------------------------------------------------ */
+
+/* Modules of other kinds (budget_<name>) are few and hold running state
+ * (connections, threads) for handles that may outlive any cache policy: they
+ * are opened once and stay loaded. */
+typedef struct entry_s {
+  struct entry_s *next;
+  const void *entry;
+  char key[BACKOFF_NAME_MAX * 2 + 2];
+} entry_t;
+static entry_t *entries; /* under lock */
+
+static int entry_load_locked(const char *prefix, const char *name,
+                             const char *sym, const void **entry) {
+  char path[4096], searched[1024];
+  lt_dlhandle h;
+  const int *abi;
+  int rc;
+
+  rc = find_file(prefix, name, path, sizeof(path), searched, sizeof(searched));
+  if (rc > 0)
+    return backoff__fail(BACKOFF_ENOENT,
+                         "no module %s%s%s or %s%s.la in %s (set "
+                         "BACKOFF_PLUGIN_PATH to an absolute directory)",
+                         prefix, name, LT_MODULE_EXT, prefix, name,
+                         searched[0] ? searched : "(no directory)");
+  if (rc < 0 || (rc = check_file(path)) != 0 ||
+      (rc = backoff__check_shared_object(path)) != 0)
+    return rc;
+  h = lt_dlopenadvise(path, advise_local);
+  if (h == NULL) {
+    const char *e = lt_dlerror();
+    return backoff__fail(BACKOFF_ELOAD,
+                         "cannot load '%s': %s (ldd(1) shows missing "
+                         "libraries)",
+                         path, e ? e : "unknown libltdl error");
+  }
+  abi = symbol(h, "backoff_plugin_abi");
+  if (abi == NULL || *abi != BACKOFF_PLUGIN_ABI) {
+    rc = abi == NULL ? backoff__fail(BACKOFF_ENOSYM,
+                                     "%s: no symbol backoff_plugin_abi", path)
+                     : backoff__fail(BACKOFF_EABI,
+                                     "%s: built for plugin ABI %d, this "
+                                     "libbackoff speaks ABI %d",
+                                     path, *abi, BACKOFF_PLUGIN_ABI);
+    goto fail;
+  }
+  if ((*entry = symbol(h, sym)) == NULL) {
+    rc = backoff__fail(BACKOFF_ENOSYM, "%s: no entry point %s", path, sym);
+    goto fail;
+  }
+  return 0;
+
+fail:
+  lt_dlclose(h);
+  (void)lt_dlerror();
+  return rc;
+}
+
+int backoff__plugin_entry(const char *prefix, const char *name,
+                          const char *sym, const void **entry) {
+  entry_t *e;
+  char key[sizeof(e->key)];
+  int rc;
+
+  *entry = NULL;
+  if (!is_bare_name(name) || strlen(prefix) > BACKOFF_NAME_MAX)
+    return backoff__fail(BACKOFF_ENAME, "bad module name '%.80s'", name);
+  snprintf(key, sizeof(key), "%s%s", prefix, name);
+  pthread_mutex_lock(&lock);
+  for (e = entries; e != NULL; e = e->next)
+    if (strcmp(e->key, key) == 0)
+      break;
+  if (e != NULL) {
+    *entry = e->entry;
+    rc = 0;
+  } else if ((rc = read_env_path_locked()) == 0 &&
+             (rc = ltdl_init_locked()) == 0 &&
+             (rc = entry_load_locked(prefix, name, sym, entry)) == 0) {
+    if ((e = malloc(sizeof(*e))) != NULL) {
+      memcpy(e->key, key, sizeof(key));
+      e->entry = *entry;
+      e->next = entries;
+      entries = e;
+    }
+  }
+  pthread_mutex_unlock(&lock);
   return rc;
 }

@@ -381,6 +381,18 @@ static int run_row(const char *call, arg_t *a, int n, const char *raw) {
       return 999;
     return rc;
   }
+  if (strcmp(call, "budget_open") == 0 || strcmp(call, "budget_unlink") == 0) {
+    backoff_budget_t *b = (backoff_budget_t *)&d;
+    const char *spec = S(&a[0]);
+    if (strcmp(call, "budget_unlink") == 0)
+      return backoff_budget_unlink(spec);
+    rc = backoff_budget_open(&b, spec, NULL);
+    if (rc != 0 && b != NULL)
+      return 999;
+    if (rc == 0)
+      backoff_budget_free(b);
+    return rc;
+  }
   if (strncmp(call, "schedule_", 9) == 0) {
     backoff_options_t o = {.max_tries = 1};
     backoff_policy_t *p;

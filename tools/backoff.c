@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 
 #include "backoff.h"
+#include "budget_cli.h"
 #include "child.h"
 #include "cli.h"
 #include "cli_parse.h"
@@ -170,6 +171,9 @@ static const char *stop_text(const session_t *ss, char *buf, size_t size) {
   }
 }
 
+/* --budget: open before the run, closed at exit (tools/budget_cli.c). */
+static backoff_budget_t *cli_budget;
+
 /* Builds the policy from the options. Returns 0 or an exit status. */
 static int session_open(session_t *ss, const backoff_cli_t *cli,
                         backoff_cancel_t *token) {
@@ -182,6 +186,7 @@ static int session_open(session_t *ss, const backoff_cli_t *cli,
     return EXIT_INTERNAL;
   }
   opts.o.cancel = token;
+  opts.o.budget = cli_budget;
   rc = backoff_policy_new(&ss->policy, &opts.o);
   backoff_cli_options_free(&opts); /* the policy keeps its own copies */
   if (rc != 0) {
@@ -436,9 +441,15 @@ int main(int argc, char **argv) {
       return build_error ? EXIT_USAGE : EXIT_INTERNAL;
     }
     return fflush(stdout) == 0 ? 0 : EXIT_INTERNAL;
+  case BACKOFF_CLI_BUDGET_STATUS:
+    if (backoff_cli_budget_status(&cli, stdout, err, sizeof(err)) != 0)
+      usage_error(err);
+    return fflush(stdout) == 0 ? 0 : EXIT_INTERNAL;
   case BACKOFF_CLI_RUN:
     break;
   }
+  if (backoff_cli_budget_open(&cli, &cli_budget, err, sizeof(err)) != 0)
+    usage_error(err);
   rc = run(&cli);
   fflush(NULL);
   if (rc > 128 && rc - 128 == backoff_child_stop_signal())

@@ -271,7 +271,10 @@ enum {
   O_FORMAT,
   O_LIST,
   O_HELP,
-  O_VERSION
+  O_VERSION,
+  O_BUDGET,
+  O_BUDGET_PARAM,
+  O_BUDGET_STATUS
 };
 
 struct option_s {
@@ -492,6 +495,9 @@ static int set_mode(backoff_cli_t *cli, const struct option_s *o,
   default: {
     const backoff_cli_mode_t want =
         o->id == O_SCHEDULE ? BACKOFF_CLI_SCHEDULE : BACKOFF_CLI_LIST;
+    if (cli->mode == BACKOFF_CLI_BUDGET_STATUS)
+      return fail(err, errlen, "--budget-status excludes --schedule and "
+                               "--list-strategies");
     if (cli->mode != BACKOFF_CLI_RUN && cli->mode != want)
       return fail(err, errlen,
                   "--schedule and --list-strategies exclude each other");
@@ -515,6 +521,34 @@ static int set_format(backoff_cli_t *cli, const struct option_s *o,
   return 0;
 }
 
+/* --budget SPEC, --budget-status SPEC, --budget-param NAME=VALUE: the
+ * spec and the names are checked by the library and tools/budget_cli.c. */
+static int set_budget(backoff_cli_t *cli, const struct option_s *o,
+                      const char *shown, const char *v, char *err,
+                      size_t errlen) {
+  if (v[0] == '\0')
+    return fail(err, errlen, "%s: expected a value", shown);
+  if (o->id == O_BUDGET_PARAM) {
+    if (!is_param(v))
+      return fail(err, errlen,
+                  "%s '%s': expected NAME=VALUE (e.g. capacity=100)", shown,
+                  v);
+    if (cli->nbudget_params == BACKOFF_CLI_PARAMS_MAX)
+      return fail(err, errlen, "too many %s options (at most %d)", shown,
+                  BACKOFF_CLI_PARAMS_MAX);
+    cli->budget_params[cli->nbudget_params++] = v;
+    return 0;
+  }
+  cli->budget = v;
+  if (o->id == O_BUDGET_STATUS) {
+    if (cli->mode != BACKOFF_CLI_RUN)
+      return fail(err, errlen,
+                  "%s excludes --schedule and --list-strategies", shown);
+    cli->mode = BACKOFF_CLI_BUDGET_STATUS;
+  }
+  return 0;
+}
+
 static const struct option_s options[] = {
     {"strategy", 's', 1, O_STRATEGY, set_strategy},
     {"param", 'p', 1, O_PARAM, set_param},
@@ -531,6 +565,9 @@ static const struct option_s options[] = {
     {"stop-if-output", 0, 1, O_STOP_IF, set_pattern},
     {"fail-if-output", 0, 1, O_FAIL_IF, set_pattern},
     {"report", 0, 1, O_REPORT, set_report},
+    {"budget", 0, 1, O_BUDGET, set_budget},
+    {"budget-param", 0, 1, O_BUDGET_PARAM, set_budget},
+    {"budget-status", 0, 1, O_BUDGET_STATUS, set_budget},
     {"quiet", 'q', 0, O_QUIET, set_verbosity},
     {"verbose", 'v', 0, O_VERBOSE, set_verbosity},
     {"schedule", 0, 0, O_SCHEDULE, set_mode},
@@ -698,6 +735,8 @@ static int check_combination(const backoff_cli_t *cli, char *err,
                 "[ARG...])");
   if (cli->mode == BACKOFF_CLI_LIST && cli->command != NULL)
     return fail(err, errlen, "--list-strategies takes no command");
+  if (cli->mode == BACKOFF_CLI_BUDGET_STATUS && cli->command != NULL)
+    return fail(err, errlen, "--budget-status takes no command");
   if (cli->mode != BACKOFF_CLI_RUN && cli->report != NULL)
     return fail(err, errlen, "--report applies only when running a command");
   return 0;

@@ -59,11 +59,12 @@ typedef enum {
 } backoff_cli_stdin_t;
 
 typedef enum {
-  BACKOFF_CLI_RUN = 0,  /* run COMMAND with retries */
-  BACKOFF_CLI_SCHEDULE, /* --schedule */
-  BACKOFF_CLI_LIST,     /* --list-strategies */
-  BACKOFF_CLI_HELP,     /* --help */
-  BACKOFF_CLI_VERSION   /* --version */
+  BACKOFF_CLI_RUN = 0,      /* run COMMAND with retries */
+  BACKOFF_CLI_SCHEDULE,     /* --schedule */
+  BACKOFF_CLI_LIST,         /* --list-strategies */
+  BACKOFF_CLI_HELP,         /* --help */
+  BACKOFF_CLI_VERSION,      /* --version */
+  BACKOFF_CLI_BUDGET_STATUS /* --budget-status SPEC */
 } backoff_cli_mode_t;
 
 typedef enum { BACKOFF_CLI_TABLE = 0, BACKOFF_CLI_TSV } backoff_cli_format_t;
@@ -91,6 +92,9 @@ typedef struct backoff_cli_s {
   const char *stop_if_output;
   const char *fail_if_output;
   const char *report; /* --report FILE, or NULL */
+  const char *budget; /* --budget SPEC, or NULL */
+  const char *budget_params[BACKOFF_CLI_PARAMS_MAX]; /* "name=value" */
+  size_t nbudget_params;
   int format_given;
   int verbosity;  /* -1 quiet, 0, 1 verbose */
   char **command; /* NULL-terminated, or NULL */

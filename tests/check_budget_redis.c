@@ -1,0 +1,495 @@
+/* redis:// budgets against a real redis-server that each test starts on a
+ * free 127.0.0.1 port in a temporary directory and stops afterwards:
+ * exact accounting across 8 processes, a stopped server (retries wait at
+ * most the timeout), a server killed and restarted mid-run (fallback, then
+ * recovery), credentials, fork, and every bad input. Skips (TAP SKIP) only
+ * when redis-server or hiredis is not installed. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <fcntl.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include "budget_procs.h"
+
+static const char *redis_server;
+static char tmpdir[64];
+static pid_t server_pid;
+static int port;
+
+static int free_port(void) {
+  struct sockaddr_in a;
+  socklen_t len = sizeof(a);
+  int fd = socket(AF_INET, SOCK_STREAM, 0), p;
+
+  memset(&a, 0, sizeof(a));
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+  ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+  p = ntohs(a.sin_port);
+  close(fd);
+  return p;
+}
+
+/* 1 when something answers PING on the port. */
+static int pings(const char *password) {
+  struct sockaddr_in a;
+  char buf[256];
+  int fd = socket(AF_INET, SOCK_STREAM, 0), ok = 0;
+  ssize_t n;
+
+  memset(&a, 0, sizeof(a));
+  a.sin_family = AF_INET;
+  a.sin_port = htons((uint16_t)port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0) {
+    if (password)
+      snprintf(buf, sizeof(buf), "AUTH %s\r\nPING\r\n", password);
+    else
+      snprintf(buf, sizeof(buf), "PING\r\n");
+    if (write(fd, buf, strlen(buf)) > 0) {
+      usleep(20000);
+      n = read(fd, buf, sizeof(buf) - 1);
+      buf[n > 0 ? n : 0] = '\0';
+      ok = strstr(buf, "+PONG") != NULL;
+    }
+  }
+  close(fd);
+  return ok;
+}
+
+/* The server's total_commands_processed (INFO stats), or -1. */
+static long commands_processed(void) {
+  static const char cmd[] = "INFO stats\r\n";
+  struct sockaddr_in a;
+  char buf[8192], *p;
+  size_t got = 0;
+  ssize_t n;
+  long v = -1;
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+  memset(&a, 0, sizeof(a));
+  a.sin_family = AF_INET;
+  a.sin_port = htons((uint16_t)port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
+      write(fd, cmd, sizeof(cmd) - 1) == (ssize_t)(sizeof(cmd) - 1)) {
+    while (got < sizeof(buf) - 1 &&
+           (n = read(fd, buf + got, sizeof(buf) - 1 - got)) > 0) {
+      got += (size_t)n;
+      buf[got] = '\0';
+      if ((p = strstr(buf, "total_commands_processed:")) != NULL &&
+          strchr(p, '\n') != NULL) {
+        v = atol(p + strlen("total_commands_processed:"));
+        break;
+      }
+    }
+  }
+  close(fd);
+  return v;
+}
+
+static void server_start(const char *password) {
+  char portarg[16];
+  int i;
+
+  snprintf(portarg, sizeof(portarg), "%d", port);
+  server_pid = fork();
+  ck_assert_int_ge(server_pid, 0);
+  if (server_pid == 0) {
+    int devnull = open("/dev/null", O_WRONLY);
+    /* A test that fails an assertion exits without its teardown: the
+     * server must not outlive it. */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    dup2(devnull, 1);
+    if (password)
+      execl(redis_server, redis_server, "--port", portarg, "--bind",
+            "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", tmpdir,
+            "--requirepass", password, (char *)NULL);
+    else
+      execl(redis_server, redis_server, "--port", portarg, "--bind",
+            "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", tmpdir,
+            (char *)NULL);
+    _exit(127);
+  }
+  for (i = 0; i < 250 && !pings(password); i++)
+    usleep(20000);
+  ck_assert_msg(i < 250, "redis-server did not answer on port %d", port);
+}
+
+static void server_stop(void) {
+  int st;
+  if (server_pid <= 0)
+    return;
+  kill(server_pid, SIGKILL);
+  waitpid(server_pid, &st, 0);
+  server_pid = 0;
+}
+
+static void setup(void) {
+  snprintf(tmpdir, sizeof(tmpdir), "/tmp/backoff-redis.XXXXXX");
+  ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+  port = free_port();
+  server_start(NULL);
+}
+
+static void teardown(void) {
+  char cmd[128];
+  server_stop();
+  snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+  if (system(cmd) != 0)
+    fprintf(stderr, "# could not remove %s\n", tmpdir);
+}
+
+static char spec_buf[128];
+static const char *spec(const char *key) {
+  snprintf(spec_buf, sizeof(spec_buf), "redis://127.0.0.1:%d/%s", port, key);
+  return spec_buf;
+}
+
+#define EXPECT_ERR(call, code, fragment)                                      \
+  do {                                                                        \
+    int rc_ = (call);                                                         \
+    ck_assert_msg(rc_ == (code), "%s: got %s (%s), want %s", #call,           \
+                  backoff_err_name(rc_), backoff_last_error(),                \
+                  backoff_err_name(code));                                    \
+    ck_assert_msg(strstr(backoff_last_error(), (fragment)) != NULL,           \
+                  "message '%s' lacks '%s'", backoff_last_error(),            \
+                  (fragment));                                                \
+  } while (0)
+
+/* on_event: counts "unreachable" and "reachable again", and calls back
+ * into the budget (no lock may be held around it). */
+static int downs, ups;
+static void on_event(const backoff_budget_t *b, const char *message) {
+  (void)backoff_budget_tokens(b);
+  if (strstr(message, "unreachable"))
+    __atomic_add_fetch(&downs, 1, __ATOMIC_SEQ_CST);
+  else if (strstr(message, "reachable again"))
+    __atomic_add_fetch(&ups, 1, __ATOMIC_SEQ_CST);
+}
+
+static backoff_policy_t *policy_for(backoff_budget_t *b, unsigned tries) {
+  backoff_options_t o;
+  backoff_policy_t *p = NULL;
+  memset(&o, 0, sizeof(o));
+  o.strategy = "fixed";
+  o.jitter = BACKOFF_JITTER_NONE;
+  o.max_tries = tries;
+  o.max_delay = INFINITY;
+  o.sleep = procs_nosleep;
+  o.budget = b;
+  ck_assert_int_eq(backoff_policy_new(&p, &o), 0);
+  return p;
+}
+
+/* Successes send nothing from the calling thread: 1000 first-try
+ * successes (and the handle's idle thread) reach the server as a handful
+ * of commands at most. */
+START_TEST(first_try_success_costs_no_round_trip) {
+  backoff_budget_options_t bo;
+  backoff_budget_t *b;
+  backoff_policy_t *p;
+  long before, after;
+  int i;
+
+  memset(&bo, 0, sizeof(bo));
+  bo.flush_ms = 60000;
+  ck_assert_int_eq(backoff_budget_open(&b, spec("quiet"), &bo), 0);
+  p = policy_for(b, 3);
+  before = commands_processed();
+  for (i = 0; i < 1000; i++)
+    ck_assert_int_eq(backoff_run(p, procs_succeed, NULL, NULL), 0);
+  after = commands_processed();
+  ck_assert_int_ge(before, 0);
+  /* One more for the INFO itself. */
+  ck_assert_msg(after - before <= 1, "%ld commands for 1000 successes",
+                after - before);
+  backoff_policy_free(p);
+  backoff_budget_free(b);
+}
+END_TEST
+
+START_TEST(accounting_across_processes_token_bucket) {
+  procs_run(spec("acct-tb"), BACKOFF_BUDGET_TOKEN_BUCKET, 300);
+  ck_assert_int_eq(backoff_budget_unlink(spec("acct-tb")), 0);
+}
+END_TEST
+
+START_TEST(accounting_across_processes_ratio) {
+  procs_run(spec("acct-ratio"), BACKOFF_BUDGET_RATIO, 300);
+}
+END_TEST
+
+/* A first-try success sends nothing from the calling thread: with the
+ * server stopped, successes still return at once and count. */
+START_TEST(stopped_server_bounds_every_wait) {
+  backoff_budget_options_t bo;
+  backoff_budget_t *b;
+  backoff_policy_t *p;
+  backoff_report_t r;
+  uint64_t t0, worst = 0;
+  int i;
+
+  memset(&bo, 0, sizeof(bo));
+  bo.capacity = 100;
+  bo.lease = 10; /* two retries */
+  bo.timeout_ms = 50;
+  bo.on_event = on_event;
+  downs = ups = 0;
+  ck_assert_int_eq(backoff_budget_open(&b, spec("stop"), &bo), 0);
+  p = policy_for(b, 2);
+  kill(server_pid, SIGSTOP);
+  for (i = 0; i < 20; i++) {
+    t0 = backoff_clock_ns();
+    backoff_run(p, procs_fail, NULL, &r);
+    if (backoff_clock_ns() - t0 > worst)
+      worst = backoff_clock_ns() - t0;
+  }
+  /* A 50 ms timeout; a hang would be forever. */
+  ck_assert_msg(worst < 1000000000u, "a retry waited %.3f s",
+                (double)worst / 1e9);
+  ck_assert_int_eq(__atomic_load_n(&downs, __ATOMIC_SEQ_CST), 1);
+  kill(server_pid, SIGCONT);
+  for (i = 0; i < 500 && __atomic_load_n(&ups, __ATOMIC_SEQ_CST) == 0; i++)
+    usleep(20000);
+  ck_assert_int_eq(__atomic_load_n(&ups, __ATOMIC_SEQ_CST), 1);
+  ck_assert_int_eq(__atomic_load_n(&downs, __ATOMIC_SEQ_CST), 1);
+  backoff_policy_free(p);
+  backoff_budget_free(b);
+}
+END_TEST
+
+/* Killed and restarted mid-run: the budget falls back (bounded by the
+ * last lease), then recovers on the new server; no crash. */
+START_TEST(server_killed_and_restarted) {
+  backoff_budget_options_t bo;
+  backoff_budget_t *b;
+  backoff_policy_t *p;
+  backoff_report_t r;
+  int i, granted = 0;
+
+  memset(&bo, 0, sizeof(bo));
+  bo.capacity = 1000;
+  bo.lease = 20;
+  bo.flush_ms = 20;
+  bo.on_event = on_event;
+  downs = ups = 0;
+  ck_assert_int_eq(backoff_budget_open(&b, spec("restart"), &bo), 0);
+  p = policy_for(b, 2);
+  for (i = 0; i < 10; i++)
+    backoff_run(p, procs_fail, NULL, &r);
+  server_stop();
+  /* Down: at most the lease (20) plus the local bucket (20, refilled
+   * only by successes, of which there are none): 8 retries of 5. */
+  for (i = 0; i < 50; i++) {
+    backoff_run(p, procs_fail, NULL, &r);
+    granted += r.attempts - 1;
+  }
+  ck_assert_int_le(granted, 8);
+  ck_assert_int_eq(__atomic_load_n(&downs, __ATOMIC_SEQ_CST), 1);
+  /* The local bucket is refilled by this process's successes (1 each),
+   * up to the last lease (20): 10 successes pay 2 retries, 30 pay 4. */
+  for (i = 0; i < 10; i++)
+    backoff_run(p, procs_succeed, NULL, &r);
+  for (granted = 0, i = 0; i < 10; i++) {
+    backoff_run(p, procs_fail, NULL, &r);
+    granted += r.attempts - 1;
+  }
+  ck_assert_int_eq(granted, 2);
+  for (i = 0; i < 30; i++)
+    backoff_run(p, procs_succeed, NULL, &r);
+  for (granted = 0, i = 0; i < 10; i++) {
+    backoff_run(p, procs_fail, NULL, &r);
+    granted += r.attempts - 1;
+  }
+  ck_assert_int_eq(granted, 4);
+  server_start(NULL);
+  for (i = 0; i < 500 && __atomic_load_n(&ups, __ATOMIC_SEQ_CST) == 0; i++)
+    usleep(20000);
+  ck_assert_int_eq(__atomic_load_n(&ups, __ATOMIC_SEQ_CST), 1);
+  /* The new server starts a new budget: retries are paid again. */
+  backoff_run(p, procs_fail, NULL, &r);
+  ck_assert_int_eq(r.stop, BACKOFF_STOP_EXHAUSTED);
+  ck_assert(backoff_budget_tokens(b) > 900);
+  backoff_policy_free(p);
+  backoff_budget_free(b);
+}
+END_TEST
+
+START_TEST(credentials) {
+  char url[160];
+  backoff_budget_t *b = NULL;
+
+  server_stop();
+  server_start("s3cret-pw");
+  snprintf(url, sizeof(url), "redis://:wrong-pw@127.0.0.1:%d/k", port);
+  EXPECT_ERR(backoff_budget_open(&b, url, NULL), BACKOFF_EAUTH,
+             "refused the credentials");
+  ck_assert_ptr_null(strstr(backoff_last_error(), "wrong-pw"));
+  snprintf(url, sizeof(url), "redis://:@127.0.0.1:%d/k", port);
+  EXPECT_ERR(backoff_budget_open(&b, url, NULL), BACKOFF_EAUTH, "NOAUTH");
+  snprintf(url, sizeof(url), "redis://nobody:s3cret-pw@127.0.0.1:%d/k", port);
+  EXPECT_ERR(backoff_budget_open(&b, url, NULL), BACKOFF_EAUTH,
+             "redis://nobody@127.0.0.1");
+  ck_assert_ptr_null(strstr(backoff_last_error(), "s3cret"));
+  snprintf(url, sizeof(url), "redis://:s3cret%%2Dpw@127.0.0.1:%d/k", port);
+  ck_assert_msg(backoff_budget_open(&b, url, NULL) == 0, "%s",
+                backoff_last_error());
+  ck_assert(backoff_budget_tokens(b) == 500);
+  backoff_budget_free(b);
+  snprintf(url, sizeof(url), "redis://default:s3cret-pw@127.0.0.1:%d/k", port);
+  ck_assert_msg(backoff_budget_open(&b, url, NULL) == 0, "%s",
+                backoff_last_error());
+  backoff_budget_free(b);
+}
+END_TEST
+
+START_TEST(bad_inputs) {
+  backoff_budget_options_t bo;
+  backoff_budget_t *b = NULL, *c = NULL;
+  char url[160];
+
+  EXPECT_ERR(backoff_budget_open(&b, "redis://127.0.0.1:1", NULL),
+             BACKOFF_ESYNTAX, "without a key");
+  EXPECT_ERR(backoff_budget_open(&b, "redis://127.0.0.1/", NULL),
+             BACKOFF_ESYNTAX, "without a key");
+  EXPECT_ERR(backoff_budget_open(&b, "redis:///k", NULL), BACKOFF_ESYNTAX,
+             "no host name");
+  EXPECT_ERR(backoff_budget_open(&b, "redis://h:0/k", NULL), BACKOFF_ESYNTAX,
+             "port must be 1 to 65535");
+  EXPECT_ERR(backoff_budget_open(&b, "redis://h:x/k", NULL), BACKOFF_ESYNTAX,
+             "port must be 1 to 65535");
+  EXPECT_ERR(backoff_budget_open(&b, "redis://pw@h/k", NULL), BACKOFF_ESYNTAX,
+             "[user]:password");
+  ck_assert_ptr_null(strstr(backoff_last_error(), "pw@"));
+  EXPECT_ERR(backoff_budget_open(&b, "redis://:p%zz@h/k", NULL),
+             BACKOFF_ESYNTAX, "bad %XX escape");
+  /* Nothing listens on the port we just freed. */
+  snprintf(url, sizeof(url), "redis://127.0.0.1:%d/k", free_port());
+  EXPECT_ERR(backoff_budget_open(&b, url, NULL), BACKOFF_EUNREACH,
+             "cannot connect");
+  ck_assert_ptr_null(b);
+  /* Settings that differ. */
+  memset(&bo, 0, sizeof(bo));
+  bo.capacity = 100;
+  ck_assert_int_eq(backoff_budget_open(&b, spec("mm"), &bo), 0);
+  bo.capacity = 200;
+  EXPECT_ERR(backoff_budget_open(&c, spec("mm"), &bo), BACKOFF_EMISMATCH,
+             "exists with kind=token-bucket capacity=100");
+  ck_assert_ptr_nonnull(strstr(backoff_last_error(), "asked for "
+                                                     "kind=token-bucket "
+                                                     "capacity=200"));
+  /* ATTACH adopts the stored settings; a missing key is ENOENT. */
+  bo.flags = BACKOFF_BUDGET_ATTACH;
+  ck_assert_int_eq(backoff_budget_open(&c, spec("mm"), &bo), 0);
+  {
+    backoff_budget_options_t got;
+    ck_assert_int_eq(backoff_budget_settings(c, &got), 0);
+    ck_assert_uint_eq(got.capacity, 100);
+    ck_assert(backoff_budget_tokens(c) == 100);
+  }
+  backoff_budget_free(c);
+  EXPECT_ERR(backoff_budget_open(&c, spec("nokey"), &bo), BACKOFF_ENOENT,
+             "no such budget");
+  backoff_budget_free(b);
+  ck_assert_int_eq(backoff_budget_unlink(spec("mm")), 0);
+  EXPECT_ERR(backoff_budget_unlink(spec("mm")), BACKOFF_ENOENT,
+             "no such budget");
+}
+END_TEST
+
+/* A child after fork() uses its own connection and no lease of its
+ * parent's: the counts of both add up exactly. */
+#if defined(__SANITIZE_THREAD__)
+#define UNDER_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define UNDER_TSAN 1
+#endif
+#endif
+
+START_TEST(fork_child_uses_its_own_connection) {
+  backoff_budget_options_t bo;
+  backoff_budget_t *b;
+  backoff_policy_t *p;
+  backoff_report_t r;
+  pid_t pid;
+  int st;
+
+#ifdef UNDER_TSAN
+  /* The child starts its own thread, which ThreadSanitizer refuses after
+   * a fork of a threaded process: the other builds run this test. */
+  printf("# fork test not run under ThreadSanitizer\n");
+  return;
+#endif
+  memset(&bo, 0, sizeof(bo));
+  bo.capacity = 1000;
+  bo.timeout_ms = 5000;
+  ck_assert_int_eq(backoff_budget_open(&b, spec("fork"), &bo), 0);
+  p = policy_for(b, 3);
+  backoff_run(p, procs_fail, NULL, &r); /* -10, lease 20 -> 10 left */
+  pid = fork();
+  ck_assert_int_ge(pid, 0);
+  if (pid == 0) {
+    int i;
+    for (i = 0; i < 5; i++)
+      backoff_run(p, procs_fail, NULL, &r); /* -50 */
+    backoff_policy_free(p);
+    backoff_budget_free(b);
+    _exit(r.stop == BACKOFF_STOP_EXHAUSTED ? 0 : 1);
+  }
+  ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+  ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+  backoff_run(p, procs_fail, NULL, &r); /* -10 */
+  ck_assert(backoff_budget_tokens(b) == 1000 - 70);
+  backoff_policy_free(p);
+  backoff_budget_free(b);
+}
+END_TEST
+
+Suite *make_suite(void) {
+  Suite *s = suite_create("budget_redis");
+  TCase *tc = tcase_create("redis");
+  tcase_set_timeout(tc, 120);
+  tcase_add_checked_fixture(tc, setup, teardown);
+  tcase_add_test(tc, first_try_success_costs_no_round_trip);
+  tcase_add_test(tc, accounting_across_processes_token_bucket);
+  tcase_add_test(tc, accounting_across_processes_ratio);
+  tcase_add_test(tc, stopped_server_bounds_every_wait);
+  tcase_add_test(tc, server_killed_and_restarted);
+  tcase_add_test(tc, credentials);
+  tcase_add_test(tc, bad_inputs);
+  tcase_add_test(tc, fork_child_uses_its_own_connection);
+  suite_add_tcase(s, tc);
+  return s;
+}
+
+int main(void) {
+  SRunner *sr;
+  int failed;
+
+  if (getenv("BUDGET_REDIS_BUILT") == NULL ||
+      strcmp(getenv("BUDGET_REDIS_BUILT"), "yes") != 0) {
+    printf("1..0 # SKIP budget_redis was not built (configure did not find "
+           "hiredis; Debian: apt-get install libhiredis-dev)\n");
+    return 0;
+  }
+  redis_server = getenv("REDIS_SERVER");
+  if (redis_server == NULL || redis_server[0] == '\0' ||
+      access(redis_server, X_OK) != 0) {
+    printf("1..0 # SKIP redis-server not found (Debian: apt-get install "
+           "redis-server; configure looks for it on PATH)\n");
+    return 0;
+  }
+  sr = srunner_create(make_suite());
+  srunner_set_tap(sr, "-");
+  srunner_run_all(sr, CK_SILENT);
+  failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -1,0 +1,374 @@
+/* shm: budgets: one count for the processes of a host. Exact accounting
+ * across 8 processes, a process SIGKILLed mid-update, creation races,
+ * settings that differ, foreign/truncated/corrupt objects, bad names, the
+ * file mode. */
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#include "budget_procs.h"
+
+static char name_buf[64];
+
+/* A budget name unique to this test run. */
+static const char *uniq(const char *what) {
+  snprintf(name_buf, sizeof(name_buf), "shm:check-%ld-%s", (long)getpid(),
+           what);
+  return name_buf;
+}
+
+static void obj_path(const char *spec, char *path, size_t size) {
+  snprintf(path, size, "/dev/shm/backoff-budget.%s", spec + 4);
+}
+
+#define EXPECT_ERR(call, code, fragment)                                      \
+  do {                                                                        \
+    int rc_ = (call);                                                         \
+    ck_assert_msg(rc_ == (code), "%s: got %s (%s), want %s", #call,           \
+                  backoff_err_name(rc_), backoff_last_error(),                \
+                  backoff_err_name(code));                                    \
+    ck_assert_msg(strstr(backoff_last_error(), (fragment)) != NULL,           \
+                  "message '%s' lacks '%s'", backoff_last_error(),            \
+                  (fragment));                                                \
+  } while (0)
+
+START_TEST(accounting_across_processes_token_bucket) {
+  const char *spec = uniq("tb");
+  procs_run(spec, BACKOFF_BUDGET_TOKEN_BUCKET, 3000);
+  ck_assert_int_eq(backoff_budget_unlink(spec), 0);
+}
+END_TEST
+
+START_TEST(accounting_across_processes_ratio) {
+  const char *spec = uniq("ratio");
+  procs_run(spec, BACKOFF_BUDGET_RATIO, 3000);
+  ck_assert_int_eq(backoff_budget_unlink(spec), 0);
+}
+END_TEST
+
+/* A child in a tight withdraw/refund loop (each run: -5 then +5) is
+ * SIGKILLed at an arbitrary instant, many times: the count stays a whole
+ * number of retries short of full (at most the one in flight), the object
+ * stays valid, and the survivors' arithmetic is exact afterwards. */
+START_TEST(sigkill_mid_update_keeps_count_consistent) {
+  const char *spec = uniq("kill");
+  backoff_budget_options_t bo;
+  backoff_budget_t *b;
+  backoff_options_t o;
+  backoff_policy_t *p;
+  backoff_report_t r;
+  int i, st;
+
+  memset(&bo, 0, sizeof(bo));
+  bo.capacity = 1000;
+  ck_assert_int_eq(backoff_budget_open(&b, spec, &bo), 0);
+  for (i = 0; i < 20; i++) {
+    double before = backoff_budget_tokens(b), after;
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+      memset(&o, 0, sizeof(o));
+      o.strategy = "fixed";
+      o.max_tries = 3;
+      o.sleep = procs_nosleep;
+      o.budget = b; /* inherited mapping */
+      if (backoff_policy_new(&p, &o) != 0)
+        _exit(1);
+      for (;;) {
+        st = 0;
+        backoff_run(p, procs_fail_once_tmo, &st, NULL);
+      }
+    }
+    usleep(2000 + 1000 * (useconds_t)i);
+    kill(pid, SIGKILL);
+    waitpid(pid, &st, 0);
+    after = backoff_budget_tokens(b);
+    ck_assert_msg(after == before || after == before - 5,
+                  "kill %d: %g tokens before, %g after", i, before, after);
+  }
+  backoff_budget_free(b);
+  /* The object is intact for a new opener; exact arithmetic goes on. */
+  ck_assert_int_eq(backoff_budget_open(&b, spec, &bo), 0);
+  {
+    double t = backoff_budget_tokens(b);
+    ck_assert(t >= 900 && t <= 1000 && fmod(t, 5) == 0);
+    memset(&o, 0, sizeof(o));
+    o.strategy = "fixed";
+    o.max_tries = 2;
+    o.sleep = procs_nosleep;
+    o.budget = b;
+    ck_assert_int_eq(backoff_policy_new(&p, &o), 0);
+    backoff_run(p, procs_fail, NULL, &r);
+    ck_assert(backoff_budget_tokens(b) == t - 5);
+    backoff_policy_free(p);
+  }
+  backoff_budget_free(b);
+  ck_assert_int_eq(backoff_budget_unlink(spec), 0);
+}
+END_TEST
+
+/* Processes racing to create one budget: one object, every opener on it. */
+START_TEST(creation_race) {
+  const char *spec = uniq("race");
+  pid_t pid[PROCS];
+  backoff_budget_t *b;
+  int i, status;
+
+  for (i = 0; i < PROCS; i++) {
+    pid[i] = fork();
+    ck_assert_int_ge(pid[i], 0);
+    if (pid[i] == 0) {
+      backoff_budget_t *c;
+      backoff_options_t o;
+      backoff_policy_t *p;
+      memset(&o, 0, sizeof(o));
+      if (backoff_budget_open(&c, spec, NULL) != 0)
+        _exit(1);
+      o.strategy = "fixed";
+      o.max_tries = 2;
+      o.sleep = procs_nosleep;
+      o.budget = c;
+      if (backoff_policy_new(&p, &o) != 0)
+        _exit(1);
+      backoff_run(p, procs_fail, NULL, NULL); /* -5 */
+      backoff_policy_free(p);
+      backoff_budget_free(c);
+      _exit(0);
+    }
+  }
+  for (i = 0; i < PROCS; i++) {
+    waitpid(pid[i], &status, 0);
+    ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  }
+  ck_assert_int_eq(backoff_budget_open(&b, spec, NULL), 0);
+  ck_assert(backoff_budget_tokens(b) == 500 - 5 * PROCS);
+  backoff_budget_free(b);
+  ck_assert_int_eq(backoff_budget_unlink(spec), 0);
+}
+END_TEST
+
+START_TEST(settings_mismatch_attach_and_settings) {
+  const char *spec = uniq("mismatch");
+  backoff_budget_options_t bo, got;
+  backoff_budget_t *b, *c;
+
+  memset(&bo, 0, sizeof(bo));
+  bo.capacity = 100;
+  ck_assert_int_eq(backoff_budget_open(&b, spec, &bo), 0);
+  bo.capacity = 200;
+  c = (backoff_budget_t *)&bo;
+  EXPECT_ERR(backoff_budget_open(&c, spec, &bo), BACKOFF_EMISMATCH,
+             "exists with kind=token-bucket capacity=100 retry_cost=5");
+  ck_assert_ptr_null(c);
+  ck_assert_ptr_nonnull(strstr(backoff_last_error(), "asked for "
+                                                     "kind=token-bucket "
+                                                     "capacity=200"));
+  bo.kind = BACKOFF_BUDGET_RATIO;
+  EXPECT_ERR(backoff_budget_open(&c, spec, &bo), BACKOFF_EMISMATCH,
+             "asked for kind=ratio max_tokens=10.000");
+  /* ATTACH adopts the object's settings. */
+  bo.flags = BACKOFF_BUDGET_ATTACH;
+  ck_assert_int_eq(backoff_budget_open(&c, spec, &bo), 0);
+  ck_assert_int_eq(backoff_budget_settings(c, &got), 0);
+  ck_assert_int_eq(got.kind, BACKOFF_BUDGET_TOKEN_BUCKET);
+  ck_assert_uint_eq(got.capacity, 100);
+  ck_assert_uint_eq(got.retry_cost, 5);
+  ck_assert(backoff_budget_tokens(c) == 100);
+  backoff_budget_free(c);
+  backoff_budget_free(b);
+  ck_assert_int_eq(backoff_budget_unlink(spec), 0);
+  EXPECT_ERR(backoff_budget_unlink(spec), BACKOFF_ENOENT, "cannot remove");
+  EXPECT_ERR(backoff_budget_open(&c, spec, &bo), BACKOFF_ENOENT,
+             "no such budget");
+  ck_assert_int_eq(backoff_budget_settings(NULL, &got), BACKOFF_EINVAL);
+}
+END_TEST
+
+START_TEST(file_mode) {
+  const char *spec = uniq("mode");
+  backoff_budget_options_t bo;
+  backoff_budget_t *b;
+  char path[300];
+  struct stat st;
+  mode_t old = umask(0);
+
+  obj_path(spec, path, sizeof(path));
+  ck_assert_int_eq(backoff_budget_open(&b, spec, NULL), 0);
+  ck_assert_int_eq(stat(path, &st), 0);
+  ck_assert_int_eq(st.st_mode & 0777, 0600);
+  backoff_budget_free(b);
+  ck_assert_int_eq(backoff_budget_unlink(spec), 0);
+  memset(&bo, 0, sizeof(bo));
+  bo.flags = BACKOFF_BUDGET_GROUP;
+  umask(077); /* the mode asked for, whatever the umask */
+  ck_assert_int_eq(backoff_budget_open(&b, spec, &bo), 0);
+  ck_assert_int_eq(stat(path, &st), 0);
+  ck_assert_int_eq(st.st_mode & 0777, 0660);
+  backoff_budget_free(b);
+  ck_assert_int_eq(backoff_budget_unlink(spec), 0);
+  umask(old);
+}
+END_TEST
+
+/* Writes `len` bytes as the object behind spec. */
+static void plant(const char *spec, const void *bytes, size_t len) {
+  char path[300];
+  int fd;
+  obj_path(spec, path, sizeof(path));
+  fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+  ck_assert_int_ge(fd, 0);
+  ck_assert_int_eq(write(fd, bytes, len), (ssize_t)len);
+  close(fd);
+}
+
+static void read_obj(const char *spec, unsigned char *buf, size_t len) {
+  char path[300];
+  int fd;
+  obj_path(spec, path, sizeof(path));
+  fd = open(path, O_RDONLY);
+  ck_assert_int_ge(fd, 0);
+  ck_assert_int_eq(read(fd, buf, len), (ssize_t)len);
+  close(fd);
+}
+
+START_TEST(foreign_truncated_corrupt) {
+  const char *spec = uniq("bad");
+  unsigned char good[192], bad[192];
+  backoff_budget_t *b;
+
+  plant(spec, "", 0);
+  EXPECT_ERR(backoff_budget_open(&b, spec, NULL), BACKOFF_ECORRUPT,
+             "is not a libbackoff budget (0 bytes)");
+  plant(spec, "hello, world, this is not a budget", 34);
+  EXPECT_ERR(backoff_budget_open(&b, spec, NULL), BACKOFF_ECORRUPT,
+             "is not a libbackoff budget: 34 bytes");
+  ck_assert_int_eq(backoff_budget_unlink(spec), 0);
+  /* A real one, to damage. */
+  ck_assert_int_eq(backoff_budget_open(&b, spec, NULL), 0);
+  backoff_budget_free(b);
+  read_obj(spec, good, sizeof(good));
+  plant(spec, good, 100);
+  EXPECT_ERR(backoff_budget_open(&b, spec, NULL), BACKOFF_ECORRUPT,
+             "is truncated or of another layout: 100 bytes");
+  memcpy(bad, good, sizeof(bad));
+  bad[8] = 9; /* version */
+  plant(spec, bad, sizeof(bad));
+  EXPECT_ERR(backoff_budget_open(&b, spec, NULL), BACKOFF_ECORRUPT,
+             "layout version 9");
+  memcpy(bad, good, sizeof(bad));
+  bad[24] ^= 1; /* a setting, under the checksum */
+  plant(spec, bad, sizeof(bad));
+  EXPECT_ERR(backoff_budget_open(&b, spec, NULL), BACKOFF_ECORRUPT,
+             "corrupt header or count");
+  memcpy(bad, good, sizeof(bad));
+  memset(bad + 128, 0x7f, 8); /* a count above the capacity */
+  plant(spec, bad, sizeof(bad));
+  EXPECT_ERR(backoff_budget_open(&b, spec, NULL), BACKOFF_ECORRUPT,
+             "corrupt header or count");
+  plant(spec, good, sizeof(good)); /* and the intact bytes work */
+  ck_assert_int_eq(backoff_budget_open(&b, spec, NULL), 0);
+  ck_assert(backoff_budget_tokens(b) == 500);
+  backoff_budget_free(b);
+  ck_assert_int_eq(backoff_budget_unlink(spec), 0);
+}
+END_TEST
+
+START_TEST(bad_names_and_inputs) {
+  char longname[260];
+  backoff_budget_t *b = (backoff_budget_t *)longname;
+  backoff_budget_options_t bo;
+
+  EXPECT_ERR(backoff_budget_open(&b, "shm:", NULL), BACKOFF_ESYNTAX,
+             "shm: needs a name");
+  ck_assert_ptr_null(b);
+  EXPECT_ERR(backoff_budget_open(&b, "shm:a/b", NULL), BACKOFF_ESYNTAX,
+             "may not contain '/'");
+  EXPECT_ERR(backoff_budget_open(&b, "shm:a b", NULL), BACKOFF_ESYNTAX,
+             "character 2 of the name");
+  EXPECT_ERR(backoff_budget_open(&b, "shm:caf\xc3\xa9", NULL), BACKOFF_ESYNTAX,
+             "character 4 of the name");
+  memset(longname, 'x', sizeof(longname));
+  memcpy(longname, "shm:", 4);
+  longname[4 + 201] = '\0';
+  EXPECT_ERR(backoff_budget_open(&b, longname, NULL), BACKOFF_ESYNTAX,
+             "longer than 200 characters");
+  longname[4 + 200] = '\0'; /* 200 is fine */
+  ck_assert_int_eq(backoff_budget_open(&b, longname, NULL), 0);
+  backoff_budget_free(b);
+  ck_assert_int_eq(backoff_budget_unlink(longname), 0);
+  EXPECT_ERR(backoff_budget_unlink("shm:../etc"), BACKOFF_ESYNTAX,
+             "may not contain '/'");
+  EXPECT_ERR(backoff_budget_open(&b, "nonsense", NULL), BACKOFF_ESYNTAX,
+             "expected shm:NAME or redis://");
+  EXPECT_ERR(backoff_budget_open(&b, "shm", NULL), BACKOFF_ESYNTAX,
+             "expected shm:NAME");
+  EXPECT_ERR(backoff_budget_open(&b, "://x", NULL), BACKOFF_ESYNTAX,
+             "expected shm:NAME");
+  EXPECT_ERR(backoff_budget_open(&b, "nosuch://x/y", NULL), BACKOFF_ENOENT,
+             "no module budget_nosuch.so");
+  EXPECT_ERR(backoff_budget_open(NULL, "shm:x", NULL), BACKOFF_EINVAL,
+             "out is NULL");
+  EXPECT_ERR(backoff_budget_open(&b, NULL, NULL), BACKOFF_EINVAL,
+             "spec is NULL");
+  EXPECT_ERR(backoff_budget_unlink(NULL), BACKOFF_EINVAL, "spec is NULL");
+  memset(&bo, 0, sizeof(bo));
+  bo.flags = 0x80;
+  EXPECT_ERR(backoff_budget_open(&b, uniq("flags"), &bo), BACKOFF_EINVAL,
+             "unknown budget flags 0x80");
+  memset(&bo, 0, sizeof(bo));
+  bo.reserved_[0] = 1;
+  EXPECT_ERR(backoff_budget_open(&b, uniq("reserved"), &bo), BACKOFF_EINVAL,
+             "reserved_ must be zero");
+  EXPECT_ERR(backoff_budget_new(&b, &bo), BACKOFF_EINVAL,
+             "reserved_ must be zero");
+  ck_assert_ptr_null(b);
+}
+END_TEST
+
+/* The ratio throttle, shared: one process's failures close the gate for
+ * another. */
+START_TEST(ratio_shared) {
+  const char *spec = uniq("ratio2");
+  backoff_budget_options_t bo;
+  backoff_budget_t *a, *b;
+  backoff_options_t o;
+  backoff_policy_t *p;
+  backoff_report_t r;
+
+  memset(&bo, 0, sizeof(bo));
+  bo.kind = BACKOFF_BUDGET_RATIO;
+  ck_assert_int_eq(backoff_budget_open(&a, spec, &bo), 0);
+  ck_assert_int_eq(backoff_budget_open(&b, spec, &bo), 0);
+  memset(&o, 0, sizeof(o));
+  o.strategy = "fixed";
+  o.max_tries = 100;
+  o.sleep = procs_nosleep;
+  o.budget = a;
+  ck_assert_int_eq(backoff_policy_new(&p, &o), 0);
+  backoff_run(p, procs_fail, NULL, &r); /* 10 -> 5 through a */
+  ck_assert_int_eq(r.stop, BACKOFF_STOP_BUDGET);
+  ck_assert(backoff_budget_tokens(b) == 5);
+  backoff_policy_free(p);
+  backoff_budget_free(a);
+  backoff_budget_free(b);
+  ck_assert_int_eq(backoff_budget_unlink(spec), 0);
+}
+END_TEST
+
+Suite *make_suite(void) {
+  Suite *s = suite_create("budget_shm");
+  TCase *tc = tcase_create("shm");
+  tcase_set_timeout(tc, 120);
+  tcase_add_test(tc, accounting_across_processes_token_bucket);
+  tcase_add_test(tc, accounting_across_processes_ratio);
+  tcase_add_test(tc, sigkill_mid_update_keeps_count_consistent);
+  tcase_add_test(tc, creation_race);
+  tcase_add_test(tc, settings_mismatch_attach_and_settings);
+  tcase_add_test(tc, file_mode);
+  tcase_add_test(tc, foreign_truncated_corrupt);
+  tcase_add_test(tc, bad_names_and_inputs);
+  tcase_add_test(tc, ratio_shared);
+  suite_add_tcase(s, tc);
+  return s;
+}
