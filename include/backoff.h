@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libbackoff: retry with backoff, for C.
  *
  * The C counterpart of Python's backoff-utils: retry an operation while it

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Retry budgets, shared between threads without a lock: the token count is
  * one atomic integer (in thousandths of a token, so the ratio throttle's
  * fractional refills stay exact) changed by compare-and-swap. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The plugin loader: the only code that touches libltdl.
  *
  * libltdl is not thread-safe (lt_dlerror and the handle list are global), so

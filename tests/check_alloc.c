@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Allocation-failure injection (issue 6, item 3).
  *
  * Every allocation libbackoff, its plugins, libltdl and the dynamic loader

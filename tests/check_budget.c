@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Retry budgets: the token bucket (AWS standard mode) and the ratio
  * throttle (gRPC), token by token at every boundary, the stop reason of a
  * refused retry, and 8 threads sharing one budget without losing a count. */

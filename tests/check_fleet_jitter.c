@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Proportional jitter (core) and decorrelated jitter (plugin), value by
  * value with an injected random source, including the cap rules, the
  * feedback of the previous delay and a broken random source. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The plugin loader: name validation, search, errors that say which file
  * and which symbol, RTLD_LOCAL, the module cache, concurrency, listings,
  * and hostile plugins (fixtures in tests/plugins/, plus broken files made

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A program with strategy_exponential and strategy_linear linked in with
  * libtool's -dlpreopen (as a static build would have them), run with
  * BACKOFF_PLUGIN_PATH pointing at an empty directory: the loader must fall

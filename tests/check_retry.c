@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* REFERENCE §1, the retry loop: one test (or test group) per row, named
  * after the row. Fake clock and sleep: nothing here waits.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The five strategies' base delays (REFERENCE §2), exactly, and at huge n. */
 #include <float.h>
 #include <limits.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Signals and time (issue 6, item 6).
  *
  * EINTR under load: a 100 ms sleep hit by a signal every millisecond while

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Export check (STYLE.md rule 4 and 8): the library exports only backoff
 # and backoff_<lowercase>..., each plugin only the four contract symbols
 # under its own strategy_<name>_LTX_ prefix. TAP, one line per file.

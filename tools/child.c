@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Process handling for the backoff command.
  *
  * Waiting: a SIGCHLD handler writes to a non-blocking, close-on-exec pipe,

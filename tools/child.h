@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Running the command: spawn, wait with an optional time limit, and pass
  * SIGINT / SIGTERM / SIGHUP received by backoff on to the running child. */
 #ifndef BACKOFF_CLI_CHILD_H

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Every source file carries its SPDX-License-Identifier line (files added
 # since the last run of build-aux/spdx.sh are listed; run it to add them).
 . "$(dirname "$0")/common.inc"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* retry_storm: N clients against a server that fails every call for T
  * seconds, then recovers with a limited capacity; for each jitter mode,
  * with and without a retry budget, how many calls the fleet makes and how

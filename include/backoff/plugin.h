@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libbackoff strategy plugin contract.
  *
  * A strategy plugin is a shared module (a libtool -module) named

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The backoff command's parsers (tools/cli_parse.c), called directly. */
 #include <math.h>
 #include <stdarg.h>

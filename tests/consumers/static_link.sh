@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # libbackoff.pc is complete for a static link: a consumer built with
 # `cc ... $(pkg-config --static --cflags --libs libbackoff) -static` links
 # (Libs.private carries -lltdl, -lm and one -lpthread) and runs, loading a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A consumer linked -static with `pkg-config --static --libs libbackoff`
  * (tests/consumers/static_link.sh): a retried call through a policy, so the
  * objects that need libm (llround, floor) and libltdl are linked in. The
