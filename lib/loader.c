@@ -76,7 +76,7 @@ static int is_bare_name(const char *name) {
   return i > 0 && i <= BACKOFF_NAME_MAX;
 }
 
-#if BACKOFF_BUILTIN_PRELOADED
+#ifdef BACKOFF_BUILTIN_PRELOADED
 extern const lt_dlsymlist lt_libbackoff_LTX_preloaded_symbols[];
 #endif
 
@@ -105,7 +105,7 @@ static int ltdl_init_locked(void) {
     lt_dlexit();
     return backoff__fail(BACKOFF_ENOMEM, "libltdl: %s", e ? e : "advise");
   }
-#if BACKOFF_BUILTIN_PRELOADED
+#ifdef BACKOFF_BUILTIN_PRELOADED
   /* A static-only build carries the built-in strategies (lib/local.am). */
   if (lt_dlpreload(lt_libbackoff_LTX_preloaded_symbols) != 0) {
     const char *e = lt_dlerror();

@@ -22,7 +22,9 @@ if [ -n "$missing" ]; then
     dpkg --add-architecture i386
   fi
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
+  # A mirror mid-sync fails one index now and then: the install says
+  # whether what it needs was there.
+  apt-get update -qq || say "apt-get update reported errors; installing anyway"
   # shellcheck disable=SC2086
   apt-get install -y -qq --no-install-recommends $missing >/dev/null
 fi
