@@ -26,16 +26,16 @@
 #define MODEL "ILP32 (i386)"
 #define SIZES(X)                                                              \
   X(backoff_rng_t, 32)                                                        \
-  X(backoff_param_info_t, 36)                                                 \
+  X(backoff_param_info_t, 40)                                                 \
   X(backoff_cancel_t, 16)                                                     \
-  X(backoff_budget_options_t, 68)                                             \
-  X(backoff_report_t, 40)                                                     \
+  X(backoff_budget_options_t, 60)                                             \
+  X(backoff_report_t, 44)                                                     \
   X(backoff_options_t, 188)                                                   \
   X(backoff_apply_t, 8)                                                       \
   X(backoff_schedule_t, 128)                                                  \
   X(backoff_param_t, 36)                                                      \
   X(backoff_param_value_t, 16)                                                \
-  X(backoff_delay_args_t, 40)
+  X(backoff_delay_args_t, 32)
 #endif
 
 #ifdef SIZES
