@@ -7,7 +7,7 @@
 # missing and is skipped.
 . "$(dirname "$0")/common.inc"
 
-pkgs="gcc-multilib libltdl-dev:i386 check:i386 libsubunit-dev:i386"
+pkgs="gcc-multilib g++-multilib libltdl-dev:i386 check:i386 libsubunit-dev:i386"
 have() { dpkg-query -W -f='${Status}\n' "$1" 2>/dev/null | grep -q 'ok installed'; }
 missing=
 for p in $pkgs; do have "$p" || missing="$missing $p"; done
@@ -29,6 +29,9 @@ if [ -n "$missing" ]; then
   apt-get install -y -qq --no-install-recommends $missing >/dev/null
 fi
 
+# The consumer tests' C++ compiler, 32-bit too.
+CXX="g++ -m32"
+export CXX
 check_config i386 --build=i686-linux-gnu CC="gcc -m32 -mfpmath=387" \
   PKG_CONFIG_LIBDIR=/usr/lib/i386-linux-gnu/pkgconfig:/usr/share/pkgconfig
 # The library really is 32-bit, and uses the 64-bit file interfaces.
