@@ -14,8 +14,10 @@ CC=${CC:-cc}
 src=$srcdir/tests/consumers
 inc="-I$srcdir/include"
 
+# The C++ compiler of the C compiler's family first (sanitizer runtimes).
+case $CC in *clang*) cxx_list="clang++ g++ c++" ;; *) cxx_list="g++ clang++ c++" ;; esac
 if [ -z "${CXX-}" ]; then
-  for c in g++ clang++ c++; do
+  for c in $cxx_list; do
     if command -v "$c" >/dev/null 2>&1; then CXX=$c; break; fi
   done
 fi
@@ -23,7 +25,8 @@ fi
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/backoff-consumers-XXXXXX") || exit 99
 trap 'rm -rf "$tmp"' EXIT
 
-# How a consumer links the built library: the shared one, else the archive.
+# How a consumer links the built library: the shared one, else the archive
+# (with the library's sanitizers, whose runtime must be in the program).
 if [ -f "$top/lib/.libs/libbackoff.so" ]; then
   link="$top/lib/.libs/libbackoff.so -Wl,-rpath,$top/lib/.libs"
 else
@@ -72,7 +75,7 @@ fi
 
 build "C++ consumer: $CXX -std=c++20 -Wall -Wextra -pedantic, no warning" \
   $CXX -std=c++20 -pedantic -Wall -Wextra -Werror $inc -o "$tmp/cxx" \
-  "$src/cxx_consumer.cc" $link
+  "$src/cxx_consumer.cc" $link ${SANITIZER_CFLAGS-}
 if [ -x "$tmp/cxx" ] && out=$("$tmp/cxx" 2>&1); then
   ok "C++ consumer runs: $(echo $out)"
 else

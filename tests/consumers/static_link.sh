@@ -17,6 +17,10 @@ if [ ! -f "$top/lib/.libs/libbackoff.a" ]; then
   echo "1..0 # SKIP no static library built (--disable-static)"
   exit 0
 fi
+if [ -n "${SANITIZER_CFLAGS-}" ]; then
+  echo "1..0 # SKIP built with $SANITIZER_CFLAGS: no static sanitizer runtime"
+  exit 0
+fi
 if ! command -v "$PKG_CONFIG" >/dev/null 2>&1; then
   echo "1..0 # SKIP $PKG_CONFIG not found"
   exit 0
