@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A malloc-counting interposer linked into the benchmark itself (no
  * LD_PRELOAD): the executable's definitions come first in symbol lookup,
  * so libbackoff's calls to malloc land here, are counted, and go on to

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libbackoff's benchmark: `make bench` runs it and prints one table (also
  * written to --out); `make bench-callgrind` runs it under callgrind with
  * --callgrind, which counts instructions for rows 1 and 2 instead of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libbackoff's benchmark: shared helpers of the bench/ files.
  *
  * Every figure is measured in rounds; a row reports the median, minimum and

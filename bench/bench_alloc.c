@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Row 3: heap allocations per call once the policy is built, counted by
  * the interposer in alloc_count.c. Goal: none on any run path. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Row 1: an operation that succeeds on the first try, called directly,
  * through the decorator (BACKOFF_APPLY, policy built once), through
  * backoff_run() on a built policy, and through the call form backoff(),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Row 4: opening a strategy.
  * Cold: the module is not loaded, so the open finds the file, checks it,
  * dlopens it and reads its symbols. The loader keeps up to 8 released

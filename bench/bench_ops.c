@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The operations every row retries. Each bumps a caller-owned counter and
  * is kept out of line, so no loop can be optimised into nothing and the
  * library and the baselines call exactly the same code. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Row 7: against the reference implementations. Their figures were
  * measured elsewhere (same machine, same workloads as rows 1 and 2:
  * Python's backoff-utils about 53 us per call and 50 us per retry,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Row 2: the cost of one retry, sleep injected as a no-op, for every
  * strategy (default jitter) and every jitter mode (exponential), against a
  * hand-written loop that computes 2^n + U[0,1) with the same generator and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Row 5: sleep precision. For each duration, libbackoff's sleep
  * (backoff_sleep: an absolute CLOCK_MONOTONIC deadline) and a raw relative
  * clock_nanosleep are called alternately; each overshoot (actual minus

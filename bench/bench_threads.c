@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Row 6: scaling. The same work on 1 thread, then on 2 threads sharing
  * one policy (and, last, one retry budget too); the figure is the
  * throughput ratio, 2 threads / 1 thread, per round.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Instruction counts for rows 1 and 2 of the benchmark: stable where times
 # are not. Runs `bench --callgrind` under callgrind; the program zeroes the
 # counters before each workload and dumps them after it, under a label

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The table: rows collected while measuring, printed once at the end so
  * progress lines and the table do not interleave. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Counts libbackoff's libltdl calls, to prove that opening a cached
  * strategy never reaches libltdl: the executable's definitions of the
  * lt_dl* entry points come first in symbol lookup, so the library's calls

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Fails when a public function (BACKOFF_EXTERN in include/backoff.h) or a
 # public function-like macro has no man page, when a page does not name it
 # in its NAME section, when a page is not installed (not in doc/local.am),

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The complete programs in the man pages' EXAMPLES (every .EX block with a
 # main() or a plugin's compute_delay()) compile warning-free against the
 # public headers, so the docs cannot drift from the API. TAP output.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Every man page in doc/ renders without a single groff warning (-ww: all
 # warnings, as `man --warnings` asks), and every ".so" link page points at a
 # page that exists. TAP output, one line per page.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # make installcheck: use the *installed* libbackoff as a user would, with
 # nothing but pkg-config: build and run a program against it, load every
 # installed strategy by name with no environment variable set, and build the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A program built against the *installed* libbackoff by `make installcheck`
  * (doc/installcheck.sh), with nothing but pkg-config's flags: proof that the
  * installed headers, library, .pc file and plugins work for a user.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The call form: backoff-utils' "Hello, World" in C.
  *
  *   result = backoff(some_function, args=[...], max_tries=3, max_delay=3600,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Chaining, as in backoff-utils' docs: a retried call inside another one,
  * each retrying different failures.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The decorator form: backoff-utils' @apply_backoff in C.
  *
  * BACKOFF_APPLY defines fetch_retrying() with fetch()'s own signature and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The non-blocking form: an event loop owns the waiting.
  *
  * The schedule answers "retry after X seconds" or "stop, because ..."; the

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Runs every example program and checks it succeeds and says what it should,
 # as TAP (one line per example). Run from the build directory by make check.
 set -u

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libFuzzer target: the CLI's whole argument vector. The input is split
  * at NUL bytes into argv[1..] (at most 64 words), as main() would get it.
  * Invariants: 0 (something to do), 1 (--help/--version) or -1 with a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libFuzzer target: the CLI's exit-code list syntax ("1,75,100-110").
  * A refused list leaves the set empty; an accepted one holds only codes
  * that the text names (checked by re-parsing each listed code alone).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libFuzzer target: the CLI's duration syntax (tools/cli_parse.c):
  * accepted values are finite, within [0, BACKOFF_DELAY_MAX]; refused ones
  * leave 0. Built only when tools/cli_parse.c exists. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libFuzzer target: backoff_strategy_configure's "name=value,..." syntax.
  * The first byte picks the strategy (each has different parameters: a
  * list, an integer, none); the rest is the spec. Invariants beyond "no

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libFuzzer target: the strict number parsers behind BACKOFF_DEFAULT_TRIES
  * and BACKOFF_DEFAULT_DELAY (and the configure syntax). The library reads
  * the environment once per process, so rather than a test hook this target

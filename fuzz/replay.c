@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Replays a fuzz target's committed inputs under `make check` (gcc, no
  * libFuzzer needed): every file in fuzz/corpus/<target>/ and
  * fuzz/regress/<target>/ goes through LLVMFuzzerTestOneInput. A crash

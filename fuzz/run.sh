@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # make fuzz: build each libFuzzer target with clang -fsanitize=fuzzer,
 # address,undefined (the library's sources compiled in, so they are
 # instrumented too) and run it for FUZZ_TIME seconds from its committed

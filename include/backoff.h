@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libbackoff: retry with backoff, for C.
  *
  * The C counterpart of Python's backoff-utils: retry an operation while it
@@ -48,6 +49,13 @@
  */
 #ifndef BACKOFF_H
 #define BACKOFF_H
+
+/* C99 or later (designated initializers, <stdint.h>, variadic macros), or
+ * C++ (BACKOFF_APPLY with options: C++20's designated initializers). */
+#if !defined(__cplusplus) &&                                                  \
+    (!defined(__STDC_VERSION__) || __STDC_VERSION__ < 199901L)
+#error "libbackoff needs a C99 compiler (e.g. cc -std=c99) or C++"
+#endif
 
 #include <stddef.h>
 #include <stdint.h>
@@ -694,10 +702,58 @@ BACKOFF_EXTERN int backoff_apply(backoff_apply_t *bound, backoff_fn fn,
 /* Expands at file scope. The first declaration takes any `static` written
  * before the macro, and the definition inherits that linkage; the options
  * live at file scope so compound literals (e.g. a retry_on list) in them
- * are constant. */
-#define BACKOFF_APPLY(name, fn, ...)                                          \
+ * are constant. BACKOFF_APPLY(name, fn) without options (all defaults) is
+ * valid C99 too: the macro counts its arguments (up to 64, a comma inside
+ * a compound literal counting as one) and picks the form without an
+ * initializer list, which C99 does not allow empty. In C++ (designated
+ * initializers: C++20) the fields not named are zero as in C, without
+ * -Wmissing-field-initializers warnings. */
+#define BACKOFF_APPLY(...)                                                    \
+  BACKOFF_APPLY_PICK_(__VA_ARGS__, BACKOFF_APPLY_N8_, BACKOFF_APPLY_N8_,      \
+                      BACKOFF_APPLY_N8_, BACKOFF_APPLY_N8_, BACKOFF_APPLY_N8_, \
+                      BACKOFF_APPLY_N8_, BACKOFF_APPLY_N8_, BACKOFF_APPLY_N_,  \
+                      BACKOFF_APPLY_N_, BACKOFF_APPLY_N_, BACKOFF_APPLY_N_,    \
+                      BACKOFF_APPLY_N_, BACKOFF_APPLY_N_, BACKOFF_APPLY_2_,    \
+                      ~)(__VA_ARGS__)
+#define BACKOFF_APPLY_N8_                                                     \
+  BACKOFF_APPLY_N_, BACKOFF_APPLY_N_, BACKOFF_APPLY_N_, BACKOFF_APPLY_N_,    \
+      BACKOFF_APPLY_N_, BACKOFF_APPLY_N_, BACKOFF_APPLY_N_, BACKOFF_APPLY_N_
+#define BACKOFF_APPLY_PICK_(...) BACKOFF_APPLY_65TH_(__VA_ARGS__)
+#define BACKOFF_APPLY_65TH_(a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11,      \
+                            a12, a13, a14, a15, a16, a17, a18, a19, a20, a21,  \
+                            a22, a23, a24, a25, a26, a27, a28, a29, a30, a31,  \
+                            a32, a33, a34, a35, a36, a37, a38, a39, a40, a41,  \
+                            a42, a43, a44, a45, a46, a47, a48, a49, a50, a51,  \
+                            a52, a53, a54, a55, a56, a57, a58, a59, a60, a61,  \
+                            a62, a63, a64, m, ...)                             \
+  m
+#if defined(__cplusplus) && (defined(__GNUC__) || defined(__clang__))
+#define BACKOFF_APPLY_QUIET_                                                  \
+  _Pragma("GCC diagnostic push")                                             \
+      _Pragma("GCC diagnostic ignored \"-Wmissing-field-initializers\"")
+#define BACKOFF_APPLY_LOUD_ _Pragma("GCC diagnostic pop")
+#else
+#define BACKOFF_APPLY_QUIET_
+#define BACKOFF_APPLY_LOUD_
+#endif
+#define BACKOFF_APPLY_N_(name, fn, ...)                                       \
   int name(void *backoff_arg_);                                              \
+  BACKOFF_APPLY_QUIET_                                                       \
   static const backoff_options_t name##_backoff_options_ = {__VA_ARGS__};    \
+  BACKOFF_APPLY_LOUD_                                                        \
+  BACKOFF_APPLY_BODY_(name, fn)
+#ifdef __cplusplus
+#define BACKOFF_APPLY_2_(name, fn)                                            \
+  int name(void *backoff_arg_);                                              \
+  static const backoff_options_t name##_backoff_options_ = {};               \
+  BACKOFF_APPLY_BODY_(name, fn)
+#else
+#define BACKOFF_APPLY_2_(name, fn)                                            \
+  int name(void *backoff_arg_);                                              \
+  static const backoff_options_t name##_backoff_options_;                    \
+  BACKOFF_APPLY_BODY_(name, fn)
+#endif
+#define BACKOFF_APPLY_BODY_(name, fn)                                         \
   static backoff_apply_t name##_backoff_bound_ =                             \
       BACKOFF_APPLY_INIT(&name##_backoff_options_);                          \
   int name(void *backoff_arg_) {                                             \

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Time: the monotonic clock, sleeping to an absolute deadline, and the
  * cancel token that wakes a sleeper.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* BACKOFF_DEFAULT_TRIES and BACKOFF_DEFAULT_DELAY, read and parsed once per
  * process (as the reference reads them once, at import). A bad value is
  * remembered and reported by every policy build, never ignored. */

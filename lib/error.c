@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Error codes, their names and texts, and the per-thread detail message. */
 #include "config.h"
 

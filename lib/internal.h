@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Internal interfaces between the files of lib/. Nothing here is exported:
  * the library is built with -fvisibility=hidden and only BACKOFF_EXTERN
  * symbols leave it. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The plugin loader: the only code that touches libltdl.
  *
  * libltdl is not thread-safe (lt_dlerror and the handle list are global), so
@@ -76,6 +77,10 @@ static int is_bare_name(const char *name) {
   return i > 0 && i <= BACKOFF_NAME_MAX;
 }
 
+#ifdef BACKOFF_BUILTIN_PRELOADED
+extern const lt_dlsymlist lt_libbackoff_LTX_preloaded_symbols[];
+#endif
+
 /* Called with the lock held. */
 static int ltdl_init_locked(void) {
   if (lt_ready)
@@ -101,6 +106,16 @@ static int ltdl_init_locked(void) {
     lt_dlexit();
     return backoff__fail(BACKOFF_ENOMEM, "libltdl: %s", e ? e : "advise");
   }
+#ifdef BACKOFF_BUILTIN_PRELOADED
+  /* A static-only build carries the built-in strategies (lib/local.am). */
+  if (lt_dlpreload(lt_libbackoff_LTX_preloaded_symbols) != 0) {
+    const char *e = lt_dlerror();
+    lt_dladvise_destroy(&advise_local);
+    lt_dladvise_destroy(&advise_preload);
+    lt_dlexit();
+    return backoff__fail(BACKOFF_ENOMEM, "libltdl: %s", e ? e : "preload");
+  }
+#endif
   lt_ready = 1;
   return 0;
 }
@@ -528,7 +543,9 @@ static int scan_dir(const char *dir, size_t dlen, found_t **list, size_t *n,
     (*n)++;
   }
   closedir(d);
-  qsort(*list + first, *n - first, sizeof(found_t), found_cmp);
+  /* *list is still NULL when no directory so far held a strategy. */
+  if (*n > first)
+    qsort(*list + first, *n - first, sizeof(found_t), found_cmp);
   return 0;
 }
 

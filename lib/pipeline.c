@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* From a plugin's base delay to the time actually waited:
  * base -> jitter -> scale_factor -> minimum -> cap, saturated at
  * BACKOFF_DELAY_MAX. Runs on every retry: no allocation, no lock. */

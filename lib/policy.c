@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Policies: options validated once into an immutable struct that any
  * number of threads may run under. */
 #include "config.h"

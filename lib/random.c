@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The built-in random source: xoshiro256** seeded through splitmix64.
  * Unseeded runs draw their seeds from one process-wide stream: a single
  * getrandom() at first use, then one seed per thread from a lock-free

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The blocking forms: backoff(), backoff_run(), backoff_apply(), and the
  * attempt context an operation reaches through a thread-local pointer. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The schedule: the one implementation of the retry rules. backoff_run(),
  * the decorator form, the CLI and event-loop callers all advance it:
  * "this attempt returned rc: may I retry, and after how long?" */

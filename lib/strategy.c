@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Strategy handles: a loaded module plus its parameter values and the
  * core's pipeline settings (jitter, scale_factor, minimum, cap), set by
  * name, by typed setters or by the "name=value,..." syntax. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The version of the library actually loaded, next to the compile-time
  * macros of backoff/version.h. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* decorrelated: AWS's "decorrelated jitter" (Marc Brooker, "Exponential
  * Backoff And Jitter", AWS Architecture Blog, 2015):
  *

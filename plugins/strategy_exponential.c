@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* exponential: multiplier * base^n; the defaults give the reference's 2^n
  * (1, 2, 4, 8, 16, ...). */
 #include <float.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fibonacci: F(n) with F(<1) = 1 and F(n) = F(n-1) + F(n-2), the
  * reference's sequence 1, 2, 3, 5, 8, ... (377 at n = 12), i.e. the
  * standard Fib(n + 2). O(log n) by fast doubling, never a loop over n. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fixed: 1 second every time, or sequence[n], repeating the sequence's last
  * value past its end (what the reference meant; its code crashed there). */
 #define BACKOFF_PLUGIN_LTX_PREFIX strategy_fixed

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* linear: n seconds (0, 1, 2, 3, ...), the reference's formula. With the
  * default additive jitter the first retry still waits U[0,1) s. */
 #define BACKOFF_PLUGIN_LTX_PREFIX strategy_linear

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* polynomial: n^exponent seconds (exponent 2: 0, 1, 4, 9, 16, ...), with
  * 0^0 = 1 as in the reference (and C's pow). */
 #include <float.h>

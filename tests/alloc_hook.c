@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* See alloc_hook.h. The allocator underneath is called by its other
  * names, never through dlsym (which allocates, and crashes when a
  * sanitizer runtime calls malloc before it is initialised):

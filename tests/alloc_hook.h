@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A malloc interposer for tests: the test binary defines malloc, calloc,
  * realloc, free, strdup and strndup, and they forward to the next
  * definition (libc's, or the sanitizer's/valgrind's replacement), so every

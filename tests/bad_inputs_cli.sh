@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The bad-input table's cli rows (tests/bad_inputs.tsv): run tools/backoff
 # with each row's arguments and check its exit status and that stderr holds
 # the row's message substring on one line. TAP output. Skips cleanly while

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The bad-input table (tests/bad_inputs.tsv), api rows: each row names a
  * call and its arguments in a small syntax (see the table's header), the
  * exact BACKOFF_E* code it must return and a substring of the

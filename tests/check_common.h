@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Shared by the Check test programs. */
 #ifndef BACKOFF_CHECK_COMMON_H
 #define BACKOFF_CHECK_COMMON_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Threads: what the header promises to be thread-safe, hammered from
  * several threads at once. Run under TSan in CI (.ci/stages/20-tsan.sh),
  * where a data race is a failure; here it checks results.

@@ -136,7 +136,7 @@ static pid_t start_burner(void) {
     end = mono() + 30;
     while (mono() < end)
       for (int i = 0; i < 1000000; i++)
-        x += (unsigned long)i;
+        x = x + (unsigned long)i;
     _exit(0);
   }
   return pid;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Real sleeping: cancellation and signals. The only retry-engine tests that
  * wait, each for at most a few tenths of a second when the library works;
  * their bounds are generous so a loaded machine cannot make them flaky. */

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # A custom plugin built out of tree with a plain compiler (not libtool),
 # loaded by path and by name. Each load runs tests/probe as a fresh process:
 # BACKOFF_PLUGIN_PATH is read once per process. TAP.

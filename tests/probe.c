@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* probe: load one strategy the way a user would and print what the library
  * says, for the shell tests (which need a fresh process per environment:
  * BACKOFF_PLUGIN_PATH is read once per process).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Helpers shared by the retry-engine test programs: a scripted operation
  * and fake-time options, so every test is deterministic and instant. */
 #ifndef BACKOFF_RETRY_COMMON_H

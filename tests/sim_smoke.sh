@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The retry-storm simulation runs, prints every row, and is reproducible:
 # the same seed gives the same table, another seed another one.
 sim=${builddir:-.}/bench/sim/retry_storm

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The main() of every Check test program: runs the program's suite and
  * writes TAP to stdout, so automake's tap-driver shows one line per test. */
 #include <check.h>

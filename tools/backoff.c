@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* backoff: run a command, and while it fails, retry it with backoff.
  *
  * The retry rules are the library's: this file feeds each attempt's status

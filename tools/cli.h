@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The backoff command's pieces between parsing (cli_parse.h) and process
  * handling (child.h): options for the library, the schedule preview and
  * the strategy listing. */

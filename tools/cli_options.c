@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* From parsed options to backoff_options_t. Nothing is defaulted here:
  * a value the user did not give stays 0 and the library decides, so the
  * command and the library can never disagree about a default. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Argument parsing for the backoff command. Strict by design: a value is
  * either exactly right or refused with a message naming the option and the
  * value, so a typo never turns into a surprising retry policy. No I/O here:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The backoff command's argument parsing: pure functions, no I/O, no
  * exit(), no global state, so tests and fuzzers can call them any number of
  * times. Errors come back as -1 with a one-line message in the caller's

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # `make demo`: the backoff command retrying a flaky command, then a
 # --schedule preview of each strategy. Run by tools/local.am with BACKOFF
 # (the built program), FLAKY (tools/flaky.sh), BACKOFF_PLUGIN_PATH (the

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # flaky.sh STATE FAILURES [CODE]: a command that fails FAILURES times, then
 # succeeds. Each run counts itself in the file STATE (created as needed);
 # while the count is at most FAILURES it prints a line on stderr and exits

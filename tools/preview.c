@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* --schedule and --list-strategies: the command's read-only views.
  *
  * The preview is not a second implementation of the retry rules: it builds

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The whole suite built with -fsanitize=address,undefined (library,
 # plugins, tools, tests), out of tree. Leak detection is on; any report
 # fails the stage (-fno-sanitize-recover=all makes UBSan fatal too).

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The suite built with -fsanitize=thread, out of tree. TSan must see the
 # threading tests (tests/check_threads) and everything else that runs
 # threads; it runs the whole suite, which costs little more.

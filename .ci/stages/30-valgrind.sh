@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # make check-valgrind: every test under memcheck (--error-exitcode=1,
 # --leak-check=full, errors for definite and indirect leaks; flags in
 # tests/robust.am). Runs in the in-tree build .ci/run made. No

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # make fuzz, briefly (FUZZ_TIME seconds per target, default 20): needs
 # clang with libFuzzer. As root, installs Debian's libclang-rt-14-dev if
 # -fsanitize=fuzzer does not link; otherwise says why and skips.

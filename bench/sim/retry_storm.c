@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* retry_storm: N clients against a server that fails every call for T
  * seconds, then recovers with a limited capacity; for each jitter mode,
  * with and without a retry budget, how many calls the fleet makes and how
@@ -383,7 +384,8 @@ int main(int argc, char **argv) {
   config_t cf = {100, 10, 0, 1, 60, 1, 0};
   int i, capacity_set = 0, herd_capacity = 5;
 
-  for (i = 1; i < argc; i++) {
+  /* Every option but --help takes a value: options come in pairs. */
+  for (i = 1; i < argc; i += 2) {
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
     if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
       usage(stdout);
@@ -408,7 +410,6 @@ int main(int argc, char **argv) {
       usage(stderr);
       return 2;
     }
-    i++;
   }
   if (!capacity_set) /* twice the steady load, per window */
     cf.capacity = (unsigned)ceil(2 * cf.clients * WINDOW / cf.interval);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* spread: a variant of AWS's "decorrelated jitter", written as an example
  * of an out-of-tree strategy (libbackoff ships its own `decorrelated`).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libbackoff strategy plugin contract.
  *
  * A strategy plugin is a shared module (a libtool -module) named
@@ -77,11 +78,19 @@ extern "C" {
  * (the project's rule is that it never does). */
 #define BACKOFF_PLUGIN_ABI 1
 
-/* Marks a plugin's exports visible when built with -fvisibility=hidden. */
+/* Marks a plugin's exports visible when built with -fvisibility=hidden.
+ * In C++ it also gives them C linkage (the loader looks them up by their C
+ * names), which is also what lets g++ honour the attribute on a definition
+ * (it ignores it, with a warning, on a plain C++ const definition). */
 #if defined(__GNUC__) || defined(__clang__)
-#define BACKOFF_PLUGIN_EXPORT __attribute__((visibility("default")))
+#define BACKOFF_PLUGIN_VISIBLE_ __attribute__((visibility("default")))
 #else
-#define BACKOFF_PLUGIN_EXPORT
+#define BACKOFF_PLUGIN_VISIBLE_
+#endif
+#ifdef __cplusplus
+#define BACKOFF_PLUGIN_EXPORT extern "C" BACKOFF_PLUGIN_VISIBLE_
+#else
+#define BACKOFF_PLUGIN_EXPORT BACKOFF_PLUGIN_VISIBLE_
 #endif
 
 /* Limits the library enforces on a plugin's parameter table. */
@@ -163,11 +172,11 @@ typedef double (*backoff_compute_delay_fn)(const backoff_delay_args_t *args);
 
 /* Declarations of a plugin's exports, so the compiler checks the plugin's
  * definitions against the contract. */
-BACKOFF_PLUGIN_EXPORT extern const int backoff_plugin_abi;
-BACKOFF_PLUGIN_EXPORT extern const backoff_param_t backoff_plugin_params[];
-BACKOFF_PLUGIN_EXPORT extern const char backoff_plugin_description[];
-BACKOFF_PLUGIN_EXPORT extern const unsigned int backoff_plugin_flags;
-BACKOFF_PLUGIN_EXPORT double compute_delay(const backoff_delay_args_t *args);
+BACKOFF_PLUGIN_VISIBLE_ extern const int backoff_plugin_abi;
+BACKOFF_PLUGIN_VISIBLE_ extern const backoff_param_t backoff_plugin_params[];
+BACKOFF_PLUGIN_VISIBLE_ extern const char backoff_plugin_description[];
+BACKOFF_PLUGIN_VISIBLE_ extern const unsigned int backoff_plugin_flags;
+BACKOFF_PLUGIN_VISIBLE_ double compute_delay(const backoff_delay_args_t *args);
 
 #ifdef __cplusplus
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libbackoff version, at compile time.
  *
  * This file is the single source of the version number: configure.ac reads

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Strict number parsing: every byte of the input must belong to the number.
  * strtod alone would accept " 1", "1e", "0x10", "nan" and "inf", and strtoul
  * would wrap "-1" to ULONG_MAX: none of that is a valid setting. */

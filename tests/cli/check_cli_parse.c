@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The backoff command's parsers (tools/cli_parse.c), called directly. */
 #include <math.h>
 #include <signal.h>
@@ -56,8 +57,9 @@ START_TEST(durations_refused) {
       "1000000001",
       "277778h",
       "99999999999999999999999999999999999999h",
-      "1234567890123456789012345678901234567890123456789012345678901234567890"
-      "123456789"};
+      /* one string of 79 digits, written in two pieces */
+      ("1234567890123456789012345678901234567890123456789012345678901234567890"
+       "123456789")};
   size_t i;
   for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
     double d = -1;

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Shared by the tests/cli/*.sh TAP scripts. They run from the top build
 # directory (make check), read sources from $srcdir, and write only into a
 # private temporary directory.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Strategies from files: a custom plugin loaded by path (and by name from
 # BACKOFF_PLUGIN_PATH), --list-strategies, --help and --version.
 . "$srcdir/tests/cli/lib.sh"

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The backoff command running commands: success, retries, exit statuses,
 # --retry-on / --stop-on, --max-delay, output modes, pass-through.
 . "$srcdir/tests/cli/lib.sh"

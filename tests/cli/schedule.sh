@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # --schedule: exact TSV values for each strategy, the cut-offs of
 # --max-tries and --max-delay, the table, and --seed reproducibility.
 . "$srcdir/tests/cli/lib.sh"

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # --timeout and signals: a hanging child is killed, a signal sent to
 # backoff reaches the child and stops retrying, a wait ends at once.
 . "$srcdir/tests/cli/lib.sh"

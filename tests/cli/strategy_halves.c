@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A test strategy loaded by path: `step` * (n + 1) / 2 seconds, so with
  * step=1 and no jitter the delays read 0.5, 1, 1.5, 2, ... */
 #include "backoff/plugin.h"

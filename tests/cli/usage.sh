@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Bad usage of every kind: one line on stderr ("backoff: ..."), exit
 # status 2, nothing on stdout, and the command never runs.
 . "$srcdir/tests/cli/lib.sh"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A third-party strategy, built out of tree with a plain compiler (no
  * libtool, plain symbol names): 0.25 * step * (n + 1) seconds, step = 4 by
  * default, so 1, 2, 3, 4, ... tests/outoftree.sh compiles it with

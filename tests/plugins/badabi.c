@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Fixture: built for another plugin ABI (BACKOFF_EABI); compute_delay must
  * never be called. */
 #include <stdlib.h>

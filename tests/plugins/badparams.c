@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Fixture: malformed parameter tables, one per BAD_KIND, each refused at
  * load time with BACKOFF_EPLUGIN. BAD_KIND 0 is a well-formed table with a
  * NULL help text and no description, and BAD_KIND 15 sits exactly at the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Fixture: compute_delay returns whatever its "kind" parameter selects, so
  * one module covers every hostile return value. */
 #include <float.h>

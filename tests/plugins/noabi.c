@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Fixture: a compute_delay but no backoff_plugin_abi (BACKOFF_ENOSYM): the
  * loader must refuse it without ever calling compute_delay. */
 #include <stdlib.h>

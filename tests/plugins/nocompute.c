@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Fixture: declares the ABI but has no compute_delay (BACKOFF_ENOSYM). */
 #include "backoff/plugin.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Fixture: a plugin with plain (non-LTX) export names, built twice with a
  * different FIXTURE_VALUE (strategy_plain_a: 100, strategy_plain_b: 200).
  *
