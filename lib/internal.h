@@ -36,8 +36,10 @@ int backoff__parse_uint(const char *s, size_t len, unsigned long long max,
                         unsigned long long *out);
 
 /* loader.c: the only user of libltdl. A module is shared by every strategy
- * handle opened on the same request; it is unloaded with its last user. */
+ * handle opened on the same request; a released one stays loaded while
+ * recently used (see loader.c for the limit and the eviction rule). */
 typedef struct backoff__module_s backoff__module_t;
+typedef struct backoff__alias_s backoff__alias_t;
 struct backoff__module_s {
   backoff_compute_delay_fn compute;
   const backoff_param_t *params; /* validated table, or NULL */
@@ -45,19 +47,47 @@ struct backoff__module_s {
   const char *description;       /* never NULL */
   const char *path;              /* the file loaded */
   /* private to loader.c */
-  char *key_;
   void *handle_;
-  unsigned long refs_;
-  unsigned long released_; /* when refs_ last fell to 0 (a sequence) */
-  backoff__module_t *next_;
+  unsigned long refs_;           /* atomic */
+  int used_;                     /* atomic: looked up since the clock hand */
+  backoff__alias_t *aliases_;    /* the cache keys naming it */
 };
-int backoff__module_open(backoff__module_t **out, const char *name);
-/* objcheck.c: 0 when `path` (a shared object, or a libtool .la and the
- * object it names) may be handed to dlopen; BACKOFF_ELOAD with a message
- * for an unreadable or truncated file. */
-int backoff__check_shared_object(const char *path);
+/* reserved: the names a plugin parameter may not take (the core's own
+ * settings), NULL-terminated; the loader refuses a table that uses one. */
+int backoff__module_open(backoff__module_t **out, const char *name,
+                         const char *const *reserved);
 void backoff__module_ref(backoff__module_t *m);
 void backoff__module_unref(backoff__module_t *m);
+
+/* objcheck.c: 0 when `path` (a shared object, or a libtool .la and the
+ * object libltdl would pick from it) may be handed to dlopen; BACKOFF_ELOAD
+ * with a message for an unreadable or truncated file. */
+int backoff__check_shared_object(const char *path);
+/* The plugin's parameter table, checked once: *count entries, bounded by
+ * the symbol's size when the dynamic linker knows it. BACKOFF_EPLUGIN. */
+int backoff__check_params(const char *path, const backoff_param_t *t,
+                          const char *const *reserved, size_t *count);
+
+/* search.c: the strategy-name grammar ([a-z0-9_], 1 to BACKOFF_NAME_MAX
+ * bytes), BACKOFF_PLUGIN_PATH (read once; *out NULL when unset), the
+ * search path's iterator (BACKOFF_PLUGIN_PATH's absolute entries, then
+ * BACKOFF_PLUGINDIR) and the rule picking the file a name loads: the first
+ * directory holding strategy_<name>.so or .la, in that order, skipping
+ * unsearchable directories and dangling links. find_strategy returns 0
+ * with path set, 1 when no directory has one (searched lists them), or an
+ * error. */
+int backoff__name_ok(const char *name, size_t len);
+int backoff__plugin_path(const char **out);
+typedef struct {
+  const char *dir; /* not NUL-terminated: len bytes */
+  size_t len;
+  const char *rest_;
+  int builtin_done_;
+} backoff__dirs_t;
+void backoff__dirs_start(backoff__dirs_t *it, const char *path);
+int backoff__dirs_next(backoff__dirs_t *it);
+int backoff__find_strategy(const char *name, char *path, size_t size,
+                           char *searched, size_t searched_size);
 
 /* strategy.c: the handle is one flat struct so a policy can embed it and
  * the call form can keep one on the stack: no allocation but the handle's

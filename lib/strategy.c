@@ -30,6 +30,11 @@ static int core_setting(const char *name, size_t len) {
 #undef IS
 }
 
+/* The same names, handed to the loader: a plugin parameter may not take
+ * one. */
+static const char *const core_names[] = {"scale_factor", "minimum", "cap",
+                                         "jitter_factor", "jitter", NULL};
+
 int backoff__is_core_setting(const char *name) {
   return core_setting(name, strlen(name)) != CORE_NONE;
 }
@@ -68,7 +73,7 @@ int backoff__strategy_init(struct backoff_strategy_s *s, const char *name) {
 
   memset(s, 0, offsetof(struct backoff_strategy_s, pool));
   s->pool_used = 0;
-  rc = backoff__module_open(&s->module, name);
+  rc = backoff__module_open(&s->module, name, core_names);
   if (rc != 0)
     return rc;
   short_name(name, s->name, sizeof(s->name));
