@@ -63,6 +63,10 @@ void backoff__module_unref(backoff__module_t *m);
  * object libltdl would pick from it) may be handed to dlopen; BACKOFF_ELOAD
  * with a message for an unreadable or truncated file. */
 int backoff__check_shared_object(const char *path);
+/* 1 with buf set to the libtool module name whose _LTX_ prefix file's
+ * symbols carry ("strategy_linear"), 0 if it has none (or is unreadable).
+ * For error messages only. */
+int backoff__ltx_prefix_in(const char *file, char *buf, size_t size);
 /* The plugin's parameter table, checked once: *count entries, bounded by
  * the symbol's size when the dynamic linker knows it. BACKOFF_EPLUGIN. */
 int backoff__check_params(const char *path, const backoff_param_t *t,

@@ -405,23 +405,27 @@ static void ltx_prefix(const char *path, char *buf, size_t size) {
   buf[len] = '\0';
 }
 
-/* Why the required symbols are missing: a plugin built with libtool's
- * _LTX_ prefixes for another file name (renamed or copied) exports them
- * under that name, which libltdl does not look for. */
-static int missing_symbol(lt_dlhandle h, const char *shown, const char *sym,
-                          int err) {
-  char want[BACKOFF_NAME_MAX + 32];
+/* Why a required symbol is missing. A plugin built with libtool's _LTX_
+ * prefixes exports them under its original file name (libltdl derives the
+ * prefix it looks for from the file name): renamed or copied, it loads but
+ * has nothing libltdl can find. Say so. */
+static int missing_symbol(const char *shown, const char *sym) {
+  char want[BACKOFF_NAME_MAX + 32], has[BACKOFF_NAME_MAX + 32];
 
-  (void)h;
   ltx_prefix(shown, want, sizeof(want));
-  return backoff__fail(err,
+  if (backoff__ltx_prefix_in(shown, has, sizeof(has)) &&
+      strcmp(has, want) != 0)
+    return backoff__fail(BACKOFF_ENOSYM,
+                         "%s: its symbols carry libtool's prefix '%s_LTX_' "
+                         "(it was built as %s), but under this file name "
+                         "libltdl looks for '%s_LTX_%s': keep the file name "
+                         "%s" LT_MODULE_EXT ", or rebuild it with "
+                         "BACKOFF_PLUGIN_LTX_PREFIX %s",
+                         shown, has, has, want, sym, has, want);
+  return backoff__fail(BACKOFF_ENOSYM,
                        "%s: no symbol %s (nor %s_LTX_%s): is it a libbackoff "
-                       "strategy plugin? If it was built with libtool's "
-                       "_LTX_ prefixes (BACKOFF_PLUGIN_LTX_PREFIX), they "
-                       "name its original file: keep that file name, or "
-                       "rebuild it with BACKOFF_PLUGIN_LTX_PREFIX %s. "
-                       "nm -D shows what it exports",
-                       shown, sym, want, sym, want);
+                       "strategy plugin? nm -D shows what it exports",
+                       shown, sym, want, sym);
 }
 
 /* Reads and checks a freshly opened module's symbols into m. */
@@ -434,7 +438,7 @@ static int read_symbols(lt_dlhandle h, const char *shown,
   int rc;
 
   if (abi == NULL)
-    return missing_symbol(h, shown, "backoff_plugin_abi", BACKOFF_ENOSYM);
+    return missing_symbol(shown, "backoff_plugin_abi");
   if (*abi != BACKOFF_PLUGIN_ABI)
     return backoff__fail(BACKOFF_EABI,
                          "%s: built for plugin ABI %d, this libbackoff %s "
@@ -444,7 +448,7 @@ static int read_symbols(lt_dlhandle h, const char *shown,
                          BACKOFF_PLUGIN_ABI);
   m->compute = (backoff_compute_delay_fn)(uintptr_t)symbol(h, "compute_delay");
   if (m->compute == NULL)
-    return missing_symbol(h, shown, "compute_delay", BACKOFF_ENOSYM);
+    return missing_symbol(shown, "compute_delay");
   params = symbol(h, "backoff_plugin_params");
   if (params != NULL &&
       (rc = backoff__check_params(shown, params, reserved, &nparams)) != 0)

@@ -180,6 +180,40 @@ int backoff__check_shared_object(const char *path) {
   return rc;
 }
 
+/* ---- libtool symbol prefixes ------------------------------------------- */
+
+int backoff__ltx_prefix_in(const char *file, char *buf, size_t size) {
+  static const char sym[] = "_LTX_backoff_plugin_abi";
+  char *data = NULL;
+  const char *hit, *start;
+  struct stat st;
+  size_t len;
+  int fd, found = 0;
+
+  if ((fd = open(file, O_RDONLY | O_CLOEXEC)) < 0)
+    return 0;
+  if (fstat(fd, &st) != 0 || st.st_size <= 0 || st.st_size > (64 << 20) ||
+      (data = malloc((size_t)st.st_size)) == NULL ||
+      pread(fd, data, (size_t)st.st_size, 0) != (ssize_t)st.st_size)
+    goto done;
+  /* The dynamic string table holds "<prefix>_LTX_backoff_plugin_abi\0". */
+  hit = memmem(data, (size_t)st.st_size, sym, sizeof(sym));
+  if (hit == NULL)
+    goto done;
+  for (start = hit; start > data && start[-1] != '\0'; start--)
+    ;
+  len = (size_t)(hit - start);
+  if (len > 0 && len < size) {
+    memcpy(buf, start, len);
+    buf[len] = '\0';
+    found = 1;
+  }
+done:
+  free(data);
+  close(fd);
+  return found;
+}
+
 /* ---- the parameter table ---------------------------------------------- */
 
 /* How many entries the table's symbol holds, from its ELF size: a table
