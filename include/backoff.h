@@ -424,8 +424,9 @@ typedef struct backoff_options_s {
 
   /* When to stop. max_tries counts calls (3 = at most 3 calls); 0 takes
    * $BACKOFF_DEFAULT_TRIES, else 3. max_delay is the total time budget in
-   * seconds from the first call: no attempt starts after it and no sleep
-   * starts that would end past it; 0 takes $BACKOFF_DEFAULT_DELAY, else no
+   * seconds from the first call: no sleep starts that would end past it
+   * (a granted retry is made even if its wake-up comes a little late);
+   * 0 takes $BACKOFF_DEFAULT_DELAY, else no
    * limit; INFINITY means no limit whatever the environment says. */
   unsigned int max_tries;
   double max_delay;
@@ -493,8 +494,9 @@ typedef struct backoff_policy_s backoff_policy_t;
 /* backoff_policy_new: validate everything (options, environment defaults,
  * strategy and its parameters) and load the strategy.
  * Errors: EINVAL (NULL, negative/NaN values, contradictory settings such as
- * minimum > cap), EENV (bad BACKOFF_DEFAULT_TRIES/DELAY; the message names
- * the variable and value), ENOMEM, and those of backoff_strategy_open() and
+ * minimum > cap), EENV (bad BACKOFF_DEFAULT_TRIES/DELAY where its default
+ * is used, i.e. max_tries/max_delay is 0; the message names the variable
+ * and value), ENOMEM, and those of backoff_strategy_open() and
  * backoff_strategy_configure(). The environment is read once per process. */
 BACKOFF_EXTERN int backoff_policy_new(backoff_policy_t **out,
                                       const backoff_options_t *options);

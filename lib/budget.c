@@ -80,11 +80,17 @@ int backoff_budget_new(backoff_budget_t **out,
                          "capacity and success_refund must not exceed %d "
                          "tokens",
                          BUDGET_MAX);
-  } else if (b->retry_cost > b->capacity || b->timeout_cost > b->capacity) {
+  } else if (b->retry_cost > b->capacity ||
+             ((n > 0 || o->timeout_cost != 0) &&
+              b->timeout_cost > b->capacity)) {
+    /* timeout_cost only prices the timeout codes: without any, its
+     * default (10) must not refuse a small bucket. */
+    const long long cap = (long long)(b->capacity / MILLI);
     free(b);
     return backoff__fail(BACKOFF_EINVAL,
                          "retry_cost and timeout_cost must not exceed the "
-                         "capacity");
+                         "capacity (%lld)",
+                         cap);
   }
   b->ntimeout = n;
   if (n > 0)

@@ -70,8 +70,10 @@ static int run(const struct backoff_policy_s *p, backoff_fn fn, void *arg,
       if (r == 1) { /* count only the part actually waited */
         uint64_t now = backoff_clock_ns();
         double waited = now > from ? (double)(now - from) / 1e9 : 0;
-        if (waited < delay)
+        if (waited < delay) {
           s.slept_ -= delay - waited;
+          s.previous_ = waited; /* the report's last_delay */
+        }
       }
     }
     if (r != 0) {
