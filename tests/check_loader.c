@@ -810,7 +810,7 @@ END_TEST
 #define CHURN_COPIES 72 /* past the 64 idle modules kept: real loads */
 
 static char churn_paths[CHURN_COPIES][512];
-static volatile int churn_stop;
+static int churn_stop;
 
 static void make_copies(const char *dir, size_t n, char paths[][512]) {
   size_t len, i;
@@ -869,7 +869,7 @@ START_TEST(fork_while_threads_churn_the_loader) {
     ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
                   "round %d: child status %d", round, status);
   }
-  churn_stop = 1;
+  __atomic_store_n(&churn_stop, 1, __ATOMIC_RELAXED);
   pthread_join(t[0], NULL);
   pthread_join(t[1], NULL);
 }
