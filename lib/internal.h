@@ -92,6 +92,9 @@ void backoff__dirs_start(backoff__dirs_t *it, const char *path);
 int backoff__dirs_next(backoff__dirs_t *it);
 int backoff__find_strategy(const char *name, char *path, size_t size,
                            char *searched, size_t searched_size);
+/* listing.c: 1 with out set to the strategy name on the search path
+ * closest to name (a likely misspelling of it), else 0. */
+int backoff__closest_name(const char *name, char *out, size_t size);
 
 /* strategy.c: the handle is one flat struct so a policy can embed it and
  * the call form can keep one on the stack: no allocation but the handle's

@@ -111,6 +111,62 @@ static int report(const names_t *l,
   return rc;
 }
 
+/* Edit distance (insertions, deletions, substitutions, transpositions of
+ * neighbours), for suggestions: both strings are at most BACKOFF_NAME_MAX
+ * bytes. */
+static size_t distance(const char *a, const char *b) {
+  unsigned short d[BACKOFF_NAME_MAX + 1][BACKOFF_NAME_MAX + 1];
+  const size_t la = strlen(a), lb = strlen(b);
+  size_t i, j;
+
+  for (i = 0; i <= la; i++)
+    d[i][0] = (unsigned short)i;
+  for (j = 0; j <= lb; j++)
+    d[0][j] = (unsigned short)j;
+  for (i = 1; i <= la; i++) {
+    for (j = 1; j <= lb; j++) {
+      unsigned short best =
+          (unsigned short)(d[i - 1][j - 1] + (a[i - 1] != b[j - 1]));
+      if (d[i - 1][j] + 1 < best)
+        best = (unsigned short)(d[i - 1][j] + 1);
+      if (d[i][j - 1] + 1 < best)
+        best = (unsigned short)(d[i][j - 1] + 1);
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+          d[i - 2][j - 2] + 1 < best)
+        best = (unsigned short)(d[i - 2][j - 2] + 1);
+      d[i][j] = best;
+    }
+  }
+  return d[la][lb];
+}
+
+int backoff__closest_name(const char *name, char *out, size_t size) {
+  names_t l = {NULL, 0, 0};
+  backoff__dirs_t it;
+  const char *env;
+  size_t i, best = (size_t)-1, limit;
+  int rc = 0;
+
+  if (size > 0)
+    out[0] = '\0';
+  if (strlen(name) > BACKOFF_NAME_MAX || backoff__plugin_path(&env) != 0)
+    return 0;
+  /* A suggestion closer than a third of the name, and at most 2 edits. */
+  limit = strlen(name) / 3 < 2 ? strlen(name) / 3 : 2;
+  backoff__dirs_start(&it, env);
+  while (rc == 0 && backoff__dirs_next(&it))
+    rc = scan_dir(&it, &l);
+  for (i = 0; rc == 0 && i < l.n; i++) {
+    const size_t dist = distance(name, l.names[i]);
+    if (dist <= limit && dist < best && strlen(l.names[i]) < size) {
+      best = dist;
+      memcpy(out, l.names[i], strlen(l.names[i]) + 1);
+    }
+  }
+  free(l.names);
+  return best != (size_t)-1;
+}
+
 int backoff_strategy_foreach(int (*cb)(const char *, const char *, void *),
                              void *ctx) {
   names_t l = {NULL, 0, 0};

@@ -368,21 +368,28 @@ static int resolve(const char *name, int bare, char *path, size_t size) {
 }
 
 static lt_dlhandle open_preloaded(const char *name, const char *searched) {
-  char pre[BACKOFF_NAME_MAX + 16];
+  char pre[BACKOFF_NAME_MAX + 16], near[BACKOFF_NAME_MAX + 1];
   lt_dlhandle h;
 
   /* Preloaded modules (-dlpreopen) are known by their libtool name. */
   snprintf(pre, sizeof(pre), "strategy_%s", name);
   h = lt_dlopenadvise(pre, advise_preload);
   (void)lt_dlerror();
-  if (h == NULL)
+  if (h != NULL)
+    return h;
+  if (backoff__closest_name(name, near, sizeof(near)))
+    backoff__fail(BACKOFF_ENOENT,
+                  "strategy '%s' not found: did you mean '%s'? (no "
+                  "strategy_%s%s or strategy_%s.la in %s)",
+                  name, near, name, LT_MODULE_EXT, name, searched);
+  else
     backoff__fail(BACKOFF_ENOENT,
                   "strategy '%s' not found: no strategy_%s%s or "
                   "strategy_%s.la in %s, and no such preloaded module (set "
                   "BACKOFF_PLUGIN_PATH to an absolute directory, or give a "
                   "path)",
                   name, name, LT_MODULE_EXT, name, searched);
-  return h;
+  return NULL;
 }
 
 /* The module name libtool derives from a file name (strategy_x.so ->

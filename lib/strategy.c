@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,6 +49,28 @@ static long find_param(const struct backoff_strategy_s *s, const char *name,
       return (long)i;
   }
   return -1;
+}
+
+/* "no parameter 'x'" with what there is instead, so a typo is fixed from
+ * the message alone. */
+static int no_such_param(const struct backoff_strategy_s *s,
+                         const char *name, size_t len) {
+  char list[BACKOFF_PARAM_MAX * (BACKOFF_PARAM_NAME_MAX + 2) + 8];
+  size_t i, used = 0;
+
+  list[0] = '\0';
+  for (i = 0; i < s->module->nparams; i++) {
+    int n = snprintf(list + used, sizeof(list) - used, "%s%s",
+                     i ? ", " : "", s->module->params[i].name);
+    if (n < 0 || (size_t)n >= sizeof(list) - used)
+      break;
+    used += (size_t)n;
+  }
+  return backoff__fail(BACKOFF_EPARAM,
+                       "strategy %s has no parameter '%.*s' (its parameters: "
+                       "%s; settings of every strategy: jitter, "
+                       "jitter_factor, scale_factor, minimum, cap)",
+                       s->name, (int)len, name, used ? list : "none");
 }
 
 static const char *short_name(const char *request, char *buf, size_t size) {
@@ -308,9 +331,7 @@ static int set_by_name(struct backoff_strategy_s *s, const char *name,
   if (core != CORE_NONE)
     return set_core(s, core, v);
   if ((i = find_param(s, name, len)) < 0)
-    return backoff__fail(BACKOFF_EPARAM,
-                         "strategy %s has no parameter '%.*s'", s->name,
-                         (int)len, name);
+    return no_such_param(s, name, len);
   return set_list(s, (size_t)i, &v, 1);
 }
 
@@ -328,8 +349,7 @@ int backoff_strategy_set_list(backoff_strategy_t *s, const char *name,
   if (s == NULL || name == NULL || (values == NULL && count > 0))
     return backoff__fail(BACKOFF_EINVAL, "NULL argument");
   if ((i = find_param(s, name, strlen(name))) < 0)
-    return backoff__fail(BACKOFF_EPARAM, "strategy %s has no parameter '%s'",
-                         s->name, name);
+    return no_such_param(s, name, strlen(name));
   if (!(s->module->params[i].flags & BACKOFF_PARAM_LIST) && count != 1)
     return backoff__fail(BACKOFF_ERANGE, "%s: %s takes one value, not a list",
                          s->name, name);
@@ -375,8 +395,7 @@ int backoff_strategy_get(const backoff_strategy_t *s, const char *name,
     break;
   }
   if ((i = find_param(s, name, strlen(name))) < 0)
-    return backoff__fail(BACKOFF_EPARAM, "strategy %s has no parameter '%s'",
-                         s->name, name);
+    return no_such_param(s, name, strlen(name));
   *value = s->values[i].value;
   return 0;
 }

@@ -724,6 +724,37 @@ START_TEST(failure_is_not_cached) {
 }
 END_TEST
 
+/* ---- errors that help ---------------------------------------------------- */
+
+START_TEST(misspelt_name_gets_a_suggestion) {
+  has(open_fails("exponentail", BACKOFF_ENOENT),
+      "did you mean 'exponential'?");
+  has(open_fails("fibonaci", BACKOFF_ENOENT), "did you mean 'fibonacci'?");
+  /* Nothing near: no suggestion, the directories searched instead. */
+  {
+    const char *msg = open_fails("zzz", BACKOFF_ENOENT);
+    ck_assert_msg(strstr(msg, "did you mean") == NULL, "%s", msg);
+    has(msg, env_dir("BACKOFF_PLUGIN_PATH"));
+  }
+}
+END_TEST
+
+START_TEST(unknown_parameter_lists_the_valid_ones) {
+  backoff_strategy_t *s = open_plain("polynomial");
+  double v;
+  ck_assert_int_eq(backoff_strategy_set(s, "expnent", 2), BACKOFF_EPARAM);
+  has(backoff_last_error(), "no parameter 'expnent'");
+  has(backoff_last_error(), "its parameters: exponent;");
+  has(backoff_last_error(), "jitter_factor");
+  ck_assert_int_eq(backoff_strategy_configure(s, "exponent=2,step=1"),
+                   BACKOFF_EPARAM);
+  has(backoff_last_error(), "no parameter 'step' (its parameters: exponent;");
+  ck_assert_int_eq(backoff_strategy_get(s, "x", &v), BACKOFF_EPARAM);
+  has(backoff_last_error(), "its parameters: exponent;");
+  backoff_strategy_free(s);
+}
+END_TEST
+
 /* ---- the read path: never blocked, never deadlocked ---------------------- */
 
 static void *open_slowctor(void *arg) {
@@ -1120,6 +1151,8 @@ Suite *make_suite(void) {
   tcase_add_test(files, lookup_is_not_blocked_by_a_slow_load);
   tcase_add_test(files, constructor_opening_strategies_does_not_deadlock);
   tcase_add_test(files, param_table_without_terminator_is_eplugin);
+  tcase_add_test(files, misspelt_name_gets_a_suggestion);
+  tcase_add_test(files, unknown_parameter_lists_the_valid_ones);
   suite_add_tcase(s, files);
   return s;
 }
