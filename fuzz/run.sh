@@ -25,7 +25,7 @@ fi
 
 mkdir -p "$out"
 cppflags="-I$builddir -I$srcdir/include -I$srcdir/lib -I$srcdir/tools -DHAVE_CONFIG_H ${EXTRA_CPPFLAGS:-}"
-lib_sources=$(ls "$srcdir"/lib/*.c)
+lib_sources=$(ls "$srcdir"/lib/*.c "$srcdir"/lib/seam/*.c)
 
 targets="fuzz_configure fuzz_env fuzz_cli_duration fuzz_cli_codes fuzz_cli_args"
 extra_fuzz_cli="$srcdir/tools/cli_parse.c"

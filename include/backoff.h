@@ -19,6 +19,28 @@
  * threads; a schedule belongs to one caller at a time.
  *
  * Units: delays and durations are seconds as double; clocks are nanoseconds.
+ *
+ * Structs that grow. A public struct keeps its size and every offset for
+ * the life of the ABI: new fields are carved from reserved room at its
+ * end, `uint64_t reserved_[N]` (8-byte slots on every target), so a
+ * program built against an older header keeps working with a newer
+ * library, and the other way round.
+ *   - The recipe: a new field takes the first whole slots of reserved_ and
+ *     N shrinks by as many. An 8-byte field (double, uint64_t) takes one
+ *     slot; two 4-byte fields (int, unsigned, float, an enum) share one; a
+ *     pointer takes one, followed by BACKOFF_PTR_PAD_(name), which pads it
+ *     to 8 bytes where pointers have 4. Its 0 must mean today's behaviour.
+ *   - What you fill for the library (backoff_options_t,
+ *     backoff_budget_options_t): the room must be zero (designated
+ *     initializers, = {0} and memset do that); anything else is refused
+ *     with BACKOFF_EINVAL, so a later field can give 0 its meaning.
+ *   - What the library fills for you (backoff_report_t,
+ *     backoff_param_info_t): it writes the fields it knows and never the
+ *     room, so even a struct laid out before the room existed is safe.
+ *   - What the library keeps in your storage (backoff_schedule_t,
+ *     backoff_cancel_t): private fields and room, set by the init
+ *     functions and macros.
+ * tests/check_abi.c compiles the earlier layouts and checks all of this.
  */
 #ifndef BACKOFF_H
 #define BACKOFF_H
@@ -36,6 +58,14 @@ extern "C" {
 #define BACKOFF_EXTERN __attribute__((visibility("default")))
 #else
 #define BACKOFF_EXTERN
+#endif
+
+/* Pads a pointer carved from reserved room to a whole 8-byte slot (see
+ * "Structs that grow" above). */
+#if UINTPTR_MAX == 0xffffffffu
+#define BACKOFF_PTR_PAD_(name) uint32_t name;
+#else
+#define BACKOFF_PTR_PAD_(name)
 #endif
 
 /* ------------------------------------------------------------------------
@@ -190,11 +220,15 @@ BACKOFF_EXTERN const char *backoff_strategy_name(const backoff_strategy_t *s);
 BACKOFF_EXTERN const char *backoff_strategy_path(const backoff_strategy_t *s);
 
 /* backoff_strategy_set: set a numeric setting by name: one of the plugin's
- * parameters (e.g. "exponent") or a core setting: "scale_factor" (> 0),
- * "minimum" (>= 0), "cap" (>= 0; 0 = none), "jitter_factor" (0..1).
+ * parameters (e.g. "exponent") or a core setting, with the bounds and the
+ * meaning of 0 of its backoff_options_t field: "jitter" (a
+ * backoff_jitter_t, by number), "jitter_factor" (0, 1], "scale_factor"
+ * (0, 1e9], "minimum" [0, 1e9], "cap" [0, 1e9] (0: none). For a setting
+ * whose 0 stands for a default, 0 sets that default.
  * A list parameter set this way becomes the one-value list [value].
  * Errors: EINVAL (NULL), EPARAM (unknown name), ERANGE (outside the
- * parameter's bounds, not finite, or not whole for an integer parameter).
+ * setting's bounds, not finite, or not whole for an integer parameter or a
+ * jitter mode).
  * Not thread-safe against concurrent use of the same handle. */
 BACKOFF_EXTERN int backoff_strategy_set(backoff_strategy_t *s,
                                         const char *name, double value);
@@ -207,7 +241,7 @@ BACKOFF_EXTERN int backoff_strategy_set_list(backoff_strategy_t *s,
                                              size_t count);
 
 /* backoff_strategy_set_jitter: choose the jitter mode (DEFAULT means
- * additive). Errors: EINVAL (NULL handle, unknown mode). */
+ * additive). Errors: EINVAL (NULL handle), ERANGE (unknown mode). */
 BACKOFF_EXTERN int backoff_strategy_set_jitter(backoff_strategy_t *s,
                                                backoff_jitter_t mode);
 
@@ -247,6 +281,7 @@ typedef struct backoff_param_info_s {
   const char *help;
   int is_list;
   int is_integer;
+  uint64_t reserved_[4]; /* room to grow; never written by the library */
 } backoff_param_info_t;
 BACKOFF_EXTERN int backoff_strategy_param(const backoff_strategy_t *s,
                                           size_t i,
@@ -351,14 +386,15 @@ typedef struct backoff_budget_options_s {
   /* ratio */
   double max_tokens;  /* 0: 10 (gRPC's default is per service) */
   double token_ratio; /* 0: 0.1 */
-  void *reserved_[4];
+  /* Room to grow: zero (see "Structs that grow" for the recipe). */
+  uint64_t reserved_[4];
 } backoff_budget_options_t;
 
 /* backoff_budget_new: a budget, full. options may be NULL (a default token
- * bucket). Errors: EINVAL (NULL out, an unknown kind, ratio values that are
- * negative, NaN, below 0.001 or above 1e9, a capacity or success_refund
- * above 1e9, a cost above the capacity, more than 4096 timeout codes),
- * ENOMEM. */
+ * bucket). Errors: EINVAL (NULL out, non-zero reserved_, an unknown kind,
+ * ratio values that are negative, NaN, below 0.001 or above 1e9, a
+ * capacity or success_refund above 1e9, a cost above the capacity, more
+ * than 4096 timeout codes), ENOMEM. */
 BACKOFF_EXTERN int backoff_budget_new(backoff_budget_t **out,
                                       const backoff_budget_options_t *options);
 /* backoff_budget_free: NULL is fine. No policy may still use it. */
@@ -394,11 +430,16 @@ typedef struct backoff_report_s {
   double slept;        /* seconds waited between calls, in total */
   double elapsed;      /* seconds from the first call to the stop */
   double last_delay;   /* the last delay waited (0 if none) */
+  uint64_t reserved_[4]; /* room to grow; never written by the library */
 } backoff_report_t;
 
 /* ------------------------------------------------------------------------
  * Options: zero means "default" for every field, so designated initializers
- * name only what differs:
+ * name only what differs. The core settings (jitter, jitter_factor,
+ * scale_factor, minimum, cap, max_tries, max_delay, seed) have one set of
+ * bounds and one meaning of 0 wherever they are given: here, in `params`,
+ * through backoff_strategy_set() and on the backoff command line; 0 in
+ * jitter_factor is 0.5 everywhere, never "no spread" (use jitter none).
  *
  *   backoff_options_t o = { .strategy = "fibonacci", .max_tries = 5 };
  */
@@ -418,9 +459,9 @@ typedef struct backoff_options_s {
   const backoff_strategy_t *strategy_handle;
   backoff_jitter_t jitter; /* default: additive U[0,1) */
   double jitter_factor;    /* proportional jitter's f, (0, 1]; 0: 0.5 */
-  double scale_factor;     /* > 0; 0: 1.0 */
-  double minimum;          /* seconds >= 0 */
-  double cap;              /* seconds per delay; 0: no cap */
+  double scale_factor;     /* (0, 1e9]; 0: 1.0 */
+  double minimum;          /* seconds, [0, 1e9] */
+  double cap;              /* seconds per delay, [0, 1e9]; 0: no cap */
 
   /* When to stop. max_tries counts calls (3 = at most 3 calls); 0 takes
    * $BACKOFF_DEFAULT_TRIES, else 3. max_delay is the total time budget in
@@ -483,7 +524,8 @@ typedef struct backoff_options_s {
   /* backoff() only: filled on return when not NULL. */
   backoff_report_t *report;
 
-  void *reserved_[8]; /* room to grow without breaking the ABI */
+  /* Room to grow: zero (see "Structs that grow" for the recipe). */
+  uint64_t reserved_[8];
 } backoff_options_t;
 
 /* ------------------------------------------------------------------------
@@ -493,10 +535,12 @@ typedef struct backoff_policy_s backoff_policy_t;
 
 /* backoff_policy_new: validate everything (options, environment defaults,
  * strategy and its parameters) and load the strategy.
- * Errors: EINVAL (NULL, negative/NaN values, contradictory settings such as
- * minimum > cap), EENV (bad BACKOFF_DEFAULT_TRIES/DELAY where its default
- * is used, i.e. max_tries/max_delay is 0; the message names the variable
- * and value), ENOMEM, and those of backoff_strategy_open() and
+ * Errors: EINVAL (NULL, unknown flags, contradictory settings such as
+ * minimum > cap), ERANGE (a setting outside its bounds: the same bounds,
+ * message and code as "name=value" in params), EENV (bad
+ * BACKOFF_DEFAULT_TRIES/DELAY where its default is used, i.e. max_tries or
+ * max_delay is 0; the message names the variable and value),
+ * ENOMEM, and those of backoff_strategy_open() and
  * backoff_strategy_configure(). The environment is read once per process. */
 BACKOFF_EXTERN int backoff_policy_new(backoff_policy_t **out,
                                       const backoff_options_t *options);
@@ -626,7 +670,7 @@ typedef struct backoff_schedule_s {
   unsigned int attempts_, flags_;
   int last_rc_, stop_, error_, budget_cost_;
   backoff_rng_t rng_;
-  void *reserved_[4];
+  uint64_t reserved_[4];
 } backoff_schedule_t;
 
 /* backoff_schedule_init: start a run under policy (reads the clock once). */

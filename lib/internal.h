@@ -10,8 +10,7 @@
 
 #include "backoff.h"
 #include "backoff/plugin.h"
-
-#define BACKOFF_NAME_MAX 64 /* bytes in a bare strategy name */
+#include "seam/backoff_seam.h"
 
 #if defined(__GNUC__) || defined(__clang__)
 #define BACKOFF_LIKELY(x) __builtin_expect(!!(x), 1)
@@ -27,13 +26,6 @@
  * paths read `return backoff__fail(BACKOFF_EINVAL, "...", ...);`. */
 int backoff__fail(int err, const char *fmt, ...) BACKOFF_PRINTF(2, 3);
 void backoff__clear_error(void);
-
-/* parse.c: strict number parsing shared by env, the configure syntax and
- * the CLI. Whole string, decimal, finite; no leading/trailing junk.
- * Return 0 or BACKOFF_ESYNTAX / BACKOFF_ERANGE. */
-int backoff__parse_double(const char *s, size_t len, double *out);
-int backoff__parse_uint(const char *s, size_t len, unsigned long long max,
-                        unsigned long long *out);
 
 /* loader.c: the only user of libltdl. A module is shared by every strategy
  * handle opened on the same request; a released one stays loaded while
@@ -72,15 +64,13 @@ int backoff__ltx_prefix_in(const char *file, char *buf, size_t size);
 int backoff__check_params(const char *path, const backoff_param_t *t,
                           const char *const *reserved, size_t *count);
 
-/* search.c: the strategy-name grammar ([a-z0-9_], 1 to BACKOFF_NAME_MAX
- * bytes), BACKOFF_PLUGIN_PATH (read once; *out NULL when unset), the
+/* search.c: BACKOFF_PLUGIN_PATH (read once; *out NULL when unset), the
  * search path's iterator (BACKOFF_PLUGIN_PATH's absolute entries, then
  * BACKOFF_PLUGINDIR) and the rule picking the file a name loads: the first
  * directory holding strategy_<name>.so or .la, in that order, skipping
  * unsearchable directories and dangling links. find_strategy returns 0
  * with path set, 1 when no directory has one (searched lists them), or an
  * error. */
-int backoff__name_ok(const char *name, size_t len);
 int backoff__plugin_path(const char **out);
 typedef struct {
   const char *dir; /* not NUL-terminated: len bytes */
@@ -118,6 +108,12 @@ void backoff__strategy_copy(struct backoff_strategy_s *dst,
                             const struct backoff_strategy_s *src);
 void backoff__strategy_release(struct backoff_strategy_s *s);
 int backoff__strategy_check(const struct backoff_strategy_s *s);
+/* BACKOFF_ERANGE, with the message saying what row st accepts. */
+int backoff__setting_refuse(const backoff__setting_t *st, double v);
+/* Set the pipeline setting of row st (a BACKOFF_PIPELINE_SETTINGS row) to
+ * v, checked against the table: 0 or BACKOFF_ERANGE. */
+int backoff__strategy_set_core(struct backoff_strategy_s *s,
+                               const backoff__setting_t *st, double v);
 /* 1 for the core's own setting names (jitter, scale_factor, ...), which a
  * plugin parameter may not take. */
 int backoff__is_core_setting(const char *name);
@@ -140,33 +136,15 @@ int backoff__env_delay(double *delay_s);
 
 /* policy.c */
 struct backoff_policy_s {
+  /* The options, kept whole and read in place by the schedule and the
+   * loop: max_tries holds the effective value (environment applied); the
+   * strategy strings and handle, and the report, are cleared (they are
+   * the caller's and may not outlive backoff_policy_new). */
+  backoff_options_t opt;
   /* Points at own_strategy, or at the caller's handle in the call form. */
   const struct backoff_strategy_s *strategy;
-  unsigned int max_tries;
   uint64_t max_delay_ns; /* 0: none */
-  const int *retry_on;
-  size_t retry_on_count;
-  const int *stop_on;
-  size_t stop_on_count;
-  int (*retryable)(int, void *);
-  void (*on_retry)(unsigned int, int, double, void *);
-  void (*on_success)(const backoff_report_t *, void *);
-  int (*on_failure)(const backoff_report_t *, void *);
-  int failure_code;
-  void *callback_ctx;
-  backoff_fn retry_fn;
-  void *retry_arg;
-  uint64_t (*clock)(void *);
-  void *clock_ctx;
-  int (*sleep)(double, void *);
-  void *sleep_ctx;
-  backoff_random_fn random;
-  void *random_ctx;
-  uint64_t seed;
-  int seeded;
-  backoff_cancel_t *cancel;
-  backoff_budget_t *budget;
-  int *owned_codes; /* retry_on and stop_on copies, one allocation */
+  int *owned_codes;      /* retry_on and stop_on copies, one allocation */
   /* Last, so backoff__policy_init can zero every field above it cheaply. */
   struct backoff_strategy_s own_strategy;
 };
@@ -179,6 +157,18 @@ void backoff__policy_release(struct backoff_policy_s *p);
 /* schedule.c */
 int backoff__schedule_start(backoff_schedule_t *s,
                             const struct backoff_policy_s *p, int need_clock);
+/* What a run under s returns once stopped: 0 for a success, the library
+ * error, else failure_code when non-zero, else the operation's last code. */
+int backoff__schedule_result(const backoff_schedule_t *s, int failure_code);
+/* The blocking loop's wait ended the run: err < 0 a library error, else a
+ * cancel; unslept is the part of the last delay that was not waited. */
+void backoff__schedule_interrupt(backoff_schedule_t *s, int err,
+                                 double unslept);
+/* A report of s (room zeroed), result as backoff__schedule_result. */
+void backoff__report_fill(const backoff_schedule_t *s, backoff_report_t *r,
+                          int failure_code);
+/* Copies src into the caller's dst: the fields, never the room. */
+void backoff__report_out(backoff_report_t *dst, const backoff_report_t *src);
 
 /* budget.c. failed: every failed call (the ratio throttle counts them all).
  * withdraw: a retry is wanted; 1 when it may go ahead (and was paid for,
@@ -189,7 +179,7 @@ int backoff__budget_withdraw(backoff_budget_t *b, int rc, int *cost);
 void backoff__budget_deposit(backoff_budget_t *b, int first_try, int cost);
 
 static inline uint64_t backoff__now(const struct backoff_policy_s *p) {
-  return p->clock ? p->clock(p->clock_ctx) : backoff_clock_ns();
+  return p->opt.clock ? p->opt.clock(p->opt.clock_ctx) : backoff_clock_ns();
 }
 
 #endif /* BACKOFF_INTERNAL_H */

@@ -36,11 +36,11 @@ static int entry_name(const char *base, char nm[BACKOFF_NAME_MAX + 1]) {
   if (strcmp(dot, LT_MODULE_EXT) != 0 && strcmp(dot, ".la") != 0)
     return 0;
   len = (size_t)(dot - base) - 9;
-  if (!backoff__name_ok(base + 9, len))
+  if (len > BACKOFF_NAME_MAX)
     return 0;
   memcpy(nm, base + 9, len);
   nm[len] = '\0';
-  return 1;
+  return backoff__is_bare_name(nm);
 }
 
 static int add_name(names_t *l, const char *nm) {

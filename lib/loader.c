@@ -591,7 +591,7 @@ int backoff__module_open(backoff__module_t **out, const char *name,
   if (name == NULL)
     return backoff__fail(BACKOFF_EINVAL, "strategy name is NULL");
   bare = strchr(name, '/') == NULL;
-  if (bare && !backoff__name_ok(name, strlen(name)))
+  if (bare && !backoff__is_bare_name(name))
     return backoff__fail(BACKOFF_ENAME,
                          "bad strategy name '%.80s': a name is 1 to %d of "
                          "[a-z0-9_]; give a path (with a '/') to load a file",

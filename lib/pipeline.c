@@ -8,32 +8,23 @@
 
 #include "internal.h"
 
-static const char *const jitter_names[] = {"additive", "none", "additive",
-                                           "full", "equal", "proportional"};
-
 const char *backoff_jitter_name(backoff_jitter_t mode) {
-  if ((unsigned)mode > BACKOFF_JITTER_PROPORTIONAL)
-    return "unknown";
-  return jitter_names[mode];
+  const char *name = backoff__jitter_mode_name((int)mode);
+  return name ? name : "unknown";
 }
 
 int backoff_jitter_parse(const char *name, backoff_jitter_t *mode) {
-  int i;
+  int m;
 
   if (mode != NULL)
     *mode = BACKOFF_JITTER_DEFAULT;
   if (name == NULL || mode == NULL)
     return backoff__fail(BACKOFF_EINVAL, "NULL argument");
-  for (i = BACKOFF_JITTER_NONE; i <= BACKOFF_JITTER_PROPORTIONAL; i++) {
-    if (strcmp(name, jitter_names[i]) == 0) {
-      *mode = (backoff_jitter_t)i;
-      return 0;
-    }
-  }
-  return backoff__fail(BACKOFF_ESYNTAX,
-                       "unknown jitter mode '%.32s' (none, additive, full, "
-                       "equal, proportional)",
-                       name);
+  if ((m = backoff__jitter_mode_parse(name, strlen(name))) < 0)
+    return backoff__fail(BACKOFF_ESYNTAX, "unknown jitter mode '%.32s' (%s)",
+                         name, BACKOFF__JITTER_MODES);
+  *mode = (backoff_jitter_t)m;
+  return 0;
 }
 
 /* The random source as a plugin sees it: a value outside [0, 1) (a broken

@@ -12,30 +12,47 @@
 
 static const backoff_options_t defaults; /* all zero: every default */
 
-/* The pipeline settings the options may carry instead of a handle. */
-static int apply_pipeline(struct backoff_strategy_s *s,
-                          const backoff_options_t *o) {
-  int rc;
+/* Rows of the settings table that a strategy handle carries. */
+#define PIPELINE_ROW_(id, ...) +1
+enum { NPIPELINE = 0 BACKOFF_PIPELINE_SETTINGS(PIPELINE_ROW_) };
+#undef PIPELINE_ROW_
 
-  if (o->params != NULL && (rc = backoff_strategy_configure(s, o->params)) != 0)
-    return rc;
-  if (o->jitter != BACKOFF_JITTER_DEFAULT &&
-      (rc = backoff_strategy_set_jitter(s, o->jitter)) != 0)
-    return rc;
-  if (o->jitter_factor != 0 &&
-      (!(o->jitter_factor > 0) || o->jitter_factor > 1))
-    return backoff__fail(BACKOFF_EINVAL, "jitter_factor=%g must be in (0, 1]",
-                         o->jitter_factor);
-  if (o->jitter_factor != 0)
-    s->jitter_factor = o->jitter_factor;
-  if (o->scale_factor != 0 &&
-      (rc = backoff_strategy_set(s, "scale_factor", o->scale_factor)) != 0)
-    return BACKOFF_EINVAL;
-  if (o->minimum != 0 &&
-      (rc = backoff_strategy_set(s, "minimum", o->minimum)) != 0)
-    return BACKOFF_EINVAL;
-  if (o->cap != 0 && (rc = backoff_strategy_set(s, "cap", o->cap)) != 0)
-    return BACKOFF_EINVAL;
+static double option_number(const backoff__setting_t *st,
+                            const backoff_options_t *o) {
+  backoff__value_t v;
+
+  backoff__setting_load(st, o, &v);
+  switch (st->type) {
+  case BACKOFF__T_UINT:
+  case BACKOFF__T_U64:
+    return (double)v.u;
+  case BACKOFF__T_JITTER:
+    return (double)v.mode;
+  default:
+    return v.d;
+  }
+}
+
+/* Every core setting against the table: the same bounds, message and code
+ * (BACKOFF_ERANGE) as "name=value" in params or backoff_strategy_set(). */
+static int check_settings(const backoff_options_t *o) {
+  size_t i;
+
+  for (i = 0; i < BACKOFF__SET_COUNT; i++) {
+    const backoff__setting_t *st = &backoff__settings[i];
+    const double v = option_number(st, o);
+    if (backoff__setting_check(st, v) != 0)
+      return backoff__setting_refuse(st, v);
+  }
+  return 0;
+}
+
+static int pipeline_given(const backoff_options_t *o) {
+  size_t i;
+
+  for (i = 0; i < NPIPELINE; i++)
+    if (backoff__setting_given(&backoff__settings[i], o))
+      return 1;
   return 0;
 }
 
@@ -49,40 +66,19 @@ static int check_codes(const char *what, const int *codes, size_t n) {
   return 0;
 }
 
-int backoff__policy_init(struct backoff_policy_s *p,
-                         const backoff_options_t *o) {
+/* What no single setting can say: shapes and contradictions. */
+static int check_shape(const backoff_options_t *o) {
   size_t i;
   int rc;
 
-  memset(p, 0, offsetof(struct backoff_policy_s, own_strategy));
-  p->own_strategy.module = NULL;
-  if (o == NULL)
-    o = &defaults;
   for (i = 0; i < sizeof(o->reserved_) / sizeof(o->reserved_[0]); i++)
-    if (o->reserved_[i] != NULL)
+    if (o->reserved_[i] != 0)
       return backoff__fail(BACKOFF_EINVAL,
                            "options.reserved_ must be zero (use designated "
                            "initializers)");
-
-  /* Numbers first: they cost nothing to check and need no plugin. */
-  if (!(o->max_delay >= 0))
-    return backoff__fail(BACKOFF_EINVAL,
-                         "max_delay=%g must be >= 0 seconds (0: default, "
-                         "INFINITY: no limit)",
-                         o->max_delay);
-  if (isfinite(o->max_delay) && o->max_delay > BACKOFF_DELAY_MAX)
-    return backoff__fail(BACKOFF_EINVAL,
-                         "max_delay=%g is above %g s (use INFINITY for no "
-                         "limit)",
-                         o->max_delay, BACKOFF_DELAY_MAX);
-  if (!(o->scale_factor >= 0) || !(o->minimum >= 0) || !(o->cap >= 0) ||
-      !(o->jitter_factor >= 0))
-    return backoff__fail(BACKOFF_EINVAL,
-                         "scale_factor, minimum, cap and jitter_factor must "
-                         "be >= 0 and not NaN");
-  if ((unsigned)o->jitter > BACKOFF_JITTER_PROPORTIONAL)
-    return backoff__fail(BACKOFF_EINVAL, "unknown jitter mode %d",
-                         (int)o->jitter);
+  if ((o->flags & ~BACKOFF_SEEDED) != 0)
+    return backoff__fail(BACKOFF_EINVAL, "unknown flags 0x%x",
+                         o->flags & ~BACKOFF_SEEDED);
   if ((rc = check_codes("retry_on", o->retry_on, o->retry_on_count)) != 0 ||
       (rc = check_codes("stop_on", o->stop_on, o->stop_on_count)) != 0)
     return rc;
@@ -90,60 +86,60 @@ int backoff__policy_init(struct backoff_policy_s *p,
     return backoff__fail(BACKOFF_EINVAL,
                          "give on_failure or failure_code, not both");
   if (o->strategy_handle != NULL &&
-      (o->strategy != NULL || o->params != NULL ||
-       o->jitter != BACKOFF_JITTER_DEFAULT || o->jitter_factor != 0 ||
-       o->scale_factor != 0 || o->minimum != 0 || o->cap != 0))
+      (o->strategy != NULL || o->params != NULL || pipeline_given(o)))
     return backoff__fail(BACKOFF_EINVAL,
                          "strategy_handle carries the strategy settings: do "
                          "not also give strategy, params, jitter, "
                          "jitter_factor, scale_factor, minimum or cap");
+  return 0;
+}
 
-  if (o->max_tries != 0) {
-    p->max_tries = o->max_tries;
-  } else {
-    if ((rc = backoff__env_tries(&p->max_tries)) != 0)
+/* max_tries and max_delay after the environment's defaults. */
+static int resolve_limits(struct backoff_policy_s *p) {
+  double d = p->opt.max_delay;
+  int rc;
+
+  if (p->opt.max_tries == 0) {
+    if ((rc = backoff__env_tries(&p->opt.max_tries)) != 0)
       return rc;
-    if (p->max_tries == 0)
-      p->max_tries = 3;
+    if (p->opt.max_tries == 0)
+      p->opt.max_tries = (unsigned int)
+          backoff__settings[BACKOFF__SET_MAX_TRIES].def;
   }
-  if (isinf(o->max_delay)) {
-    p->max_delay_ns = 0;
-  } else {
-    double d = o->max_delay;
-    if (d == 0 && (rc = backoff__env_delay(&d)) != 0)
+  if (isinf(d))
+    return 0; /* no limit, whatever the environment says */
+  if (d == 0 && (rc = backoff__env_delay(&d)) != 0)
+    return rc;
+  p->max_delay_ns = (uint64_t)llround(d * 1e9);
+  if (d > 0 && p->max_delay_ns == 0)
+    p->max_delay_ns = 1;
+  return 0;
+}
+
+/* The pipeline settings the options may carry instead of a handle: params
+ * first, then each field given, through the one setter. */
+static int apply_pipeline(struct backoff_strategy_s *s,
+                          const backoff_options_t *o) {
+  size_t i;
+  int rc;
+
+  if (o->params != NULL &&
+      (rc = backoff_strategy_configure(s, o->params)) != 0)
+    return rc;
+  for (i = 0; i < NPIPELINE; i++) {
+    const backoff__setting_t *st = &backoff__settings[i];
+    if (backoff__setting_given(st, o) &&
+        (rc = backoff__strategy_set_core(s, st, option_number(st, o))) != 0)
       return rc;
-    p->max_delay_ns = (uint64_t)llround(d * 1e9);
-    if (d > 0 && p->max_delay_ns == 0)
-      p->max_delay_ns = 1;
   }
+  return 0;
+}
 
-  p->retry_on = o->retry_on;
-  p->retry_on_count = o->retry_on_count;
-  p->stop_on = o->stop_on;
-  p->stop_on_count = o->stop_on_count;
-  p->retryable = o->retryable;
-  p->on_retry = o->on_retry;
-  p->on_success = o->on_success;
-  p->on_failure = o->on_failure;
-  p->failure_code = o->failure_code;
-  p->callback_ctx = o->callback_ctx;
-  p->retry_fn = o->retry_fn;
-  p->retry_arg = o->retry_arg;
-  p->clock = o->clock;
-  p->clock_ctx = o->clock_ctx;
-  p->sleep = o->sleep;
-  p->sleep_ctx = o->sleep_ctx;
-  p->random = o->random;
-  p->random_ctx = o->random_ctx;
-  p->seed = o->seed;
-  p->seeded = (o->flags & BACKOFF_SEEDED) != 0;
-  p->cancel = o->cancel;
-  p->budget = o->budget;
-  if ((o->flags & ~BACKOFF_SEEDED) != 0)
-    return backoff__fail(BACKOFF_EINVAL, "unknown flags 0x%x",
-                         o->flags & ~BACKOFF_SEEDED);
+/* The strategy last: loading it is the only costly step. */
+static int load_strategy(struct backoff_policy_s *p,
+                         const backoff_options_t *o) {
+  int rc;
 
-  /* The strategy last: loading it is the only costly step. */
   if (o->strategy_handle != NULL) {
     p->strategy = o->strategy_handle;
   } else {
@@ -152,16 +148,37 @@ int backoff__policy_init(struct backoff_policy_s *p,
     if (rc != 0)
       return rc;
     p->strategy = &p->own_strategy;
-    if ((rc = apply_pipeline(&p->own_strategy, o)) != 0) {
-      backoff__strategy_release(&p->own_strategy);
-      return rc;
-    }
+    if ((rc = apply_pipeline(&p->own_strategy, o)) != 0)
+      goto fail_strategy;
   }
-  if ((rc = backoff__strategy_check(p->strategy)) != 0) {
-    backoff__strategy_release(&p->own_strategy);
-    return rc;
-  }
+  if ((rc = backoff__strategy_check(p->strategy)) != 0)
+    goto fail_strategy;
   return 0;
+
+fail_strategy:
+  backoff__strategy_release(&p->own_strategy);
+  return rc;
+}
+
+int backoff__policy_init(struct backoff_policy_s *p,
+                         const backoff_options_t *o) {
+  int rc;
+
+  memset(p, 0, offsetof(struct backoff_policy_s, own_strategy));
+  p->own_strategy.module = NULL;
+  if (o == NULL)
+    o = &defaults;
+  /* Numbers and shapes first: they cost nothing and need no plugin. */
+  if ((rc = check_shape(o)) != 0 || (rc = check_settings(o)) != 0)
+    return rc;
+  p->opt = *o;
+  p->opt.strategy = NULL;
+  p->opt.params = NULL;
+  p->opt.strategy_handle = NULL;
+  p->opt.report = NULL;
+  if ((rc = resolve_limits(p)) != 0)
+    return rc;
+  return load_strategy(p, o);
 }
 
 void backoff__policy_release(struct backoff_policy_s *p) {
@@ -170,10 +187,27 @@ void backoff__policy_release(struct backoff_policy_s *p) {
   p->owned_codes = NULL;
 }
 
+/* The policy outlives the options: own copies of the code lists. */
+static int own_codes(struct backoff_policy_s *p) {
+  const size_t nr = p->opt.retry_on_count, n = nr + p->opt.stop_on_count;
+
+  if (n == 0)
+    return 0;
+  p->owned_codes = malloc(n * sizeof(int));
+  if (p->owned_codes == NULL)
+    return backoff__fail(BACKOFF_ENOMEM, "out of memory building a policy");
+  if (nr > 0)
+    memcpy(p->owned_codes, p->opt.retry_on, nr * sizeof(int));
+  if (n > nr)
+    memcpy(p->owned_codes + nr, p->opt.stop_on, (n - nr) * sizeof(int));
+  p->opt.retry_on = p->owned_codes;
+  p->opt.stop_on = p->owned_codes + nr;
+  return 0;
+}
+
 int backoff_policy_new(backoff_policy_t **out,
                        const backoff_options_t *options) {
   backoff_policy_t *p;
-  size_t n;
   int rc;
 
   if (out == NULL)
@@ -183,34 +217,24 @@ int backoff_policy_new(backoff_policy_t **out,
   p = malloc(sizeof(*p));
   if (p == NULL)
     return backoff__fail(BACKOFF_ENOMEM, "out of memory building a policy");
-  if ((rc = backoff__policy_init(p, options)) != 0) {
-    free(p);
-    return rc;
-  }
+  if ((rc = backoff__policy_init(p, options)) != 0)
+    goto fail_alloc;
   /* The policy outlives the options: own copies of what they point to. */
   if (p->strategy != &p->own_strategy) {
     backoff__strategy_copy(&p->own_strategy, p->strategy);
     backoff__module_ref(p->own_strategy.module);
     p->strategy = &p->own_strategy;
   }
-  n = p->retry_on_count + p->stop_on_count;
-  if (n > 0) {
-    p->owned_codes = malloc(n * sizeof(int));
-    if (p->owned_codes == NULL) {
-      backoff__policy_release(p);
-      free(p);
-      return backoff__fail(BACKOFF_ENOMEM, "out of memory building a policy");
-    }
-    if (p->retry_on_count)
-      memcpy(p->owned_codes, p->retry_on, p->retry_on_count * sizeof(int));
-    if (p->stop_on_count)
-      memcpy(p->owned_codes + p->retry_on_count, p->stop_on,
-             p->stop_on_count * sizeof(int));
-    p->retry_on = p->owned_codes;
-    p->stop_on = p->owned_codes + p->retry_on_count;
-  }
+  if ((rc = own_codes(p)) != 0)
+    goto fail_init;
   *out = p;
   return 0;
+
+fail_init:
+  backoff__policy_release(p);
+fail_alloc:
+  free(p);
+  return rc;
 }
 
 void backoff_policy_free(backoff_policy_t *p) {
@@ -225,7 +249,7 @@ const backoff_strategy_t *backoff_policy_strategy(const backoff_policy_t *p) {
 }
 
 unsigned int backoff_policy_max_tries(const backoff_policy_t *p) {
-  return p ? p->max_tries : 0;
+  return p ? p->opt.max_tries : 0;
 }
 
 double backoff_policy_max_delay(const backoff_policy_t *p) {

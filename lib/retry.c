@@ -13,29 +13,26 @@
 static __thread backoff_schedule_t *current
     __attribute__((tls_model("initial-exec")));
 
+/* What the call returns: the schedule's result, or on_failure's word. The
+ * callbacks see the library's own report; the caller's gets its fields. */
 static int finish(backoff_schedule_t *s, backoff_report_t *report) {
   const struct backoff_policy_s *p = s->policy_;
-  backoff_report_t local, *r = report ? report : &local;
-  int result = s->stop_ == BACKOFF_STOP_SUCCESS ? 0
-               : s->stop_ == BACKOFF_STOP_ERROR ? s->error_
-               : p->failure_code != 0           ? p->failure_code
-                                                : s->last_rc_;
+  backoff_report_t r;
 
   /* Nobody reads a report: skip building one (the decorator's and
-   * backoff_run()'s common case, where it was a fifth of the cost). */
-  if (report == NULL && p->on_success == NULL && p->on_failure == NULL)
-    return result;
-  backoff_schedule_report(s, r);
-  if (s->stop_ == BACKOFF_STOP_SUCCESS) {
-    r->result = 0;
-    if (p->on_success)
-      p->on_success(r, p->callback_ctx);
-    return 0;
+   * backoff_run()'s common case). */
+  if (report == NULL && p->opt.on_success == NULL && p->opt.on_failure == NULL)
+    return backoff__schedule_result(s, p->opt.failure_code);
+  backoff__report_fill(s, &r, p->opt.failure_code);
+  if (r.stop == BACKOFF_STOP_SUCCESS) {
+    if (p->opt.on_success)
+      p->opt.on_success(&r, p->opt.callback_ctx);
+  } else if (r.stop != BACKOFF_STOP_ERROR && p->opt.on_failure) {
+    r.result = p->opt.on_failure(&r, p->opt.callback_ctx);
   }
-  if (s->stop_ != BACKOFF_STOP_ERROR && p->on_failure)
-    result = p->on_failure(r, p->callback_ctx);
-  r->result = result;
-  return result;
+  if (report != NULL)
+    backoff__report_out(report, &r);
+  return r.result;
 }
 
 /* The loop shared by every blocking form. */
@@ -46,50 +43,44 @@ static int run(const struct backoff_policy_s *p, backoff_fn fn, void *arg,
   int rc, r;
 
   backoff__schedule_start(&s, p,
-                          report != NULL || p->on_success || p->on_failure);
+                          report != NULL || p->opt.on_success ||
+                              p->opt.on_failure);
   s.outer_ = current;
   current = &s;
   for (;;) {
+    double unslept = 0;
     if (backoff_schedule_begin(&s) != 0)
       break;
     rc = fn(arg);
     if (backoff_schedule_next(&s, rc, &delay) != 0)
       break;
-    if (p->on_retry)
-      p->on_retry(s.attempts_, rc, delay, p->callback_ctx);
-    if (p->sleep) {
+    if (p->opt.on_retry)
+      p->opt.on_retry(s.attempts_, rc, delay, p->opt.callback_ctx);
+    if (p->opt.sleep) {
       /* The header's contract: any non-zero answer means "stop, as
        * cancelled"; a user's -1 is not a library error. */
-      r = p->sleep(delay, p->sleep_ctx) != 0;
+      r = p->opt.sleep(delay, p->opt.sleep_ctx) != 0;
     } else {
       /* The real sleep needs the real clock: an injected one may read
        * anything (0, a simulation's time) and would make the absolute
        * deadline meaningless. */
-      uint64_t from = p->clock ? backoff_clock_ns() : s.now_ns_;
-      r = backoff_sleep_until(from + (uint64_t)(delay * 1e9), p->cancel);
+      uint64_t from = p->opt.clock ? backoff_clock_ns() : s.now_ns_;
+      r = backoff_sleep_until(from + (uint64_t)(delay * 1e9), p->opt.cancel);
       if (r == 1) { /* count only the part actually waited */
         uint64_t now = backoff_clock_ns();
         double waited = now > from ? (double)(now - from) / 1e9 : 0;
-        if (waited < delay) {
-          s.slept_ -= delay - waited;
-          s.previous_ = waited; /* the report's last_delay */
-        }
+        if (waited < delay)
+          unslept = delay - waited;
       }
     }
     if (r != 0) {
-      if (r < 0) {
-        s.error_ = r;
-        s.stop_ = BACKOFF_STOP_ERROR;
-      } else {
-        s.stop_ = BACKOFF_STOP_CANCELLED;
-      }
-      s.now_ns_ = backoff__now(p);
+      backoff__schedule_interrupt(&s, r, unslept);
       break;
     }
-    if (p->retry_fn)
-      fn = p->retry_fn;
-    if (p->retry_arg)
-      arg = p->retry_arg;
+    if (p->opt.retry_fn)
+      fn = p->opt.retry_fn;
+    if (p->opt.retry_arg)
+      arg = p->opt.retry_arg;
   }
   current = s.outer_;
   return finish(&s, report);
@@ -97,10 +88,12 @@ static int run(const struct backoff_policy_s *p, backoff_fn fn, void *arg,
 
 static int fail_early(int err, backoff_report_t *report) {
   if (report != NULL) {
-    memset(report, 0, sizeof(*report));
-    report->result = err;
-    report->stop = BACKOFF_STOP_ERROR;
-    report->error = err;
+    backoff_report_t r;
+    memset(&r, 0, sizeof(r));
+    r.result = err;
+    r.stop = BACKOFF_STOP_ERROR;
+    r.error = err;
+    backoff__report_out(report, &r);
   }
   return err;
 }

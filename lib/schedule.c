@@ -31,6 +31,7 @@ int backoff__schedule_start(backoff_schedule_t *s,
   s->retry_after_ = 0;
   s->deadline_ns_ = UINT64_MAX;
   s->start_ns_ = s->now_ns_ = 0;
+  memset(s->reserved_, 0, sizeof(s->reserved_));
   /* The clock is read only when something needs it, so a first-try success
    * without a deadline or report costs no clock read. */
   if (need_clock || p->max_delay_ns != 0) {
@@ -74,7 +75,7 @@ int backoff_schedule_begin(backoff_schedule_t *s) {
    * was judged when next() granted the wait (it refuses one that would end
    * past it): a granted, waited-for retry is made even when the wake-up
    * comes a little late, and a retry costs one clock read, not two. */
-  if (s->attempts_ > 0 && backoff_cancel_requested(p->cancel))
+  if (s->attempts_ > 0 && backoff_cancel_requested(p->opt.cancel))
     return stop(s, BACKOFF_STOP_CANCELLED);
   s->attempts_++;
   s->flags_ &= ~(unsigned)(F_PERMANENT | F_RETRY_AFTER);
@@ -85,15 +86,16 @@ int backoff_schedule_begin(backoff_schedule_t *s) {
 static int is_retryable(const struct backoff_policy_s *p, int rc) {
   size_t i;
 
-  for (i = 0; i < p->stop_on_count; i++)
-    if (p->stop_on[i] == rc)
+  for (i = 0; i < p->opt.stop_on_count; i++)
+    if (p->opt.stop_on[i] == rc)
       return 0;
-  if (p->retry_on_count == 0 && p->retryable == NULL)
+  if (p->opt.retry_on_count == 0 && p->opt.retryable == NULL)
     return 1;
-  for (i = 0; i < p->retry_on_count; i++)
-    if (p->retry_on[i] == rc)
+  for (i = 0; i < p->opt.retry_on_count; i++)
+    if (p->opt.retry_on[i] == rc)
       return 1;
-  return p->retryable != NULL && p->retryable(rc, p->callback_ctx) != 0;
+  return p->opt.retryable != NULL &&
+         p->opt.retryable(rc, p->opt.callback_ctx) != 0;
 }
 
 int backoff_schedule_next(backoff_schedule_t *s, int rc, double *delay) {
@@ -113,8 +115,9 @@ int backoff_schedule_next(backoff_schedule_t *s, int rc, double *delay) {
   p = s->policy_;
   s->last_rc_ = rc;
   if (BACKOFF_LIKELY(rc == 0)) {
-    if (p->budget != NULL)
-      backoff__budget_deposit(p->budget, s->attempts_ == 1, s->budget_cost_);
+    if (p->opt.budget != NULL)
+      backoff__budget_deposit(p->opt.budget, s->attempts_ == 1,
+                              s->budget_cost_);
     return stop(s, BACKOFF_STOP_SUCCESS);
   }
   if (s->flags_ & F_PERMANENT)
@@ -124,22 +127,24 @@ int backoff_schedule_next(backoff_schedule_t *s, int rc, double *delay) {
   /* Only a retryable failure says the server may be in trouble (gRPC
    * records a failure only for a retryable status, then checks maxAttempts:
    * the last failure of an exhausted call still counts). */
-  if (p->budget != NULL)
-    backoff__budget_failed(p->budget);
-  if (s->attempts_ >= p->max_tries)
+  if (p->opt.budget != NULL)
+    backoff__budget_failed(p->opt.budget);
+  if (s->attempts_ >= p->opt.max_tries)
     return stop(s, BACKOFF_STOP_EXHAUSTED);
-  if (backoff_cancel_requested(p->cancel))
+  if (backoff_cancel_requested(p->opt.cancel))
     return stop(s, BACKOFF_STOP_CANCELLED);
 
   if (s->flags_ & F_RETRY_AFTER) {
     d = s->retry_after_ > p->strategy->minimum ? s->retry_after_
                                                : p->strategy->minimum;
   } else {
-    backoff_random_fn rnd = p->random;
-    void *rnd_ctx = p->random_ctx;
+    backoff_random_fn rnd = p->opt.random;
+    void *rnd_ctx = p->opt.random_ctx;
     if (rnd == NULL) {
       if (!(s->flags_ & F_RNG)) {
-        backoff_rng_seed(&s->rng_, p->seeded ? p->seed : backoff__seed_next());
+        backoff_rng_seed(&s->rng_, (p->opt.flags & BACKOFF_SEEDED)
+                                       ? p->opt.seed
+                                       : backoff__seed_next());
         s->flags_ |= F_RNG;
       }
       rnd = backoff_rng_uniform;
@@ -156,7 +161,7 @@ int backoff_schedule_next(backoff_schedule_t *s, int rc, double *delay) {
   /* The time is needed for a deadline, for a report (F_CLOCK) and as the
    * base of the real sleep's absolute wake-up; a loop with an injected
    * sleep and none of those skips the clock read (a third of a retry). */
-  if (p->max_delay_ns != 0 || (s->flags_ & F_CLOCK) || p->sleep == NULL) {
+  if (p->max_delay_ns != 0 || (s->flags_ & F_CLOCK) || p->opt.sleep == NULL) {
     s->now_ns_ = backoff__now(p);
     if (!(s->flags_ & F_CLOCK)) {
       s->start_ns_ = s->now_ns_; /* best estimate: the call was just made */
@@ -167,8 +172,8 @@ int backoff_schedule_next(backoff_schedule_t *s, int rc, double *delay) {
                                  d_ns > s->deadline_ns_ - s->now_ns_))
       return stop(s, BACKOFF_STOP_DEADLINE);
   }
-  if (p->budget != NULL &&
-      !backoff__budget_withdraw(p->budget, rc, &s->budget_cost_))
+  if (p->opt.budget != NULL &&
+      !backoff__budget_withdraw(p->opt.budget, rc, &s->budget_cost_))
     return stop(s, BACKOFF_STOP_BUDGET);
   s->previous_ = d;
   s->slept_ += d;
@@ -211,14 +216,35 @@ unsigned int backoff_schedule_attempts(const backoff_schedule_t *s) {
   return s ? s->attempts_ : 0;
 }
 
-void backoff_schedule_report(const backoff_schedule_t *s,
-                             backoff_report_t *r) {
-  if (r == NULL)
-    return;
+int backoff__schedule_result(const backoff_schedule_t *s, int failure_code) {
+  if (s->stop_ == BACKOFF_STOP_SUCCESS)
+    return 0;
+  if (s->stop_ == BACKOFF_STOP_ERROR)
+    return s->error_;
+  return failure_code != 0 ? failure_code : s->last_rc_;
+}
+
+void backoff__schedule_interrupt(backoff_schedule_t *s, int err,
+                                 double unslept) {
+  s->slept_ -= unslept;
+  if (unslept > 0) /* the report's last_delay: the wait actually made */
+    s->previous_ -= unslept;
+  if (err < 0) {
+    s->error_ = err;
+    stop(s, BACKOFF_STOP_ERROR);
+  } else {
+    stop(s, BACKOFF_STOP_CANCELLED);
+  }
+}
+
+void backoff__report_out(backoff_report_t *dst, const backoff_report_t *src) {
+  memcpy(dst, src, offsetof(backoff_report_t, reserved_));
+}
+
+void backoff__report_fill(const backoff_schedule_t *s, backoff_report_t *r,
+                          int failure_code) {
   memset(r, 0, sizeof(*r));
-  if (s == NULL)
-    return;
-  r->result = s->stop_ == BACKOFF_STOP_ERROR ? s->error_ : s->last_rc_;
+  r->result = backoff__schedule_result(s, failure_code);
   r->last_rc = s->last_rc_;
   r->stop = (backoff_stop_t)s->stop_;
   r->error = s->error_;
@@ -227,6 +253,19 @@ void backoff_schedule_report(const backoff_schedule_t *s,
   r->last_delay = s->previous_;
   if ((s->flags_ & F_CLOCK) && s->now_ns_ > s->start_ns_)
     r->elapsed = (double)(s->now_ns_ - s->start_ns_) / 1e9;
+}
+
+void backoff_schedule_report(const backoff_schedule_t *s,
+                             backoff_report_t *report) {
+  backoff_report_t r;
+
+  if (report == NULL)
+    return;
+  if (s == NULL)
+    memset(&r, 0, sizeof(r));
+  else
+    backoff__report_fill(s, &r, 0);
+  backoff__report_out(report, &r);
 }
 
 const char *backoff_stop_name(backoff_stop_t stop) {

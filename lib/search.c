@@ -1,6 +1,8 @@
 /* Where strategies are looked for: the strategy-name grammar, the search
  * path (BACKOFF_PLUGIN_PATH, then the built-in directory) walked by one
- * iterator, and the one rule that picks the file a name loads. Opening and
+ * iterator, and the one rule that picks the file a name loads (the name
+ * grammar itself is the seam's backoff__is_bare_name, shared with the
+ * command-line tool). Opening and
  * listing both use it, so a listing never names a file an open would not
  * load. */
 #include "config.h"
@@ -16,19 +18,6 @@
 #ifndef LT_MODULE_EXT
 #define LT_MODULE_EXT ".so"
 #endif
-
-int backoff__name_ok(const char *name, size_t len) {
-  size_t i;
-
-  if (len == 0 || len > BACKOFF_NAME_MAX)
-    return 0;
-  for (i = 0; i < len; i++) {
-    const char c = name[i];
-    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'))
-      return 0;
-  }
-  return 1;
-}
 
 /* BACKOFF_PLUGIN_PATH, read once: the environment is the process's
  * configuration, like the BACKOFF_DEFAULT_* values. NULL until read,

@@ -10,34 +10,36 @@
 
 #include "internal.h"
 
-/* Core settings a spec or backoff_strategy_set() may name, besides the
- * plugin's own parameters. */
-enum { CORE_NONE, CORE_SCALE, CORE_MINIMUM, CORE_CAP, CORE_JITTER_FACTOR,
-       CORE_JITTER };
+/* The pipeline rows of the settings table (they come first in it) and
+ * where each lives in a handle: the same field name as in the options. */
+#define HANDLE_OFFSET_(id, nm, ty, fld, ...)                                  \
+  offsetof(struct backoff_strategy_s, fld),
+static const size_t handle_offset[] = {
+    BACKOFF_PIPELINE_SETTINGS(HANDLE_OFFSET_)};
+#undef HANDLE_OFFSET_
+#define NPIPELINE (sizeof(handle_offset) / sizeof(handle_offset[0]))
 
-static int core_setting(const char *name, size_t len) {
-#define IS(lit) (len == sizeof(lit) - 1 && memcmp(name, lit, len) == 0)
-  if (IS("scale_factor"))
-    return CORE_SCALE;
-  if (IS("minimum"))
-    return CORE_MINIMUM;
-  if (IS("cap"))
-    return CORE_CAP;
-  if (IS("jitter_factor"))
-    return CORE_JITTER_FACTOR;
-  if (IS("jitter"))
-    return CORE_JITTER;
-  return CORE_NONE;
-#undef IS
+/* The pipeline row named name[0..len), or NULL for any other name. */
+static const backoff__setting_t *core_setting(const char *name, size_t len) {
+  const backoff__setting_t *st = backoff__setting_find(name, len);
+  return st != NULL && (size_t)(st - backoff__settings) < NPIPELINE ? st
+                                                                     : NULL;
+}
+
+static void *handle_field(const struct backoff_strategy_s *s,
+                          const backoff__setting_t *st) {
+  return (char *)s + handle_offset[st - backoff__settings];
 }
 
 /* The same names, handed to the loader: a plugin parameter may not take
  * one. */
-static const char *const core_names[] = {"scale_factor", "minimum", "cap",
-                                         "jitter_factor", "jitter", NULL};
+#define CORE_NAME_(id, nm, ...) nm,
+static const char *const core_names[] = {BACKOFF_PIPELINE_SETTINGS(CORE_NAME_)
+                                             NULL};
+#undef CORE_NAME_
 
 int backoff__is_core_setting(const char *name) {
-  return core_setting(name, strlen(name)) != CORE_NONE;
+  return core_setting(name, strlen(name)) != NULL;
 }
 
 static long find_param(const struct backoff_strategy_s *s, const char *name,
@@ -56,9 +58,10 @@ static long find_param(const struct backoff_strategy_s *s, const char *name,
 static int no_such_param(const struct backoff_strategy_s *s,
                          const char *name, size_t len) {
   char list[BACKOFF_PARAM_MAX * (BACKOFF_PARAM_NAME_MAX + 2) + 8];
-  size_t i, used = 0;
+  char core[128];
+  size_t i, used = 0, cused = 0;
 
-  list[0] = '\0';
+  list[0] = core[0] = '\0';
   for (i = 0; i < s->module->nparams; i++) {
     int n = snprintf(list + used, sizeof(list) - used, "%s%s",
                      i ? ", " : "", s->module->params[i].name);
@@ -66,11 +69,17 @@ static int no_such_param(const struct backoff_strategy_s *s,
       break;
     used += (size_t)n;
   }
+  for (i = 0; core_names[i] != NULL; i++) {
+    int n = snprintf(core + cused, sizeof(core) - cused, "%s%s",
+                     i ? ", " : "", core_names[i]);
+    if (n < 0 || (size_t)n >= sizeof(core) - cused)
+      break;
+    cused += (size_t)n;
+  }
   return backoff__fail(BACKOFF_EPARAM,
                        "strategy %s has no parameter '%.*s' (its parameters: "
-                       "%s; settings of every strategy: jitter, "
-                       "jitter_factor, scale_factor, minimum, cap)",
-                       s->name, (int)len, name, used ? list : "none");
+                       "%s; settings of every strategy: %s)",
+                       s->name, (int)len, name, used ? list : "none", core);
 }
 
 static const char *short_name(const char *request, char *buf, size_t size) {
@@ -100,9 +109,8 @@ int backoff__strategy_init(struct backoff_strategy_s *s, const char *name) {
   if (rc != 0)
     return rc;
   short_name(name, s->name, sizeof(s->name));
-  s->jitter = BACKOFF_JITTER_ADDITIVE;
-  s->jitter_factor = 0.5;
-  s->scale_factor = 1.0;
+  for (i = 0; i < NPIPELINE; i++)
+    backoff__strategy_set_core(s, &backoff__settings[i], 0); /* defaults */
   for (i = 0; i < s->module->nparams; i++) {
     s->values[i].value = s->module->params[i].def;
     s->values[i].list = &s->values[i].value;
@@ -199,23 +207,26 @@ const char *backoff_strategy_description(const backoff_strategy_t *s) {
 }
 
 int backoff_strategy_param(const backoff_strategy_t *s, size_t i,
-                           backoff_param_info_t *info) {
+                           backoff_param_info_t *param) {
+  backoff_param_info_t info;
   const backoff_param_t *p;
 
-  if (info != NULL)
-    memset(info, 0, sizeof(*info));
-  if (s == NULL || info == NULL)
+  memset(&info, 0, sizeof(info));
+  if (param != NULL) /* cleared before anything can fail */
+    memcpy(param, &info, offsetof(backoff_param_info_t, reserved_));
+  if (s == NULL || param == NULL)
     return backoff__fail(BACKOFF_EINVAL, "NULL argument");
   if (i >= s->module->nparams)
     return 0;
   p = &s->module->params[i];
-  info->name = p->name;
-  info->def = p->def;
-  info->min = p->min;
-  info->max = p->max;
-  info->help = p->help ? p->help : "";
-  info->is_list = (p->flags & BACKOFF_PARAM_LIST) != 0;
-  info->is_integer = (p->flags & BACKOFF_PARAM_INTEGER) != 0;
+  info.name = p->name;
+  info.def = p->def;
+  info.min = p->min;
+  info.max = p->max;
+  info.help = p->help ? p->help : "";
+  info.is_list = (p->flags & BACKOFF_PARAM_LIST) != 0;
+  info.is_integer = (p->flags & BACKOFF_PARAM_INTEGER) != 0;
+  memcpy(param, &info, offsetof(backoff_param_info_t, reserved_));
   return 1;
 }
 
@@ -235,47 +246,50 @@ static int check_value(const struct backoff_strategy_s *s, size_t i,
   return 0;
 }
 
-static int set_core(struct backoff_strategy_s *s, int which, double v) {
-  const char *what = "";
-  double lo = 0, hi = BACKOFF_DELAY_MAX;
+/* Every core setting is set here, whatever the way in (the options, a
+ * spec, backoff_strategy_set): one check, one message, one code. A jitter
+ * mode is set by its number (backoff_jitter_t). */
+int backoff__setting_refuse(const backoff__setting_t *st, double v) {
+  char bounds[96];
 
-  switch (which) {
-  case CORE_SCALE:
-    what = "scale_factor";
-    if (isfinite(v) && v > 0 && v <= BACKOFF_DELAY_MAX) {
-      s->scale_factor = v;
-      return 0;
-    }
-    return backoff__fail(BACKOFF_ERANGE, "scale_factor=%g must be in (0, %g]",
-                         v, BACKOFF_DELAY_MAX);
-  case CORE_MINIMUM:
-    what = "minimum";
-    if (isfinite(v) && v >= lo && v <= hi) {
-      s->minimum = v;
-      return 0;
-    }
-    break;
-  case CORE_CAP:
-    what = "cap";
-    if (isfinite(v) && v >= lo && v <= hi) {
-      s->cap = v;
-      return 0;
-    }
-    break;
-  case CORE_JITTER_FACTOR:
-    what = "jitter_factor";
-    hi = 1.0;
-    if (isfinite(v) && v >= lo && v <= hi) {
-      s->jitter_factor = v;
-      return 0;
-    }
-    break;
-  default:
-    return backoff__fail(BACKOFF_EPARAM, "jitter takes a mode name, not %g",
-                         v);
+  if (st->type == BACKOFF__T_JITTER)
+    return backoff__fail(BACKOFF_ERANGE,
+                         "jitter=%g is not a backoff_jitter_t (%s; 0: %s)", v,
+                         BACKOFF__JITTER_MODES, st->zero);
+  return backoff__fail(BACKOFF_ERANGE, "%s=%g must be in %s (0: %s)",
+                       st->name, v,
+                       backoff__setting_bounds(st, bounds, sizeof(bounds)),
+                       st->zero);
+}
+
+int backoff__strategy_set_core(struct backoff_strategy_s *s,
+                               const backoff__setting_t *st, double v) {
+  void *field = handle_field(s, st);
+
+  if (backoff__setting_check(st, v) != 0)
+    return backoff__setting_refuse(st, v);
+  v = backoff__setting_effective(st, v);
+  if (st->type == BACKOFF__T_JITTER) {
+    const backoff_jitter_t mode = (backoff_jitter_t)v;
+    memcpy(field, &mode, sizeof(mode));
+  } else {
+    memcpy(field, &v, sizeof(v));
   }
-  return backoff__fail(BACKOFF_ERANGE, "%s=%g must be in [%g, %g] seconds",
-                       what, v, lo, hi);
+  return 0;
+}
+
+static double get_core(const struct backoff_strategy_s *s,
+                       const backoff__setting_t *st) {
+  const void *field = handle_field(s, st);
+  double v;
+
+  if (st->type == BACKOFF__T_JITTER) {
+    backoff_jitter_t mode;
+    memcpy(&mode, field, sizeof(mode));
+    return (double)mode;
+  }
+  memcpy(&v, field, sizeof(v));
+  return v;
 }
 
 /* Lists longer than one value live in the shared pool; rebuilding it on
@@ -325,11 +339,11 @@ static int set_list(struct backoff_strategy_s *s, size_t i, const double *v,
 
 static int set_by_name(struct backoff_strategy_s *s, const char *name,
                        size_t len, double v) {
-  int core = core_setting(name, len);
+  const backoff__setting_t *core = core_setting(name, len);
   long i;
 
-  if (core != CORE_NONE)
-    return set_core(s, core, v);
+  if (core != NULL)
+    return backoff__strategy_set_core(s, core, v);
   if ((i = find_param(s, name, len)) < 0)
     return no_such_param(s, name, len);
   return set_list(s, (size_t)i, &v, 1);
@@ -359,40 +373,22 @@ int backoff_strategy_set_list(backoff_strategy_t *s, const char *name,
 int backoff_strategy_set_jitter(backoff_strategy_t *s, backoff_jitter_t mode) {
   if (s == NULL)
     return backoff__fail(BACKOFF_EINVAL, "NULL strategy");
-  if (mode == BACKOFF_JITTER_DEFAULT)
-    mode = BACKOFF_JITTER_ADDITIVE;
-  if (mode < BACKOFF_JITTER_NONE || mode > BACKOFF_JITTER_PROPORTIONAL)
-    return backoff__fail(BACKOFF_EINVAL, "unknown jitter mode %d", (int)mode);
-  s->jitter = mode;
-  return 0;
+  return backoff__strategy_set_core(
+      s, &backoff__settings[BACKOFF__SET_JITTER], (double)(int)mode);
 }
 
 int backoff_strategy_get(const backoff_strategy_t *s, const char *name,
                          double *value) {
+  const backoff__setting_t *core;
   long i;
 
   if (value != NULL)
     *value = 0;
   if (s == NULL || name == NULL || value == NULL)
     return backoff__fail(BACKOFF_EINVAL, "NULL argument");
-  switch (core_setting(name, strlen(name))) {
-  case CORE_SCALE:
-    *value = s->scale_factor;
+  if ((core = core_setting(name, strlen(name))) != NULL) {
+    *value = get_core(s, core);
     return 0;
-  case CORE_MINIMUM:
-    *value = s->minimum;
-    return 0;
-  case CORE_CAP:
-    *value = s->cap;
-    return 0;
-  case CORE_JITTER_FACTOR:
-    *value = s->jitter_factor;
-    return 0;
-  case CORE_JITTER:
-    *value = (double)s->jitter;
-    return 0;
-  default:
-    break;
   }
   if ((i = find_param(s, name, strlen(name))) < 0)
     return no_such_param(s, name, strlen(name));
@@ -429,6 +425,7 @@ static int flush(struct backoff_strategy_s *s, pending_t *pl) {
 
 static int configure_item(struct backoff_strategy_s *s, pending_t *pl,
                           const char *b, const char *e) {
+  const backoff__setting_t *core;
   const char *eq = memchr(b, '=', (size_t)(e - b));
   const char *key, *kend, *val, *vend;
   double v;
@@ -461,29 +458,20 @@ static int configure_item(struct backoff_strategy_s *s, pending_t *pl,
   if (val == vend)
     return backoff__fail(BACKOFF_ESYNTAX, "'%.*s': missing value after '='",
                          (int)(e - b), b);
-  if (core_setting(key, (size_t)(kend - key)) == CORE_JITTER) {
-    char mode[16];
-    backoff_jitter_t j;
-    if ((size_t)(vend - val) >= sizeof(mode))
-      return backoff__fail(BACKOFF_ESYNTAX, "unknown jitter mode '%.*s'",
-                           (int)(vend - val), val);
-    memcpy(mode, val, (size_t)(vend - val));
-    mode[vend - val] = '\0';
-    if (backoff_jitter_parse(mode, &j) != 0)
+  core = core_setting(key, (size_t)(kend - key));
+  if (core != NULL && core->type == BACKOFF__T_JITTER) {
+    backoff__value_t mode;
+    if (backoff__setting_parse(core, val, (size_t)(vend - val), &mode) != 0)
       return backoff__fail(BACKOFF_ESYNTAX,
-                           "unknown jitter mode '%s' (none, additive, full, "
-                           "equal, proportional)",
-                           mode);
-    s->jitter = j;
-    return 0;
+                           "unknown jitter mode '%.*s' (%s)",
+                           (int)(vend - val), val, BACKOFF__JITTER_MODES);
+    return backoff__strategy_set_core(s, core, (double)mode.mode);
   }
   rc = backoff__parse_double(val, (size_t)(vend - val), &v);
   if (rc != 0)
     return backoff__fail(rc, "%.*s: '%.*s' is not a finite decimal number",
                          (int)(kend - key), key, (int)(vend - val), val);
-  i = core_setting(key, (size_t)(kend - key)) == CORE_NONE
-          ? find_param(s, key, (size_t)(kend - key))
-          : -1;
+  i = core == NULL ? find_param(s, key, (size_t)(kend - key)) : -1;
   if (i >= 0 && (s->module->params[i].flags & BACKOFF_PARAM_LIST)) {
     pl->param = i;
     pl->v[0] = v;

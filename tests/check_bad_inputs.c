@@ -194,7 +194,7 @@ static void parse_options(const char *spec, opts_t *x) {
     } else if (strcmp(k, "flags") == 0) {
       x->o.flags = (unsigned)strtoul(a.s, NULL, 10);
     } else if (strcmp(k, "reserved") == 0) {
-      x->o.reserved_[3] = x;
+      x->o.reserved_[3] = 1;
     } else if (strcmp(k, "random") == 0) {
       fixed_random = D(&a);
       x->o.random = fixed_rnd;

@@ -154,8 +154,10 @@ START_TEST(jitter_proportional_exact) {
   EQ(at_u(s, 0, 0), 6);
   EQ(at_u(s, 0, 0.5), 8);
   ck_assert(at_u(s, 0, U_ALMOST_1) <= 10);
-  set(s, "jitter_factor", 0);
-  EQ(at_u(s, 0, 0.9), 8);
+  set(s, "jitter_factor", 0); /* 0 is the default, as in the options */
+  ck_assert_int_eq(backoff_strategy_get(s, "jitter_factor", &f), 0);
+  EQ(f, 0.5);
+  EQ(at_u(s, 0, 0.9), 8 * (0.5 + 0.9));
   set(s, "jitter_factor", 1);
   EQ(at_u(s, 0, 0), 0);
   EQ(at_u(s, 0, 0.75), 12);
@@ -632,7 +634,7 @@ START_TEST(configure_errors) {
       {"exponent=101", BACKOFF_ERANGE, "101"},
       {"exponent=-1", BACKOFF_ERANGE, "-1"},
       {"exponent=1e999", BACKOFF_ERANGE, "1e999"},
-      {"scale_factor=0", BACKOFF_ERANGE, "scale_factor"},
+      {"scale_factor=1e10", BACKOFF_ERANGE, "scale_factor"},
       {"scale_factor=-2", BACKOFF_ERANGE, "scale_factor"},
       {"minimum=-1", BACKOFF_ERANGE, "minimum"},
       {"cap=-1", BACKOFF_ERANGE, "cap"},
@@ -660,7 +662,7 @@ END_TEST
 /* All-or-nothing: a failing item leaves every earlier one undone. */
 START_TEST(configure_is_all_or_nothing) {
   backoff_strategy_t *s = open_j("polynomial", BACKOFF_JITTER_NONE);
-  ck_assert_int_eq(conf(s, "exponent=3,jitter=full,minimum=2,scale_factor=0"),
+  ck_assert_int_eq(conf(s, "exponent=3,jitter=full,minimum=2,scale_factor=-1"),
                    BACKOFF_ERANGE);
   EQ(get(s, "exponent"), 1);
   EQ(get(s, "jitter"), BACKOFF_JITTER_NONE);
@@ -675,7 +677,7 @@ START_TEST(configure_is_all_or_nothing) {
   ck_assert_int_eq(conf(s, "sequence=4,5"), 0);
   ck_assert_int_eq(conf(s, "sequence=1,2,x"), BACKOFF_ESYNTAX);
   ck_assert_int_eq(conf(s, "sequence=1,2,-3"), BACKOFF_ERANGE);
-  ck_assert_int_eq(conf(s, "sequence=7,8,scale_factor=0"), BACKOFF_ERANGE);
+  ck_assert_int_eq(conf(s, "sequence=7,8,scale_factor=-1"), BACKOFF_ERANGE);
   EQ(at_u(s, 0, 0), 4);
   EQ(at_u(s, 1, 0), 5);
   EQ(at_u(s, 2, 0), 5);
@@ -707,7 +709,8 @@ START_TEST(typed_setters_and_getters) {
   /* Core settings and their ranges. */
   set(s, "scale_factor", 1e-9);
   set(s, "scale_factor", BACKOFF_DELAY_MAX);
-  ck_assert_int_eq(backoff_strategy_set(s, "scale_factor", 0), BACKOFF_ERANGE);
+  set(s, "scale_factor", 0); /* 0: the default */
+  EQ(get(s, "scale_factor"), 1);
   ck_assert_int_eq(backoff_strategy_set(s, "scale_factor", 2e9),
                    BACKOFF_ERANGE);
   ck_assert_int_eq(backoff_strategy_set(s, "scale_factor", INFINITY),
@@ -730,13 +733,16 @@ START_TEST(typed_setters_and_getters) {
   EQ(get(s, "cap"), BACKOFF_DELAY_MAX);
 
   /* jitter takes a mode, through set_jitter or the string syntax. */
-  ck_assert_int_eq(backoff_strategy_set(s, "jitter", 3), BACKOFF_EPARAM);
+  set(s, "jitter", BACKOFF_JITTER_FULL); /* by number, as get reads it */
+  EQ(get(s, "jitter"), BACKOFF_JITTER_FULL);
+  ck_assert_int_eq(backoff_strategy_set(s, "jitter", 2.5), BACKOFF_ERANGE);
+  ck_assert_int_eq(backoff_strategy_set(s, "jitter", 6), BACKOFF_ERANGE);
   ck_assert_int_eq(backoff_strategy_set_jitter(s, BACKOFF_JITTER_EQUAL), 0);
   EQ(get(s, "jitter"), BACKOFF_JITTER_EQUAL);
   ck_assert_int_eq(backoff_strategy_set_jitter(s, (backoff_jitter_t)6),
-                   BACKOFF_EINVAL);
+                   BACKOFF_ERANGE);
   ck_assert_int_eq(backoff_strategy_set_jitter(s, (backoff_jitter_t)-1),
-                   BACKOFF_EINVAL);
+                   BACKOFF_ERANGE);
   ck_assert_int_eq(backoff_strategy_set_jitter(NULL, BACKOFF_JITTER_NONE),
                    BACKOFF_EINVAL);
   EQ(get(s, "jitter"), BACKOFF_JITTER_EQUAL);

@@ -631,14 +631,14 @@ START_TEST(call_form_validates_every_call) {
   backoff_options_t good = {FAKE_TIME(t)};
   int i;
   for (i = 0; i < 3; i++) {
-    ck_assert_int_eq(backoff(scripted, &s, &bad), BACKOFF_EINVAL);
+    ck_assert_int_eq(backoff(scripted, &s, &bad), BACKOFF_ERANGE);
     ck_assert_uint_eq(s.calls, 0);
   }
   ck_assert_int_eq(backoff(scripted, &s, &good), 0);
   ck_assert_uint_eq(s.calls, 1);
   /* The same struct, changed between calls, is read afresh. */
   good.max_delay = -1;
-  ck_assert_int_eq(backoff(scripted, &s, &good), BACKOFF_EINVAL);
+  ck_assert_int_eq(backoff(scripted, &s, &good), BACKOFF_ERANGE);
   ck_assert_uint_eq(s.calls, 1);
   ck_assert_int_eq(backoff(scripted, &s, NULL), 0);
   ck_assert_uint_eq(s.calls, 2);

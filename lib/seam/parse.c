@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "backoff_seam.h"
 
 /* Decimal only: [+-]digits[.digits][e[+-]digits], at least one digit. */
 static int is_decimal(const char *s, size_t len) {
@@ -77,4 +77,21 @@ int backoff__parse_uint(const char *s, size_t len, unsigned long long max,
   }
   *out = v;
   return 0;
+}
+
+int backoff__is_bare_name(const char *name) {
+  size_t i;
+
+  for (i = 0; name[i] != '\0'; i++) {
+    const char c = name[i];
+    if (i == BACKOFF_NAME_MAX ||
+        !((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'))
+      return 0;
+  }
+  return i > 0;
+}
+
+int backoff__is_strategy_request(const char *request) {
+  return request != NULL &&
+         (backoff__is_bare_name(request) || strchr(request, '/') != NULL);
 }
