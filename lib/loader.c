@@ -63,6 +63,7 @@ typedef struct {
 
 typedef struct {
   uint64_t hash;
+  size_t len;
   const char *key; /* NULL: an empty slot */
   backoff__module_t *module;
 } entry_t;
@@ -79,10 +80,22 @@ static table_t *table;          /* atomic: the published table, or NULL */
 static __thread unsigned my_slot /* this thread's slot + 1; 0: none yet */
     __attribute__((tls_model("initial-exec")));
 
-static uint64_t hash_key(const char *s) {
-  uint64_t h = 14695981039346656037ULL; /* FNV-1a */
-  for (; *s != '\0'; s++)
-    h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+/* A word at a time: an absolute path is tens of bytes, and a lookup by
+ * path must cost about what one by name does. */
+static uint64_t hash_key(const char *s, size_t len) {
+  uint64_t h = 0x9e3779b97f4a7c15ULL ^ len, w;
+
+  for (; len >= 8; s += 8, len -= 8) {
+    memcpy(&w, s, 8);
+    h = (h ^ w) * 0xff51afd7ed558ccdULL;
+    h ^= h >> 32;
+  }
+  if (len > 0) {
+    w = 0;
+    memcpy(&w, s, len);
+    h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 29;
+  }
   return h;
 }
 
@@ -98,7 +111,8 @@ static reader_slot_t *reader_slot(void) {
 
 /* The module cached under key, with a reference taken; NULL if none. */
 static backoff__module_t *lookup(const char *key) {
-  const uint64_t h = hash_key(key);
+  const size_t len = strlen(key);
+  const uint64_t h = hash_key(key, len);
   reader_slot_t *slot = reader_slot();
   const unsigned parity = __atomic_load_n(&grace, __ATOMIC_RELAXED) & 1;
   backoff__module_t *m = NULL;
@@ -112,7 +126,8 @@ static backoff__module_t *lookup(const char *key) {
   t = __atomic_load_n(&table, __ATOMIC_SEQ_CST);
   if (t != NULL) {
     for (i = h & t->mask; t->slots[i].key != NULL; i = (i + 1) & t->mask) {
-      if (t->slots[i].hash == h && strcmp(t->slots[i].key, key) == 0) {
+      if (t->slots[i].hash == h && t->slots[i].len == len &&
+          memcmp(t->slots[i].key, key, len) == 0) {
         m = t->slots[i].module;
         __atomic_fetch_add(&m->refs_, 1, __ATOMIC_RELAXED);
         if (!__atomic_load_n(&m->used_, __ATOMIC_RELAXED))
@@ -177,11 +192,12 @@ static int publish_locked(void) {
   for (i = 0; i < nmods; i++) {
     const backoff__alias_t *a;
     for (a = mods[i]->aliases_; a != NULL; a = a->next) {
-      const uint64_t h = hash_key(a->key);
+      const size_t len = strlen(a->key);
+      const uint64_t h = hash_key(a->key, len);
       size_t j = h & t->mask;
       while (t->slots[j].key != NULL)
         j = (j + 1) & t->mask;
-      t->slots[j] = (entry_t){h, a->key, mods[i]};
+      t->slots[j] = (entry_t){h, len, a->key, mods[i]};
     }
   }
   old = __atomic_exchange_n(&table, t, __ATOMIC_SEQ_CST);
@@ -587,9 +603,14 @@ int backoff__module_open(backoff__module_t **out, const char *name,
   static pthread_once_t once = PTHREAD_ONCE_INIT;
   int bare, cacheable, rc;
 
-  *out = NULL;
-  if (name == NULL)
+  if (BACKOFF_UNLIKELY(name == NULL)) {
+    *out = NULL;
     return backoff__fail(BACKOFF_EINVAL, "strategy name is NULL");
+  }
+  /* Only valid bare names and absolute paths are ever cached, so a hit
+   * needs no validation: the common case costs one lookup. */
+  if ((*out = lookup(name)) != NULL)
+    return 0;
   bare = strchr(name, '/') == NULL;
   if (bare && !backoff__is_bare_name(name))
     return backoff__fail(BACKOFF_ENAME,
@@ -599,8 +620,6 @@ int backoff__module_open(backoff__module_t **out, const char *name,
   /* A relative path means another file after a chdir: it is resolved on
    * every open, never cached by its spelling. */
   cacheable = bare || name[0] == '/';
-  if (cacheable && (*out = lookup(name)) != NULL)
-    return 0;
   if (loading != NULL)
     return backoff__fail(BACKOFF_ESTATE,
                          "recursive load of strategy '%.200s' while loading "
