@@ -69,6 +69,7 @@ static int scan_dir(const backoff__dirs_t *it, names_t *l) {
   char dbuf[4096];
   DIR *d;
   struct dirent *e;
+  const size_t first = l->n;
   int rc = 0;
 
   if (it->len >= sizeof(dbuf))
@@ -89,6 +90,9 @@ static int scan_dir(const backoff__dirs_t *it, names_t *l) {
       rc = add_name(l, nm);
   }
   closedir(d);
+  /* In search order: directory by directory, each sorted. */
+  if (rc == 0 && l->n - first > 1)
+    qsort(l->names + first, l->n - first, sizeof(*l->names), name_cmp);
   return rc;
 }
 
@@ -181,8 +185,6 @@ int backoff_strategy_foreach(int (*cb)(const char *, const char *, void *),
   backoff__dirs_start(&it, env);
   while (rc == 0 && backoff__dirs_next(&it))
     rc = scan_dir(&it, &l);
-  if (rc == 0 && l.n > 1)
-    qsort(l.names, l.n, sizeof(*l.names), name_cmp);
   if (rc == 0)
     rc = report(&l, cb, ctx);
   free(l.names);

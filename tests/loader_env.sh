@@ -24,7 +24,7 @@ in_tree=$BACKOFF_PLUGIN_PATH
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/backoff-env-XXXXXX") || exit 99
 trap 'chmod -R u+rwx "$tmp"; rm -rf "$tmp"' EXIT
 
-echo "1..15"
+echo "1..16"
 n=0
 failed=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
@@ -134,6 +134,16 @@ out=$(BACKOFF_PLUGIN_PATH=$tmp/d1:$tmp/d2 "$probe" -l)
 case $out in
   *"dang $tmp/d2/strategy_dang.so"*) ok "the listing names the file the open loads" ;;
   *) not_ok "the listing names the file the open loads"
+     printf '%s\n' "$out" | sed 's/^/# got: /' ;;
+esac
+
+# 16: a first directory without any strategy (clang's UBSan once caught a
+# qsort of its empty list, NULL + 0, here).
+mkdir "$tmp/empty"
+out=$(BACKOFF_PLUGIN_PATH=$tmp/empty:$in_tree "$probe" -l)
+case $out in
+  *"fibonacci $in_tree/strategy_fibonacci.la"*) ok "a listing whose first directory is empty" ;;
+  *) not_ok "a listing whose first directory is empty"
      printf '%s\n' "$out" | sed 's/^/# got: /' ;;
 esac
 exit $failed
