@@ -24,7 +24,7 @@ in_tree=$BACKOFF_PLUGIN_PATH
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/backoff-env-XXXXXX") || exit 99
 trap 'chmod -R u+rwx "$tmp"; rm -rf "$tmp"' EXIT
 
-echo "1..16"
+echo "1..17"
 n=0
 failed=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
@@ -114,12 +114,16 @@ fi
 if [ "$(id -u)" = 0 ] && [ -z "$as_user" ]; then
   skip "unsearchable directory: running as root without setpriv"
   skip "unsearchable directory (default strategy): same"
+  skip "unsearchable directory (message): same"
 else
   like "an unsearchable directory is skipped" "path $tmp/a/strategy_dup.so*0 100" \
     "$(BACKOFF_PLUGIN_PATH=$tmp/locked:$tmp/a $as_user "$probe" -n 1 dup)"
   like "...and the default strategy still loads" \
     "path $in_tree/strategy_exponential.la*0 1*" \
     "$(BACKOFF_PLUGIN_PATH=$tmp/locked:$in_tree $as_user "$probe" -n 1 exponential)"
+  like "...and a name found nowhere says the directory was skipped" \
+    "error BACKOFF_ENOENT:*$tmp/locked (not searchable, skipped)*" \
+    "$(BACKOFF_PLUGIN_PATH=$tmp/locked:$tmp/a $as_user "$probe" nowhere)"
 fi
 chmod 700 "$tmp/locked"
 
