@@ -10,16 +10,17 @@
 #include <string.h>
 
 #include "backoff.h"
+#include "seam/backoff_seam.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static const char *const names[] = {"fixed", "polynomial", "exponential",
-                                    "fibonacci", "linear"};
-static const char *const settings[] = {"scale_factor", "minimum", "cap",
-                                       "jitter_factor", "jitter"};
-#define NSET (sizeof(settings) / sizeof(settings[0]))
+static const char *const names[] = {"fixed",     "polynomial", "exponential",
+                                    "fibonacci", "linear",     "decorrelated"};
+#define NSTRAT (sizeof(names) / sizeof(names[0]))
+/* The core settings a spec may name: the table's pipeline rows. */
+#define NSET BACKOFF__SET_PIPELINE_COUNT
 
-static backoff_strategy_t *handles[5];
+static backoff_strategy_t *handles[NSTRAT];
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   backoff_strategy_t *s;
@@ -31,7 +32,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 
   if (size == 0)
     return 0;
-  i = data[0] % 5;
+  i = data[0] % NSTRAT;
   if (handles[i] == NULL && backoff_strategy_open(&handles[i], names[i]) != 0)
     abort(); /* BACKOFF_PLUGIN_PATH must point at the plugins */
   if (backoff_strategy_dup(&s, handles[i]) != 0)
@@ -42,10 +43,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   memcpy(spec, data + 1, size - 1);
   spec[size - 1] = '\0';
   for (i = 0; i < NSET; i++)
-    backoff_strategy_get(s, settings[i], &before[i]);
+    backoff_strategy_get(s, backoff__settings[i].name, &before[i]);
   rc = backoff_strategy_configure(s, spec);
   for (i = 0; i < NSET; i++) {
-    backoff_strategy_get(s, settings[i], &after[i]);
+    backoff_strategy_get(s, backoff__settings[i].name, &after[i]);
     if (rc != 0 && memcmp(&before[i], &after[i], sizeof(double)) != 0)
       abort(); /* not all-or-nothing */
   }

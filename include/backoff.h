@@ -1,8 +1,10 @@
 /* libbackoff: retry with backoff, for C.
  *
  * The C counterpart of Python's backoff-utils: retry an operation while it
- * fails, waiting longer after each failure according to a strategy plugin
- * (exponential, fibonacci, linear, polynomial, fixed, or your own).
+ * fails, waiting longer after each failure according to a strategy plugin:
+ * exponential by default, any other installed one (`backoff
+ * --list-strategies` lists them; backoff(3) describes them), or your own
+ * (backoff-plugin(7)).
  *
  * Forms:
  *   backoff(fn, arg, &options)        one call, options checked each time
@@ -35,11 +37,13 @@
  *     initializers, = {0} and memset do that); anything else is refused
  *     with BACKOFF_EINVAL, so a later field can give 0 its meaning.
  *   - What the library fills for you (backoff_report_t,
- *     backoff_param_info_t): it writes the fields it knows and never the
- *     room, so even a struct laid out before the room existed is safe.
+ *     backoff_param_info_t): it writes the fields it knows and never what
+ *     is still room (this version writes none of it, so the 0.1.0 layouts,
+ *     which had no room, are safe too).
  *   - What the library keeps in your storage (backoff_schedule_t,
  *     backoff_cancel_t): private fields and room, set by the init
- *     functions and macros.
+ *     functions and macros. backoff_apply_t is two private pointers and
+ *     will stay so.
  * tests/check_abi.c compiles the earlier layouts and checks all of this.
  */
 #ifndef BACKOFF_H
@@ -174,7 +178,9 @@ typedef double (*backoff_random_fn)(void *ctx);
 #define BACKOFF_DELAY_MAX 1e9 /* seconds (about 31.7 years) */
 
 typedef enum {
-  BACKOFF_JITTER_DEFAULT = 0, /* = BACKOFF_JITTER_ADDITIVE */
+  /* ADDITIVE, or NONE for a strategy that draws its own randomness
+   * (BACKOFF_PLUGIN_OWN_JITTER in backoff/plugin.h, e.g. decorrelated) */
+  BACKOFF_JITTER_DEFAULT = 0,
   BACKOFF_JITTER_NONE = 1,
   BACKOFF_JITTER_ADDITIVE = 2,
   BACKOFF_JITTER_FULL = 3,
@@ -243,8 +249,9 @@ BACKOFF_EXTERN int backoff_strategy_set_list(backoff_strategy_t *s,
                                              const double *values,
                                              size_t count);
 
-/* backoff_strategy_set_jitter: choose the jitter mode (DEFAULT means
- * additive). Errors: EINVAL (NULL handle), ERANGE (unknown mode). */
+/* backoff_strategy_set_jitter: choose the jitter mode (DEFAULT: additive,
+ * or none for a strategy that draws its own randomness).
+ * Errors: EINVAL (NULL handle), ERANGE (unknown mode). */
 BACKOFF_EXTERN int backoff_strategy_set_jitter(backoff_strategy_t *s,
                                                backoff_jitter_t mode);
 
@@ -460,7 +467,7 @@ typedef struct backoff_options_s {
   const char *strategy;
   const char *params;
   const backoff_strategy_t *strategy_handle;
-  backoff_jitter_t jitter; /* default: additive U[0,1) */
+  backoff_jitter_t jitter; /* 0: additive U[0,1) (see the enum) */
   double jitter_factor;    /* proportional jitter's f, (0, 1]; 0: 0.5 */
   double scale_factor;     /* (0, 1e9]; 0: 1.0 */
   double minimum;          /* seconds, [0, 1e9] */

@@ -37,11 +37,9 @@ int backoff_budget_new(backoff_budget_t **out,
   *out = NULL;
   if (o == NULL)
     o = &defaults;
-  for (n = 0; n < sizeof(o->reserved_) / sizeof(o->reserved_[0]); n++)
-    if (o->reserved_[n] != 0)
-      return backoff__fail(BACKOFF_EINVAL, "budget options.reserved_ must "
-                                           "be zero (use designated "
-                                           "initializers)");
+  if (!BACKOFF__ROOM_IS_ZERO(o))
+    return backoff__fail(BACKOFF_EINVAL, "budget options.reserved_ must be "
+                                         "zero (use designated initializers)");
   n = o->timeout_codes_count;
   if ((n > 0 && o->timeout_codes == NULL) || n > 4096)
     return backoff__fail(BACKOFF_EINVAL,

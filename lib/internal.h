@@ -37,6 +37,7 @@ struct backoff__module_s {
   const backoff_param_t *params; /* validated table, or NULL */
   size_t nparams;
   const char *description;       /* never NULL */
+  unsigned int flags;            /* backoff_plugin_flags, or 0 */
   const char *path;              /* the file loaded */
   /* private to loader.c */
   void *handle_;
@@ -89,14 +90,15 @@ int backoff__closest_name(const char *name, char *out, size_t size);
 /* strategy.c: the handle is one flat struct so a policy can embed it and
  * the call form can keep one on the stack: no allocation but the handle's
  * own (backoff_strategy_open). */
+#define BACKOFF__HANDLE_FIELD_(id, nm, type, field, ...)                      \
+  BACKOFF__CTYPE(type) field;
 struct backoff_strategy_s {
   backoff__module_t *module;
   char name[BACKOFF_NAME_MAX + 1];
-  backoff_jitter_t jitter; /* never DEFAULT once initialised */
-  double jitter_factor;
-  double scale_factor;
-  double minimum;
-  double cap;              /* 0: none */
+  /* The pipeline settings, one field per row of the table, named as in
+   * backoff_options_t; set through backoff__strategy_set_core() only, so
+   * they hold effective values (jitter is never DEFAULT, cap 0 is none). */
+  BACKOFF_PIPELINE_SETTINGS(BACKOFF__HANDLE_FIELD_)
   backoff_param_value_t values[BACKOFF_PARAM_MAX];
   /* Storage of every list parameter, back to back; values[i].list points
    * in here (backoff__strategy_copy relocates the pointers). */
@@ -177,6 +179,20 @@ void backoff__report_out(backoff_report_t *dst, const backoff_report_t *src);
 void backoff__budget_failed(backoff_budget_t *b);
 int backoff__budget_withdraw(backoff_budget_t *b, int rc, int *cost);
 void backoff__budget_deposit(backoff_budget_t *b, int first_try, int cost);
+
+/* 1 when reserved room (n slots) is all zero, as the ABI rule demands of
+ * the structs a caller fills. */
+static inline int backoff__room_is_zero(const uint64_t *room, size_t n) {
+  uint64_t any = 0;
+  size_t i;
+
+  for (i = 0; i < n; i++)
+    any |= room[i];
+  return any == 0;
+}
+#define BACKOFF__ROOM_IS_ZERO(s)                                              \
+  backoff__room_is_zero((s)->reserved_,                                      \
+                        sizeof((s)->reserved_) / sizeof((s)->reserved_[0]))
 
 static inline uint64_t backoff__now(const struct backoff_policy_s *p) {
   return p->opt.clock ? p->opt.clock(p->opt.clock_ctx) : backoff_clock_ns();

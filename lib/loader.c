@@ -457,6 +457,7 @@ static int read_symbols(lt_dlhandle h, const char *shown,
   const int *abi = symbol(h, "backoff_plugin_abi");
   const backoff_param_t *params;
   const char *description;
+  const unsigned int *flags;
   size_t nparams = 0;
   int rc;
 
@@ -477,9 +478,11 @@ static int read_symbols(lt_dlhandle h, const char *shown,
       (rc = backoff__check_params(shown, params, reserved, &nparams)) != 0)
     return rc;
   description = symbol(h, "backoff_plugin_description");
+  flags = symbol(h, "backoff_plugin_flags");
   m->params = nparams ? params : NULL;
   m->nparams = nparams;
   m->description = description ? description : "";
+  m->flags = flags ? *flags : 0;
   return 0;
 }
 

@@ -12,27 +12,6 @@
 
 static const backoff_options_t defaults; /* all zero: every default */
 
-/* Rows of the settings table that a strategy handle carries. */
-#define PIPELINE_ROW_(id, ...) +1
-enum { NPIPELINE = 0 BACKOFF_PIPELINE_SETTINGS(PIPELINE_ROW_) };
-#undef PIPELINE_ROW_
-
-static double option_number(const backoff__setting_t *st,
-                            const backoff_options_t *o) {
-  backoff__value_t v;
-
-  backoff__setting_load(st, o, &v);
-  switch (st->type) {
-  case BACKOFF__T_UINT:
-  case BACKOFF__T_U64:
-    return (double)v.u;
-  case BACKOFF__T_JITTER:
-    return (double)v.mode;
-  default:
-    return v.d;
-  }
-}
-
 /* Every core setting against the table: the same bounds, message and code
  * (BACKOFF_ERANGE) as "name=value" in params or backoff_strategy_set(). */
 static int check_settings(const backoff_options_t *o) {
@@ -40,20 +19,26 @@ static int check_settings(const backoff_options_t *o) {
 
   for (i = 0; i < BACKOFF__SET_COUNT; i++) {
     const backoff__setting_t *st = &backoff__settings[i];
-    const double v = option_number(st, o);
+    const double v = backoff__setting_number(st, o);
     if (backoff__setting_check(st, v) != 0)
       return backoff__setting_refuse(st, v);
   }
   return 0;
 }
 
-static int pipeline_given(const backoff_options_t *o) {
+/* The name of a strategy setting the options give besides a handle, or
+ * NULL: the handle carries those. */
+static const char *besides_handle(const backoff_options_t *o) {
   size_t i;
 
-  for (i = 0; i < NPIPELINE; i++)
+  if (o->strategy != NULL)
+    return "strategy";
+  if (o->params != NULL)
+    return "params";
+  for (i = 0; i < BACKOFF__SET_PIPELINE_COUNT; i++)
     if (backoff__setting_given(&backoff__settings[i], o))
-      return 1;
-  return 0;
+      return backoff__settings[i].name;
+  return NULL;
 }
 
 static int check_codes(const char *what, const int *codes, size_t n) {
@@ -68,14 +53,12 @@ static int check_codes(const char *what, const int *codes, size_t n) {
 
 /* What no single setting can say: shapes and contradictions. */
 static int check_shape(const backoff_options_t *o) {
-  size_t i;
+  const char *extra;
   int rc;
 
-  for (i = 0; i < sizeof(o->reserved_) / sizeof(o->reserved_[0]); i++)
-    if (o->reserved_[i] != 0)
-      return backoff__fail(BACKOFF_EINVAL,
-                           "options.reserved_ must be zero (use designated "
-                           "initializers)");
+  if (!BACKOFF__ROOM_IS_ZERO(o))
+    return backoff__fail(BACKOFF_EINVAL, "options.reserved_ must be zero (use "
+                                         "designated initializers)");
   if ((o->flags & ~BACKOFF_SEEDED) != 0)
     return backoff__fail(BACKOFF_EINVAL, "unknown flags 0x%x",
                          o->flags & ~BACKOFF_SEEDED);
@@ -85,12 +68,11 @@ static int check_shape(const backoff_options_t *o) {
   if (o->on_failure != NULL && o->failure_code != 0)
     return backoff__fail(BACKOFF_EINVAL,
                          "give on_failure or failure_code, not both");
-  if (o->strategy_handle != NULL &&
-      (o->strategy != NULL || o->params != NULL || pipeline_given(o)))
+  if (o->strategy_handle != NULL && (extra = besides_handle(o)) != NULL)
     return backoff__fail(BACKOFF_EINVAL,
-                         "strategy_handle carries the strategy settings: do "
-                         "not also give strategy, params, jitter, "
-                         "jitter_factor, scale_factor, minimum or cap");
+                         "strategy_handle carries the strategy and its "
+                         "settings: do not also give %s",
+                         extra);
   return 0;
 }
 
@@ -103,8 +85,8 @@ static int resolve_limits(struct backoff_policy_s *p) {
     if ((rc = backoff__env_tries(&p->opt.max_tries)) != 0)
       return rc;
     if (p->opt.max_tries == 0)
-      p->opt.max_tries = (unsigned int)
-          backoff__settings[BACKOFF__SET_MAX_TRIES].def;
+      p->opt.max_tries =
+          (unsigned int)backoff__settings[BACKOFF__SET_MAX_TRIES].def;
   }
   if (isinf(d))
     return 0; /* no limit, whatever the environment says */
@@ -126,10 +108,11 @@ static int apply_pipeline(struct backoff_strategy_s *s,
   if (o->params != NULL &&
       (rc = backoff_strategy_configure(s, o->params)) != 0)
     return rc;
-  for (i = 0; i < NPIPELINE; i++) {
+  for (i = 0; i < BACKOFF__SET_PIPELINE_COUNT; i++) {
     const backoff__setting_t *st = &backoff__settings[i];
     if (backoff__setting_given(st, o) &&
-        (rc = backoff__strategy_set_core(s, st, option_number(st, o))) != 0)
+        (rc = backoff__strategy_set_core(s, st,
+                                         backoff__setting_number(st, o))) != 0)
       return rc;
   }
   return 0;

@@ -35,6 +35,35 @@ static int finish(backoff_schedule_t *s, backoff_report_t *report) {
   return r.result;
 }
 
+/* Waits delay seconds before the next attempt: 0 when the time has passed,
+ * 1 when cancelled (*unslept: the part not waited), or a BACKOFF_E*. */
+static int wait_delay(const struct backoff_policy_s *p,
+                      const backoff_schedule_t *s, double delay,
+                      double *unslept) {
+  uint64_t from, now;
+  double waited;
+  int r;
+
+  *unslept = 0;
+  if (p->opt.sleep) {
+    /* The header's contract: any non-zero answer means "stop, as
+     * cancelled"; a user's -1 is not a library error. */
+    return p->opt.sleep(delay, p->opt.sleep_ctx) != 0;
+  }
+  /* The real sleep needs the real clock: an injected one may read anything
+   * (0, a simulation's time) and would make the absolute deadline
+   * meaningless. */
+  from = p->opt.clock ? backoff_clock_ns() : s->now_ns_;
+  r = backoff_sleep_until(from + (uint64_t)(delay * 1e9), p->opt.cancel);
+  if (r == 1) { /* count only the part actually waited */
+    now = backoff_clock_ns();
+    waited = now > from ? (double)(now - from) / 1e9 : 0;
+    if (waited < delay)
+      *unslept = delay - waited;
+  }
+  return r;
+}
+
 /* The loop shared by every blocking form. */
 static int run(const struct backoff_policy_s *p, backoff_fn fn, void *arg,
                backoff_report_t *report) {
@@ -48,7 +77,7 @@ static int run(const struct backoff_policy_s *p, backoff_fn fn, void *arg,
   s.outer_ = current;
   current = &s;
   for (;;) {
-    double unslept = 0;
+    double unslept;
     if (backoff_schedule_begin(&s) != 0)
       break;
     rc = fn(arg);
@@ -56,23 +85,7 @@ static int run(const struct backoff_policy_s *p, backoff_fn fn, void *arg,
       break;
     if (p->opt.on_retry)
       p->opt.on_retry(s.attempts_, rc, delay, p->opt.callback_ctx);
-    if (p->opt.sleep) {
-      /* The header's contract: any non-zero answer means "stop, as
-       * cancelled"; a user's -1 is not a library error. */
-      r = p->opt.sleep(delay, p->opt.sleep_ctx) != 0;
-    } else {
-      /* The real sleep needs the real clock: an injected one may read
-       * anything (0, a simulation's time) and would make the absolute
-       * deadline meaningless. */
-      uint64_t from = p->opt.clock ? backoff_clock_ns() : s.now_ns_;
-      r = backoff_sleep_until(from + (uint64_t)(delay * 1e9), p->opt.cancel);
-      if (r == 1) { /* count only the part actually waited */
-        uint64_t now = backoff_clock_ns();
-        double waited = now > from ? (double)(now - from) / 1e9 : 0;
-        if (waited < delay)
-          unslept = delay - waited;
-      }
-    }
+    r = wait_delay(p, &s, delay, &unslept);
     if (r != 0) {
       backoff__schedule_interrupt(&s, r, unslept);
       break;

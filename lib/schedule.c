@@ -98,10 +98,55 @@ static int is_retryable(const struct backoff_policy_s *p, int rc) {
          p->opt.retryable(rc, p->opt.callback_ctx) != 0;
 }
 
+/* The delay before the next attempt: the server's word, or the strategy's
+ * pipeline with the run's random source (seeded on first use). */
+static int next_delay(backoff_schedule_t *s, const struct backoff_policy_s *p,
+                      double *d) {
+  backoff_random_fn rnd = p->opt.random;
+  void *rnd_ctx = p->opt.random_ctx;
+
+  if (s->flags_ & F_RETRY_AFTER) {
+    *d = s->retry_after_ > p->strategy->minimum ? s->retry_after_
+                                                : p->strategy->minimum;
+    return 0;
+  }
+  if (rnd == NULL) {
+    if (!(s->flags_ & F_RNG)) {
+      backoff_rng_seed(&s->rng_, (p->opt.flags & BACKOFF_SEEDED)
+                                     ? p->opt.seed
+                                     : backoff__seed_next());
+      s->flags_ |= F_RNG;
+    }
+    rnd = backoff_rng_uniform;
+    rnd_ctx = &s->rng_;
+  }
+  return backoff__delay(p->strategy, s->attempts_ - 1, s->previous_, rnd,
+                        rnd_ctx, d);
+}
+
+/* 1 when a wait of d seconds from now would end past the deadline. The
+ * time is needed for a deadline, for a report (F_CLOCK) and as the base of
+ * the real sleep's absolute wake-up; a loop with an injected sleep and none
+ * of those skips the clock read. */
+static int past_deadline(backoff_schedule_t *s,
+                         const struct backoff_policy_s *p, double d) {
+  uint64_t d_ns;
+
+  if (p->max_delay_ns == 0 && !(s->flags_ & F_CLOCK) && p->opt.sleep != NULL)
+    return 0;
+  s->now_ns_ = backoff__now(p);
+  if (!(s->flags_ & F_CLOCK)) {
+    s->start_ns_ = s->now_ns_; /* best estimate: the call was just made */
+    s->flags_ |= F_CLOCK;
+  }
+  d_ns = (uint64_t)(d * 1e9);
+  return p->max_delay_ns != 0 && (s->now_ns_ > s->deadline_ns_ ||
+                                  d_ns > s->deadline_ns_ - s->now_ns_);
+}
+
 int backoff_schedule_next(backoff_schedule_t *s, int rc, double *delay) {
   const struct backoff_policy_s *p;
   double d;
-  uint64_t d_ns;
   int err;
 
   if (delay != NULL)
@@ -134,44 +179,13 @@ int backoff_schedule_next(backoff_schedule_t *s, int rc, double *delay) {
   if (backoff_cancel_requested(p->opt.cancel))
     return stop(s, BACKOFF_STOP_CANCELLED);
 
-  if (s->flags_ & F_RETRY_AFTER) {
-    d = s->retry_after_ > p->strategy->minimum ? s->retry_after_
-                                               : p->strategy->minimum;
-  } else {
-    backoff_random_fn rnd = p->opt.random;
-    void *rnd_ctx = p->opt.random_ctx;
-    if (rnd == NULL) {
-      if (!(s->flags_ & F_RNG)) {
-        backoff_rng_seed(&s->rng_, (p->opt.flags & BACKOFF_SEEDED)
-                                       ? p->opt.seed
-                                       : backoff__seed_next());
-        s->flags_ |= F_RNG;
-      }
-      rnd = backoff_rng_uniform;
-      rnd_ctx = &s->rng_;
-    }
-    err = backoff__delay(p->strategy, s->attempts_ - 1, s->previous_, rnd,
-                         rnd_ctx, &d);
-    if (BACKOFF_UNLIKELY(err != 0)) {
-      s->error_ = err;
-      stop(s, BACKOFF_STOP_ERROR);
-      return err;
-    }
+  if (BACKOFF_UNLIKELY((err = next_delay(s, p, &d)) != 0)) {
+    s->error_ = err;
+    stop(s, BACKOFF_STOP_ERROR);
+    return err;
   }
-  /* The time is needed for a deadline, for a report (F_CLOCK) and as the
-   * base of the real sleep's absolute wake-up; a loop with an injected
-   * sleep and none of those skips the clock read (a third of a retry). */
-  if (p->max_delay_ns != 0 || (s->flags_ & F_CLOCK) || p->opt.sleep == NULL) {
-    s->now_ns_ = backoff__now(p);
-    if (!(s->flags_ & F_CLOCK)) {
-      s->start_ns_ = s->now_ns_; /* best estimate: the call was just made */
-      s->flags_ |= F_CLOCK;
-    }
-    d_ns = (uint64_t)(d * 1e9);
-    if (p->max_delay_ns != 0 && (s->now_ns_ > s->deadline_ns_ ||
-                                 d_ns > s->deadline_ns_ - s->now_ns_))
-      return stop(s, BACKOFF_STOP_DEADLINE);
-  }
+  if (past_deadline(s, p, d))
+    return stop(s, BACKOFF_STOP_DEADLINE);
   if (p->opt.budget != NULL &&
       !backoff__budget_withdraw(p->opt.budget, rc, &s->budget_cost_))
     return stop(s, BACKOFF_STOP_BUDGET);

@@ -17,13 +17,13 @@
 static const size_t handle_offset[] = {
     BACKOFF_PIPELINE_SETTINGS(HANDLE_OFFSET_)};
 #undef HANDLE_OFFSET_
-#define NPIPELINE (sizeof(handle_offset) / sizeof(handle_offset[0]))
+#define NPIPELINE ((size_t)BACKOFF__SET_PIPELINE_COUNT)
 
 /* The pipeline row named name[0..len), or NULL for any other name. */
 static const backoff__setting_t *core_setting(const char *name, size_t len) {
   const backoff__setting_t *st = backoff__setting_find(name, len);
   return st != NULL && (size_t)(st - backoff__settings) < NPIPELINE ? st
-                                                                     : NULL;
+                                                                    : NULL;
 }
 
 static void *handle_field(const struct backoff_strategy_s *s,
@@ -237,18 +237,15 @@ static int check_value(const struct backoff_strategy_s *s, size_t i,
   const backoff_param_t *p = &s->module->params[i];
 
   if (!isfinite(v) || v < p->min || v > p->max)
-    return backoff__fail(BACKOFF_ERANGE,
-                         "%s: %s=%g is outside [%g, %g]", s->name, p->name, v,
-                         p->min, p->max);
+    return backoff__fail(BACKOFF_ERANGE, "%s: %s=%g is outside [%g, %g]",
+                         s->name, p->name, v, p->min, p->max);
   if ((p->flags & BACKOFF_PARAM_INTEGER) && v != floor(v))
     return backoff__fail(BACKOFF_ERANGE, "%s: %s=%g must be a whole number",
                          s->name, p->name, v);
   return 0;
 }
 
-/* Every core setting is set here, whatever the way in (the options, a
- * spec, backoff_strategy_set): one check, one message, one code. A jitter
- * mode is set by its number (backoff_jitter_t). */
+/* The one message for a core setting out of its bounds, from the table. */
 int backoff__setting_refuse(const backoff__setting_t *st, double v) {
   char bounds[96];
 
@@ -256,23 +253,30 @@ int backoff__setting_refuse(const backoff__setting_t *st, double v) {
     return backoff__fail(BACKOFF_ERANGE,
                          "jitter=%g is not a backoff_jitter_t (%s; 0: %s)", v,
                          BACKOFF__JITTER_MODES, st->zero);
-  return backoff__fail(BACKOFF_ERANGE, "%s=%g must be in %s (0: %s)",
-                       st->name, v,
-                       backoff__setting_bounds(st, bounds, sizeof(bounds)),
+  return backoff__fail(BACKOFF_ERANGE, "%s=%g must be in %s (0: %s)", st->name,
+                       v, backoff__setting_bounds(st, bounds, sizeof(bounds)),
                        st->zero);
 }
 
+/* Every core setting of a handle is set here, whatever the way in (the
+ * options, a spec, backoff_strategy_set): one check, one message, one
+ * code. A jitter mode is set by its number (backoff_jitter_t). */
 int backoff__strategy_set_core(struct backoff_strategy_s *s,
                                const backoff__setting_t *st, double v) {
   void *field = handle_field(s, st);
 
   if (backoff__setting_check(st, v) != 0)
     return backoff__setting_refuse(st, v);
-  v = backoff__setting_effective(st, v);
   if (st->type == BACKOFF__T_JITTER) {
-    const backoff_jitter_t mode = (backoff_jitter_t)v;
+    backoff_jitter_t mode =
+        (backoff_jitter_t)backoff__setting_effective(st, v);
+    /* The default for a strategy that draws its own randomness is none:
+     * its delays are spread already. */
+    if (v == 0 && (s->module->flags & BACKOFF_PLUGIN_OWN_JITTER))
+      mode = BACKOFF_JITTER_NONE;
     memcpy(field, &mode, sizeof(mode));
   } else {
+    v = backoff__setting_effective(st, v);
     memcpy(field, &v, sizeof(v));
   }
   return 0;
@@ -312,9 +316,8 @@ static int set_list(struct backoff_strategy_s *s, size_t i, const double *v,
     if (j != i && s->values[j].len > 1)
       used += s->values[j].len;
   if (n > 1 && used + n > BACKOFF_LIST_MAX)
-    return backoff__fail(BACKOFF_ERANGE,
-                         "%s: lists may hold %d values in all", s->name,
-                         BACKOFF_LIST_MAX);
+    return backoff__fail(BACKOFF_ERANGE, "%s: lists may hold %d values in all",
+                         s->name, BACKOFF_LIST_MAX);
   used = 0;
   for (j = 0; j < s->module->nparams; j++) {
     if (j == i || s->values[j].len <= 1)
@@ -373,8 +376,8 @@ int backoff_strategy_set_list(backoff_strategy_t *s, const char *name,
 int backoff_strategy_set_jitter(backoff_strategy_t *s, backoff_jitter_t mode) {
   if (s == NULL)
     return backoff__fail(BACKOFF_EINVAL, "NULL strategy");
-  return backoff__strategy_set_core(
-      s, &backoff__settings[BACKOFF__SET_JITTER], (double)(int)mode);
+  return backoff__strategy_set_core(s, &backoff__settings[BACKOFF__SET_JITTER],
+                                    (double)(int)mode);
 }
 
 int backoff_strategy_get(const backoff_strategy_t *s, const char *name,
@@ -402,7 +405,7 @@ static const char *trim(const char *b, const char **e) {
   while (b < *e && (*b == ' ' || *b == '\t'))
     b++;
   while (*e > b && ((*e)[-1] == ' ' || (*e)[-1] == '\t'))
-      (*e)--;
+    (*e)--;
   return b;
 }
 
@@ -435,8 +438,8 @@ static int configure_item(struct backoff_strategy_s *s, pending_t *pl,
   if (eq == NULL) {
     /* A bare value continues the list parameter just named. */
     if (pl->param < 0)
-      return backoff__fail(BACKOFF_ESYNTAX,
-                           "'%.*s': expected name=value", (int)(e - b), b);
+      return backoff__fail(BACKOFF_ESYNTAX, "'%.*s': expected name=value",
+                           (int)(e - b), b);
     if (pl->n == BACKOFF_LIST_MAX)
       return backoff__fail(BACKOFF_ERANGE, "a list holds at most %d values",
                            BACKOFF_LIST_MAX);
@@ -462,8 +465,7 @@ static int configure_item(struct backoff_strategy_s *s, pending_t *pl,
   if (core != NULL && core->type == BACKOFF__T_JITTER) {
     backoff__value_t mode;
     if (backoff__setting_parse(core, val, (size_t)(vend - val), &mode) != 0)
-      return backoff__fail(BACKOFF_ESYNTAX,
-                           "unknown jitter mode '%.*s' (%s)",
+      return backoff__fail(BACKOFF_ESYNTAX, "unknown jitter mode '%.*s' (%s)",
                            (int)(vend - val), val, BACKOFF__JITTER_MODES);
     return backoff__strategy_set_core(s, core, (double)mode.mode);
   }

@@ -30,15 +30,14 @@
  *     (the window [base, 3*ceiling] is clipped). That is the distribution
  *     AWS measured; for a spread below a cap use the core's jitter modes.
  *
- * Use it with the core's jitter set to "none" and scale_factor 1: the
- * strategy is its own jitter, and the core's default additive jitter would
- * add U[0,1) s on top (and feed it back through `previous`). The core's
- * minimum and cap still apply and compose as expected: `cap` and `ceiling`
- * are then the same bound.
+ * The strategy is its own jitter: it says so (BACKOFF_PLUGIN_OWN_JITTER),
+ * so the core adds none by default; additive jitter on top would add
+ * U[0,1) s and feed it back through `previous`. Keep scale_factor 1. The
+ * core's minimum and cap still apply and compose as expected: `cap` and
+ * `ceiling` are then the same bound.
  *
  *   backoff_options_t o = { .strategy = "decorrelated",
- *                           .params = "base=0.1,ceiling=20",
- *                           .jitter = BACKOFF_JITTER_NONE };
+ *                           .params = "base=0.1,ceiling=20" };
  */
 #include <math.h>
 #include <stddef.h>
@@ -49,8 +48,10 @@
 BACKOFF_PLUGIN_EXPORT const int backoff_plugin_abi = BACKOFF_PLUGIN_ABI;
 
 BACKOFF_PLUGIN_EXPORT const char backoff_plugin_description[] =
-    "AWS decorrelated jitter: min(ceiling, uniform(base, 3 * previous)); "
-    "use with jitter=none";
+    "AWS decorrelated jitter: min(ceiling, uniform(base, 3 * previous))";
+
+BACKOFF_PLUGIN_EXPORT const unsigned int backoff_plugin_flags =
+    BACKOFF_PLUGIN_OWN_JITTER;
 
 BACKOFF_PLUGIN_EXPORT const backoff_param_t backoff_plugin_params[] = {
     {"base", 1.0, 1e-6, 1e9, "seconds: the shortest delay and the first "

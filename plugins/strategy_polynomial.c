@@ -20,7 +20,7 @@ BACKOFF_PLUGIN_EXPORT double compute_delay(const backoff_delay_args_t *a) {
   double d;
 
   /* The common exponents (the default 1, the reference's 2, and 0) without
-   * pow(), which cost a third of a retry: the results are exact, so they
+   * pow(), which is slow on the retry path: the results are exact, so they
    * are the very values pow() returns (n < 2^26 keeps n*n below 2^53). */
   if (e == 1.0)
     return n;

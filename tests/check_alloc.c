@@ -1,4 +1,4 @@
-/* Allocation-failure injection (issue 6, item 3).
+/* Allocation-failure injection.
  *
  * Every allocation libbackoff, its plugins, libltdl and the dynamic loader
  * make goes through tests/alloc_hook.c. For each scenario, run k = 1, 2, ...

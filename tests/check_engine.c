@@ -1,4 +1,4 @@
-/* The retry engine beyond REFERENCE §1's rows: exact delay sequences per
+/* The retry engine beyond check_retry's rules: exact delay sequences per
  * strategy, the attempt context, reporting, the schedule driven by hand,
  * bad options, threads sharing a policy, and a retry budget smoke test.
  * Fake clock and sleep: nothing here waits. */

@@ -256,9 +256,15 @@ START_TEST(decorrelated_composes_with_core_settings) {
   ck_assert_int_eq(backoff_strategy_configure(s, "cap=0,minimum=2.5"), 0);
   EQ(at(s, 0, 0, 0.5), 2.5);
   backoff_strategy_free(s);
-  /* With the core's default (additive) jitter the plugin draws first, then
-   * the core adds its own U[0,1): the documented reason to use none. */
+  /* By default the core adds nothing: one draw, the plugin's. */
   s = open_cfg("decorrelated", "");
+  ck_assert_int_eq(backoff_strategy_delay(s, 0, 0, seq_rng, &r, &d), 0);
+  EQ(d, 2);
+  ck_assert_uint_eq(r.i, 1);
+  /* Additive jitter when asked for: the plugin draws first, then the core
+   * adds its own U[0,1). */
+  r.i = 0;
+  ck_assert_int_eq(backoff_strategy_configure(s, "jitter=additive"), 0);
   ck_assert_int_eq(backoff_strategy_delay(s, 0, 0, seq_rng, &r, &d), 0);
   EQ(d, 2.25);
   ck_assert_uint_eq(r.i, 2);
@@ -285,7 +291,9 @@ START_TEST(decorrelated_sequence_through_the_loop) {
   memset(&o, 0, sizeof(o));
   o.strategy = "decorrelated";
   o.params = "base=1,ceiling=5";
-  o.jitter = BACKOFF_JITTER_NONE;
+  /* Run 1 leaves jitter unset: the strategy says it draws its own
+   * randomness, so the core adds none, as with jitter none in run 0. */
+  o.jitter = _i == 0 ? BACKOFF_JITTER_NONE : BACKOFF_JITTER_DEFAULT;
   o.random = seq_rng;
   o.random_ctx = &r;
   o.clock = fake_clock;
@@ -301,6 +309,32 @@ START_TEST(decorrelated_sequence_through_the_loop) {
     ck_assert_msg(t.slept[i] == want[i], "sleep %u: %.17g, want %.17g", i,
                   t.slept[i], want[i]);
   EQ(rep.last_delay, want[6]);
+}
+END_TEST
+
+/* decorrelated exports backoff_plugin_flags = BACKOFF_PLUGIN_OWN_JITTER:
+ * the core adds no jitter unless asked (the loop above, run 1); other
+ * strategies keep additive. */
+START_TEST(decorrelated_declares_its_own_jitter) {
+  backoff_strategy_t *s = open_cfg("decorrelated", "");
+  backoff_strategy_t *e = open_cfg("exponential", "");
+  double j = -1;
+
+  ck_assert_int_eq(backoff_strategy_get(s, "jitter", &j), 0);
+  EQ(j, BACKOFF_JITTER_NONE);
+  ck_assert_int_eq(backoff_strategy_configure(s, "jitter=additive"), 0);
+  ck_assert_int_eq(backoff_strategy_get(s, "jitter", &j), 0);
+  EQ(j, BACKOFF_JITTER_ADDITIVE); /* asked for: given */
+  ck_assert_int_eq(backoff_strategy_set_jitter(s, BACKOFF_JITTER_DEFAULT), 0);
+  ck_assert_int_eq(backoff_strategy_get(s, "jitter", &j), 0);
+  EQ(j, BACKOFF_JITTER_NONE); /* the default is the strategy's */
+  ck_assert_int_eq(backoff_strategy_get(e, "jitter", &j), 0);
+  EQ(j, BACKOFF_JITTER_ADDITIVE);
+  ck_assert_int_eq(backoff_strategy_set_jitter(e, BACKOFF_JITTER_DEFAULT), 0);
+  ck_assert_int_eq(backoff_strategy_get(e, "jitter", &j), 0);
+  EQ(j, BACKOFF_JITTER_ADDITIVE);
+  backoff_strategy_free(s);
+  backoff_strategy_free(e);
 }
 END_TEST
 
@@ -421,7 +455,8 @@ Suite *make_suite(void) {
   tcase_add_test(tc, decorrelated_parameters);
   tcase_add_test(tc, decorrelated_formula);
   tcase_add_test(tc, decorrelated_composes_with_core_settings);
-  tcase_add_test(tc, decorrelated_sequence_through_the_loop);
+  tcase_add_loop_test(tc, decorrelated_sequence_through_the_loop, 0, 2);
+  tcase_add_test(tc, decorrelated_declares_its_own_jitter);
   tcase_add_test(tc, decorrelated_after_retry_after);
   tcase_add_test(tc, decorrelated_bad_random_source);
   tcase_add_test(tc, decorrelated_seeded_bounds);

@@ -1,4 +1,4 @@
-/* The delay pipeline of backoff.h / REFERENCE §3, step by step, with an
+/* The delay pipeline of backoff.h, step by step, with an
  * injected deterministic random source: base -> jitter -> scale_factor ->
  * minimum -> cap, saturation, bad random values, seeding, and the settings
  * API (typed setters and the "name=value,..." syntax). */
@@ -472,8 +472,8 @@ START_TEST(rng_range_and_seed_zero) {
 }
 END_TEST
 
-/* The reference's calibration: 8 + U[0,1) at n = 3 over 2000 samples
- * (REFERENCE §4: min 8.0001, max 8.9991, mean 8.498). Seeded, and with the
+/* Python backoff-utils' own distribution, 8 + U[0,1) at n = 3, over 2000
+ * samples: min near 8, max near 9, mean near 8.5. Seeded, and with the
  * library's own per-thread generator (rnd = NULL). */
 static void additive_bounds(int seeded) {
   backoff_strategy_t *s = open_j("exponential", BACKOFF_JITTER_ADDITIVE);

@@ -1,5 +1,6 @@
-/* REFERENCE §1, the retry loop: one test (or test group) per row, named
- * after the row. Fake clock and sleep: nothing here waits.
+/* The retry loop's rules (backoff.h and README, "Where libbackoff differs
+ * from backoff-utils' code"): one test (or test group) per rule, named
+ * after it. Fake clock and sleep: nothing here waits.
  *
  * The library reads BACKOFF_DEFAULT_* once per process. Check forks every
  * test, and make_suite() calls nothing in the library, so each test may

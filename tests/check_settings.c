@@ -14,19 +14,17 @@
 #include "seam/backoff_seam.h"
 
 #define NROWS BACKOFF__SET_COUNT
-#define PIPELINE_ROW_(id, ...) +1
-enum { NPIPELINE = 0 BACKOFF_PIPELINE_SETTINGS(PIPELINE_ROW_) };
+#define NPIPELINE BACKOFF__SET_PIPELINE_COUNT
 
 /* ---- the table itself ------------------------------------------------- */
 
 START_TEST(table_is_well_formed) {
   size_t i, j;
 
-  ck_assert_uint_eq(NROWS, 8);
   for (i = 0; i < NROWS; i++) {
     const backoff__setting_t *a = &backoff__settings[i];
-    ck_assert_msg(a->name[0] && a->lflag[0] && a->metavar[0] &&
-                      a->help[0] && a->zero[0],
+    ck_assert_msg(a->name[0] && a->lflag[0] && a->metavar[0] && a->help[0] &&
+                      a->zero[0],
                   "row %zu has an empty column", i);
     ck_assert_ptr_eq(backoff__setting_find(a->name, strlen(a->name)), a);
     ck_assert_ptr_eq(backoff__setting_by_flag(a->lflag, strlen(a->lflag)), a);
@@ -82,8 +80,8 @@ START_TEST(parse_and_store_reach_the_field) {
   ck_assert_int_eq(backoff__setting_parse(st, "3", 1, &v), BACKOFF_ESYNTAX);
 
   st = backoff__setting_find("seed", 4);
-  ck_assert_int_eq(
-      backoff__setting_parse(st, "18446744073709551615", 20, &v), 0);
+  ck_assert_int_eq(backoff__setting_parse(st, "18446744073709551615", 20, &v),
+                   0);
   backoff__setting_store(st, &o, &v);
   ck_assert(o.seed == UINT64_MAX);
   ck_assert_uint_eq(o.flags, BACKOFF_SEEDED);
@@ -99,11 +97,24 @@ END_TEST
 
 /* ---- every way in agrees ---------------------------------------------- */
 
+/* Builds a policy from o; on success reads the setting back from its
+ * strategy into *got. */
+static int via_policy(const backoff_options_t *o, const char *name,
+                      double *got) {
+  backoff_policy_t *p = NULL;
+  int rc = backoff_policy_new(&p, o);
+
+  if (rc == 0) {
+    ck_assert_int_eq(
+        backoff_strategy_get(backoff_policy_strategy(p), name, got), 0);
+    backoff_policy_free(p);
+  }
+  return rc;
+}
+
 static int via_options(const backoff__setting_t *st, double v, double *got) {
   backoff_options_t o;
-  backoff_policy_t *p = NULL;
   backoff__value_t val;
-  int rc;
 
   memset(&o, 0, sizeof(o));
   if (st->type == BACKOFF__T_JITTER)
@@ -111,31 +122,17 @@ static int via_options(const backoff__setting_t *st, double v, double *got) {
   else
     val.d = v;
   backoff__setting_store(st, &o, &val);
-  rc = backoff_policy_new(&p, &o);
-  if (rc == 0) {
-    ck_assert_int_eq(
-        backoff_strategy_get(backoff_policy_strategy(p), st->name, got), 0);
-    backoff_policy_free(p);
-  }
-  return rc;
+  return via_policy(&o, st->name, got);
 }
 
 static int via_params(const backoff__setting_t *st, double v, double *got) {
   backoff_options_t o;
-  backoff_policy_t *p = NULL;
   char spec[64];
-  int rc;
 
   memset(&o, 0, sizeof(o));
   snprintf(spec, sizeof(spec), "%s=%.17g", st->name, v);
   o.params = spec;
-  rc = backoff_policy_new(&p, &o);
-  if (rc == 0) {
-    ck_assert_int_eq(
-        backoff_strategy_get(backoff_policy_strategy(p), st->name, got), 0);
-    backoff_policy_free(p);
-  }
-  return rc;
+  return via_policy(&o, st->name, got);
 }
 
 static int via_set(const backoff__setting_t *st, double v, double *got) {
@@ -152,17 +149,16 @@ static int via_set(const backoff__setting_t *st, double v, double *got) {
 
 START_TEST(pipeline_settings_agree_everywhere) {
   const backoff__setting_t *st = &backoff__settings[_i];
-  const double probes[] = {0,    -1,        -1e-9,    1e-9,     0.5, 1,
-                           1.01, 2,         st->min,  st->max,  5,   1e9,
-                           2e9,  NAN,       INFINITY, -INFINITY};
+  const double probes[] = {0,    -1,  -1e-9,    1e-9,     0.5, 1,
+                           1.01, 2,   st->min,  st->max,  5,   1e9,
+                           2e9,  NAN, INFINITY, -INFINITY};
   size_t k;
   char msg_opt[256];
 
   for (k = 0; k < sizeof(probes) / sizeof(probes[0]); k++) {
     const double v = probes[k];
     double g_opt = -7, g_set = -7, g_par = -7;
-    if (st->type == BACKOFF__T_JITTER &&
-        (v != floor(v) || fabs(v) > 100)) {
+    if (st->type == BACKOFF__T_JITTER && (v != floor(v) || fabs(v) > 100)) {
       /* Not a backoff_jitter_t the options field can even hold. */
       ck_assert_int_eq(via_set(st, v, &g_set), BACKOFF_ERANGE);
       continue;
@@ -174,8 +170,8 @@ START_TEST(pipeline_settings_agree_everywhere) {
     ck_assert_msg(r_opt == r_set, "%s=%g: options %s, set %s (%s)", st->name,
                   v, backoff_err_name(r_opt), backoff_err_name(r_set),
                   msg_opt);
-    ck_assert_msg(r_opt == 0 || r_opt == BACKOFF_ERANGE, "%s=%g: %s",
-                  st->name, v, backoff_err_name(r_opt));
+    ck_assert_msg(r_opt == 0 || r_opt == BACKOFF_ERANGE, "%s=%g: %s", st->name,
+                  v, backoff_err_name(r_opt));
     if (r_opt != 0) {
       /* The same words: name, value, bounds; never "seconds" for a
        * factor. */
@@ -260,6 +256,28 @@ START_TEST(jitter_factor_zero_means_default_everywhere) {
 }
 END_TEST
 
+/* A handle carries the strategy settings: the message names the one given
+ * besides it. */
+START_TEST(handle_refuses_each_pipeline_setting_by_name) {
+  const backoff__setting_t *st = &backoff__settings[_i];
+  backoff_strategy_t *s = NULL;
+  backoff_policy_t *p = NULL;
+  backoff_options_t o;
+  backoff__value_t v;
+
+  ck_assert_int_eq(backoff_strategy_open(&s, "exponential"), 0);
+  memset(&o, 0, sizeof(o));
+  o.strategy_handle = s;
+  const char *text = st->type == BACKOFF__T_JITTER ? "full" : "1";
+
+  ck_assert_int_eq(backoff__setting_parse(st, text, strlen(text), &v), 0);
+  backoff__setting_store(st, &o, &v);
+  ck_assert_int_eq(backoff_policy_new(&p, &o), BACKOFF_EINVAL);
+  ck_assert_ptr_nonnull(strstr(backoff_last_error(), st->name));
+  backoff_strategy_free(s);
+}
+END_TEST
+
 /* max_tries 0 takes the table's default when the environment is silent. */
 START_TEST(run_settings_take_the_table_defaults) {
   backoff_policy_t *p = NULL;
@@ -268,6 +286,59 @@ START_TEST(run_settings_take_the_table_defaults) {
                     (unsigned)backoff__settings[BACKOFF__SET_MAX_TRIES].def);
   ck_assert(backoff_policy_max_delay(p) == 0);
   backoff_policy_free(p);
+}
+END_TEST
+
+/* ---- the documentation agrees with the table ------------------------- */
+
+/* The text of the .TP item ".B name" of a man page, with roff's \~ and \-
+ * read as plain characters. */
+static int man_item(const char *page, const char *name, char *out,
+                    size_t size) {
+  char line[256], head[64];
+  size_t used = 0;
+  int in = 0;
+  FILE *f = fopen(page, "r");
+
+  ck_assert_msg(f != NULL, "cannot read %s", page);
+  snprintf(head, sizeof(head), ".B %s\n", name);
+  out[0] = '\0';
+  while (fgets(line, sizeof(line), f) != NULL) {
+    if (!in) {
+      in = strcmp(line, head) == 0;
+      continue;
+    }
+    if (strncmp(line, ".TP", 3) == 0 || strncmp(line, ".PP", 3) == 0)
+      break;
+    for (const char *p = line; *p != '\0' && used + 1 < size; p++) {
+      char c = *p;
+      if (p[0] == '\\' && (p[1] == '~' || p[1] == '-'))
+        c = *++p == '~' ? ' ' : '-';
+      out[used++] = c;
+    }
+    out[used] = '\0';
+  }
+  fclose(f);
+  return in;
+}
+
+/* backoff_strategy_set(3) gives every core setting's bounds and meaning of
+ * 0 exactly as the table has them: change one, the test says where. */
+START_TEST(man_page_agrees_with_the_table) {
+  const backoff__setting_t *st = &backoff__settings[_i];
+  char item[1024], bounds[96], zero[160];
+
+  ck_assert_msg(man_item(SRCDIR "/doc/backoff_strategy_set.3", st->name, item,
+                         sizeof(item)),
+                "backoff_strategy_set(3) has no item for %s", st->name);
+  backoff__setting_bounds(st, bounds, sizeof(bounds));
+  snprintf(zero, sizeof(zero), "0: %s", st->zero);
+  ck_assert_msg(strstr(item, bounds) != NULL,
+                "backoff_strategy_set(3), %s: no '%s' in '%s'", st->name,
+                bounds, item);
+  ck_assert_msg(strstr(item, zero) != NULL,
+                "backoff_strategy_set(3), %s: no '%s' in '%s'", st->name, zero,
+                item);
 }
 END_TEST
 
@@ -282,6 +353,9 @@ Suite *make_suite(void) {
   tcase_add_test(tc, cap_out_of_range_is_erange_both_ways);
   tcase_add_test(tc, jitter_factor_zero_means_default_everywhere);
   tcase_add_test(tc, run_settings_take_the_table_defaults);
+  tcase_add_loop_test(tc, handle_refuses_each_pipeline_setting_by_name, 0,
+                      NPIPELINE);
+  tcase_add_loop_test(tc, man_page_agrees_with_the_table, 0, NPIPELINE);
   suite_add_tcase(s, tc);
   return s;
 }

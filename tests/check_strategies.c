@@ -1,4 +1,5 @@
-/* The five strategies' base delays (REFERENCE §2), exactly, and at huge n. */
+/* The installed strategies' base delays (README, "Strategies"), exactly,
+ * and at huge n. */
 #include <float.h>
 #include <limits.h>
 #include <math.h>

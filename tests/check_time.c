@@ -1,4 +1,4 @@
-/* Signals and time (issue 6, item 6).
+/* Signals and time.
  *
  * EINTR under load: a 100 ms sleep hit by a signal every millisecond while
  * another process burns a core is never shorter than asked, and not much

@@ -1,7 +1,8 @@
 #!/bin/sh
-# Export check (STYLE.md rule 4 and 8): the library exports only backoff
-# and backoff_<lowercase>..., each plugin only the four contract symbols
-# under its own strategy_<name>_LTX_ prefix. TAP, one line per file.
+# Export check: the library exports only backoff and backoff_<lowercase>...
+# (hidden visibility and the export regex together: either alone leaks),
+# each plugin only the contract symbols of backoff/plugin.h under its own
+# strategy_<name>_LTX_ prefix. TAP, one line per file.
 # Runs from the build directory (make check); reads nothing from $srcdir.
 
 top=${BACKOFF_PLUGIN_PATH%/plugins}
@@ -58,7 +59,7 @@ check "$lib" '^backoff($|_[a-z])' backoff backoff_strerror \
 for so in $plugins; do
   name=$(basename "$so" .so)
   p="${name}_LTX_"
-  check "$so" "^${p}(compute_delay|backoff_plugin_abi|backoff_plugin_params|backoff_plugin_description)\$" \
+  check "$so" "^${p}(compute_delay|backoff_plugin_abi|backoff_plugin_params|backoff_plugin_description|backoff_plugin_flags)\$" \
     "${p}compute_delay" "${p}backoff_plugin_abi"
 done
 # Every plugin the build lists (plugin_LTLIBRARIES, as the .la files it

@@ -1,5 +1,5 @@
 #!/bin/sh
-# The plugin search path and the security of loading (issue 6, item 7),
+# The plugin search path and the security of loading,
 # each case in a fresh process (BACKOFF_PLUGIN_PATH is read once per
 # process). TAP.
 #

@@ -12,6 +12,7 @@
  *   double compute_delay(const backoff_delay_args_t *args);     (required)
  *   const backoff_param_t backoff_plugin_params[];              (optional)
  *   const char backoff_plugin_description[];                    (optional)
+ *   const unsigned int backoff_plugin_flags;                    (optional)
  *
  * The loader reads backoff_plugin_abi before it calls anything; a plugin
  * whose number differs from the library's is refused (BACKOFF_EABI). The
@@ -92,6 +93,14 @@ extern "C" {
 #define BACKOFF_PARAM_INTEGER 0x1u /* values must be whole numbers */
 #define BACKOFF_PARAM_LIST 0x2u    /* a list of 1..BACKOFF_LIST_MAX values */
 
+/* backoff_plugin_flags: what a strategy says about itself (0 when the
+ * symbol is absent). Bits a library does not know are ignored, so a plugin
+ * may set a newer bit and still load everywhere. */
+#define BACKOFF_PLUGIN_OWN_JITTER 0x1u /* compute_delay draws its own
+                                        * randomness (args->uniform): the
+                                        * core's jitter defaults to none for
+                                        * it (a user may still ask for one) */
+
 /* One named parameter a strategy accepts, e.g. polynomial's "exponent".
  * The table is terminated by an entry whose name is NULL. The loader checks
  * it when the plugin is loaded: names must match [a-z][a-z0-9_]* and be
@@ -145,6 +154,8 @@ typedef struct backoff_delay_args_s {
   BACKOFF_PLUGIN_LTX_(BACKOFF_PLUGIN_LTX_PREFIX, backoff_plugin_params)
 #define backoff_plugin_description                                            \
   BACKOFF_PLUGIN_LTX_(BACKOFF_PLUGIN_LTX_PREFIX, backoff_plugin_description)
+#define backoff_plugin_flags                                                  \
+  BACKOFF_PLUGIN_LTX_(BACKOFF_PLUGIN_LTX_PREFIX, backoff_plugin_flags)
 #endif
 
 /* The signature of the required compute_delay symbol. */
@@ -155,6 +166,7 @@ typedef double (*backoff_compute_delay_fn)(const backoff_delay_args_t *args);
 BACKOFF_PLUGIN_EXPORT extern const int backoff_plugin_abi;
 BACKOFF_PLUGIN_EXPORT extern const backoff_param_t backoff_plugin_params[];
 BACKOFF_PLUGIN_EXPORT extern const char backoff_plugin_description[];
+BACKOFF_PLUGIN_EXPORT extern const unsigned int backoff_plugin_flags;
 BACKOFF_PLUGIN_EXPORT double compute_delay(const backoff_delay_args_t *args);
 
 #ifdef __cplusplus

@@ -48,12 +48,14 @@
 #define BACKOFF_PIPELINE_SETTINGS(XX)                                         \
   XX(JITTER, "jitter", BACKOFF__T_JITTER, jitter, BACKOFF_JITTER_NONE,        \
      BACKOFF_JITTER_PROPORTIONAL, BACKOFF_JITTER_ADDITIVE,                    \
-     BACKOFF__S_ZERO_DEFAULT, 0u, "additive", "jitter", 'j', "MODE",          \
+     BACKOFF__S_ZERO_DEFAULT, 0u,                                             \
+     "additive (none for a strategy that draws its own randomness)",          \
+     "jitter", 'j', "MODE",                                                   \
      "randomness added to each delay: none, additive (+ U[0,1) s), full, "    \
      "equal or proportional")                                                 \
   XX(JITTER_FACTOR, "jitter_factor", BACKOFF__T_NUMBER, jitter_factor, 0.0,   \
-     1.0, 0.5, BACKOFF__S_MIN_OPEN | BACKOFF__S_ZERO_DEFAULT, 0u,             \
-     "0.5", "jitter-factor", 0, "F",                                          \
+     1.0, 0.5, BACKOFF__S_MIN_OPEN | BACKOFF__S_ZERO_DEFAULT, 0u, "0.5",      \
+     "jitter-factor", 0, "F",                                                 \
      "spread of proportional jitter: base * U[1-F, 1+F], 0 < F <= 1")         \
   XX(SCALE_FACTOR, "scale_factor", BACKOFF__T_NUMBER, scale_factor, 0.0,      \
      BACKOFF_DELAY_MAX, 1.0, BACKOFF__S_MIN_OPEN | BACKOFF__S_ZERO_DEFAULT,   \
@@ -86,6 +88,15 @@
   BACKOFF_PIPELINE_SETTINGS(XX)                                               \
   BACKOFF_RUN_SETTINGS(XX)
 
+/* The C type of each setting type, so a struct can be generated from the
+ * table: BACKOFF__CTYPE(BACKOFF__T_NUMBER) is double. */
+#define BACKOFF__CTYPE(type) BACKOFF__CTYPE_##type
+#define BACKOFF__CTYPE_BACKOFF__T_NUMBER double
+#define BACKOFF__CTYPE_BACKOFF__T_SECONDS double
+#define BACKOFF__CTYPE_BACKOFF__T_UINT unsigned int
+#define BACKOFF__CTYPE_BACKOFF__T_U64 uint64_t
+#define BACKOFF__CTYPE_BACKOFF__T_JITTER backoff_jitter_t
+
 typedef enum {
   BACKOFF__T_NUMBER,  /* double: a plain decimal number */
   BACKOFF__T_SECONDS, /* double: seconds (the command also takes units) */
@@ -102,10 +113,16 @@ enum {
 };
 
 #define BACKOFF__SET_ENUM_(id, ...) BACKOFF__SET_##id,
-enum {
-  BACKOFF_SETTINGS_MAP(BACKOFF__SET_ENUM_) BACKOFF__SET_COUNT
-};
+enum { BACKOFF_SETTINGS_MAP(BACKOFF__SET_ENUM_) BACKOFF__SET_COUNT };
 #undef BACKOFF__SET_ENUM_
+
+/* Rows 0 .. BACKOFF__SET_PIPELINE_COUNT - 1 are the pipeline settings (a
+ * strategy handle carries them); the run settings follow. */
+#define BACKOFF__SET_ONE_(id, ...) +1
+enum {
+  BACKOFF__SET_PIPELINE_COUNT = 0 BACKOFF_PIPELINE_SETTINGS(BACKOFF__SET_ONE_)
+};
+#undef BACKOFF__SET_ONE_
 
 typedef struct backoff__setting_s {
   const char *name;
@@ -157,13 +174,18 @@ int backoff__setting_parse(const backoff__setting_t *st, const char *text,
 
 /* backoff__setting_store / load: the row's field of *o from / to *v;
  * store also turns on the row's `seeds` bits of o->flags. */
-void backoff__setting_store(const backoff__setting_t *st,
-                            backoff_options_t *o, const backoff__value_t *v);
+void backoff__setting_store(const backoff__setting_t *st, backoff_options_t *o,
+                            const backoff__value_t *v);
 void backoff__setting_load(const backoff__setting_t *st,
                            const backoff_options_t *o, backoff__value_t *v);
 
-/* backoff__setting_given: 1 when the options' field is not 0 (the caller
- * gave it). */
+/* backoff__setting_number: the options' field as a double (a jitter mode
+ * by its number; a uint64_t beyond 2^53 rounded). */
+double backoff__setting_number(const backoff__setting_t *st,
+                               const backoff_options_t *o);
+
+/* backoff__setting_given: 1 when the options' field is not 0, or its
+ * `seeds` flags are on (the caller gave it). */
 int backoff__setting_given(const backoff__setting_t *st,
                            const backoff_options_t *o);
 

@@ -15,8 +15,8 @@
    : (t) == BACKOFF__T_JITTER ? sizeof(backoff_jitter_t)                      \
                               : sizeof(double))
 #define CHECK_ROW_(id, nm, ty, fld, ...)                                      \
-  typedef char backoff__check_##id##_[                                        \
-      sizeof(((backoff_options_t *)0)->fld) == FIELD_SIZE_(ty) ? 1 : -1];
+  typedef char backoff__check_##id##_                                         \
+      [sizeof(((backoff_options_t *)0)->fld) == FIELD_SIZE_(ty) ? 1 : -1];
 BACKOFF_SETTINGS_MAP(CHECK_ROW_)
 #undef CHECK_ROW_
 
@@ -31,8 +31,8 @@ static int same(const char *lit, const char *s, size_t len) {
   return strlen(lit) == len && memcmp(lit, s, len) == 0;
 }
 
-static const char *const jitter_names[] = {"additive", "none", "additive",
-                                           "full", "equal", "proportional"};
+static const char *const jitter_names[] = {
+    "additive", "none", "additive", "full", "equal", "proportional"};
 
 const char *backoff__jitter_mode_name(int mode) {
   if (mode < 0 || mode > BACKOFF_JITTER_PROPORTIONAL)
@@ -49,8 +49,7 @@ int backoff__jitter_mode_parse(const char *name, size_t len) {
   return -1;
 }
 
-const backoff__setting_t *backoff__setting_find(const char *name,
-                                                size_t len) {
+const backoff__setting_t *backoff__setting_find(const char *name, size_t len) {
   size_t i;
 
   for (i = 0; i < BACKOFF__SET_COUNT; i++)
@@ -70,8 +69,8 @@ const backoff__setting_t *backoff__setting_by_flag(const char *lflag,
 }
 
 int backoff__setting_check(const backoff__setting_t *st, double v) {
-  const int whole = st->type != BACKOFF__T_NUMBER &&
-                    st->type != BACKOFF__T_SECONDS;
+  const int whole =
+      st->type != BACKOFF__T_NUMBER && st->type != BACKOFF__T_SECONDS;
 
   if (v == 0 && (st->flags & BACKOFF__S_ZERO_DEFAULT))
     return 0;
@@ -117,9 +116,9 @@ static int parse_whole(const backoff__setting_t *st, const char *text,
 
   if ((rc = backoff__parse_uint(text, len, max, &u)) != 0)
     return rc;
-  /* Exact below 2^53, and the only U64 row takes every value. */
-  if (st->type == BACKOFF__T_UINT &&
-      backoff__setting_check(st, (double)u) != 0)
+  /* As a double the bounds are exact below 2^53 and UINT64_MAX rounds to
+   * the seed row's own max, so one check serves every whole row. */
+  if (backoff__setting_check(st, (double)u) != 0)
     return BACKOFF_ERANGE;
   out->u = u;
   return 0;
@@ -157,8 +156,8 @@ int backoff__setting_parse(const backoff__setting_t *st, const char *text,
   return 0;
 }
 
-void backoff__setting_store(const backoff__setting_t *st,
-                            backoff_options_t *o, const backoff__value_t *v) {
+void backoff__setting_store(const backoff__setting_t *st, backoff_options_t *o,
+                            const backoff__value_t *v) {
   char *field = (char *)o + st->offset;
 
   switch (st->type) {
@@ -209,20 +208,25 @@ void backoff__setting_load(const backoff__setting_t *st,
   }
 }
 
-int backoff__setting_given(const backoff__setting_t *st,
-                           const backoff_options_t *o) {
+double backoff__setting_number(const backoff__setting_t *st,
+                               const backoff_options_t *o) {
   backoff__value_t v;
 
   backoff__setting_load(st, o, &v);
   switch (st->type) {
   case BACKOFF__T_UINT:
   case BACKOFF__T_U64:
-    return v.u != 0 || (o->flags & st->seeds) != 0;
+    return (double)v.u;
   case BACKOFF__T_JITTER:
-    return v.mode != 0;
+    return (double)v.mode;
   default:
-    return v.d != 0;
+    return v.d;
   }
+}
+
+int backoff__setting_given(const backoff__setting_t *st,
+                           const backoff_options_t *o) {
+  return backoff__setting_number(st, o) != 0 || (o->flags & st->seeds) != 0;
 }
 
 double backoff__setting_effective(const backoff__setting_t *st, double v) {
