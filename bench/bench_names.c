@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Row 7: the call form and the loader's cache. backoff() names its
  * strategy on every call, so each call looks it up in the loader's cache
  * and takes a reference on the module: the cost must not depend on how

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Row 8 (`make bench-peers` only): against Python's retry libraries. The
  * peers' figures come from bench/peers.py, run just before in the same
  * make invocation on the same machine (a file of "<peer> <scenario> <ns>"

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The peers' side of `make bench-peers`: Python's tenacity, backoff and
 retrying, timed on the workloads of bench rows 1 and 2, sleep patched out.
 

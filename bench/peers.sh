@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # make bench-peers: BENCH PEERS_PY PEERS_TXT OUT [bench flags...]
 # Times the Python peers (PEERS_PY under /usr/bin/python3, the interpreter
 # Debian's python3-* packages serve), then runs BENCH's rows 1 and 2 and

@@ -51,6 +51,12 @@ int backoff__module_open(backoff__module_t **out, const char *name,
                          const char *const *reserved);
 void backoff__module_ref(backoff__module_t *m);
 void backoff__module_unref(backoff__module_t *m);
+/* The entry symbol `sym` of module <prefix><name> (e.g. "budget_"
+ * "redis"), found on the strategies' search path, opened RTLD_LOCAL and
+ * checked for BACKOFF_PLUGIN_ABI first. The module stays loaded for the
+ * life of the process. */
+int backoff__plugin_entry(const char *prefix, const char *name,
+                          const char *sym, const void **entry);
 
 /* objcheck.c: 0 when `path` (a shared object, or a libtool .la and the
  * object libltdl would pick from it) may be handed to dlopen; BACKOFF_ELOAD
@@ -83,6 +89,9 @@ void backoff__dirs_start(backoff__dirs_t *it, const char *path);
 int backoff__dirs_next(backoff__dirs_t *it);
 int backoff__find_strategy(const char *name, char *path, size_t size,
                            char *searched, size_t searched_size);
+/* The same rule for another kind of module: <prefix><name>.so or .la. */
+int backoff__find_plugin(const char *prefix, const char *name, char *path,
+                         size_t size, char *searched, size_t searched_size);
 /* listing.c: 1 with out set to the strategy name on the search path
  * closest to name (a likely misspelling of it), else 0. */
 int backoff__closest_name(const char *name, char *out, size_t size);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* backoff_strategy_foreach: every strategy name the search path offers,
  * with the file that opening the name would load. The names come from the
  * directories' entries; the file is chosen by backoff__find_strategy, the

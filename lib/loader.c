@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The plugin loader: the only code that touches libltdl.
  *
  * Two sides. The read side, a lookup of a loaded module by bare name or by
@@ -307,6 +308,10 @@ static void after_fork_child(void) {
   pthread_mutex_unlock(&lock);
 }
 
+#ifdef BACKOFF_BUILTIN_PRELOADED
+extern const lt_dlsymlist lt_libbackoff_LTX_preloaded_symbols[];
+#endif
+
 /* Called with the lock held. */
 static int ltdl_init_locked(void) {
   if (lt_ready)
@@ -332,6 +337,16 @@ static int ltdl_init_locked(void) {
     lt_dlexit();
     return backoff__fail(BACKOFF_ENOMEM, "libltdl: %s", e ? e : "advise");
   }
+#ifdef BACKOFF_BUILTIN_PRELOADED
+  /* A static-only build carries the built-in strategies (lib/local.am). */
+  if (lt_dlpreload(lt_libbackoff_LTX_preloaded_symbols) != 0) {
+    const char *e = lt_dlerror();
+    lt_dladvise_destroy(&advise_local);
+    lt_dladvise_destroy(&advise_preload);
+    lt_dlexit();
+    return backoff__fail(BACKOFF_ENOMEM, "libltdl: %s", e ? e : "preload");
+  }
+#endif
   lt_ready = 1;
   return 0;
 }
@@ -597,13 +612,14 @@ static int open_locked(backoff__module_t **out, const char *name, int bare,
   return 0;
 }
 
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+
 static void init_once(void) {
   pthread_atfork(before_fork, after_fork_parent, after_fork_child);
 }
 
 int backoff__module_open(backoff__module_t **out, const char *name,
                          const char *const *reserved) {
-  static pthread_once_t once = PTHREAD_ONCE_INIT;
   int bare, cacheable, rc;
 
   if (BACKOFF_UNLIKELY(name == NULL)) {
@@ -645,4 +661,113 @@ void backoff__module_ref(backoff__module_t *m) {
 void backoff__module_unref(backoff__module_t *m) {
   if (m != NULL)
     __atomic_fetch_sub(&m->refs_, 1, __ATOMIC_RELEASE);
+}
+
+/* ---- other plugin kinds ----------------------------------------------------- */
+
+/* Modules of other kinds (budget_<name>) are few and hold running state
+ * (connections, threads) for handles that may outlive any cache policy:
+ * opened once, they stay loaded. Looked up rarely (when a handle is made),
+ * so a list under the lock. */
+typedef struct kind_entry_s {
+  struct kind_entry_s *next;
+  const void *entry;
+  char key[BACKOFF_NAME_MAX * 2 + 2];
+} kind_entry_t;
+static kind_entry_t *kind_entries; /* under lock */
+
+static int kind_load_locked(const char *prefix, const char *name,
+                            const char *sym, const void **entry) {
+  char path[PATH_MAX + 1100], searched[1024];
+  lt_dlhandle h;
+  const int *abi;
+  int rc;
+
+  rc = backoff__find_plugin(prefix, name, path, sizeof(path), searched,
+                            sizeof(searched));
+  if (rc > 0)
+    return backoff__fail(BACKOFF_ENOENT,
+                         "no module %s%s%s or %s%s.la in %s (set "
+                         "BACKOFF_PLUGIN_PATH to an absolute directory)",
+                         prefix, name, LT_MODULE_EXT, prefix, name,
+                         searched[0] ? searched : "(no directory)");
+  if (rc < 0 || (rc = check_file(path)) != 0 ||
+      (rc = backoff__check_shared_object(path)) != 0)
+    return rc;
+  if ((h = lt_dlopenadvise(path, advise_local)) == NULL) {
+    const char *e = lt_dlerror();
+    return backoff__fail(BACKOFF_ELOAD,
+                         "cannot load '%s': %s (ldd(1) shows missing "
+                         "libraries)",
+                         path, e ? e : "unknown libltdl error");
+  }
+  abi = symbol(h, "backoff_plugin_abi");
+  if (abi == NULL)
+    rc = backoff__fail(BACKOFF_ENOSYM, "%s: no symbol backoff_plugin_abi",
+                       path);
+  else if (*abi != BACKOFF_PLUGIN_ABI)
+    rc = backoff__fail(BACKOFF_EABI,
+                       "%s: built for plugin ABI %d, this libbackoff speaks "
+                       "ABI %d",
+                       path, *abi, BACKOFF_PLUGIN_ABI);
+  else if ((*entry = symbol(h, sym)) == NULL)
+    rc = backoff__fail(BACKOFF_ENOSYM, "%s: no entry point %s", path, sym);
+  if (rc != 0)
+    goto fail_handle;
+  return 0;
+
+fail_handle:
+  lt_dlclose(h);
+  (void)lt_dlerror();
+  return rc;
+}
+
+static int plugin_entry_locked(const char *key, const char *prefix,
+                               const char *name, const char *sym,
+                               const void **entry) {
+  kind_entry_t *e;
+  int rc;
+
+  for (e = kind_entries; e != NULL; e = e->next) {
+    if (strcmp(e->key, key) == 0) {
+      *entry = e->entry;
+      return 0;
+    }
+  }
+  if ((rc = ltdl_init_locked()) != 0 ||
+      (rc = kind_load_locked(prefix, name, sym, entry)) != 0)
+    return rc;
+  /* Out of memory here costs a second lt_dlopen next time (libltdl counts
+   * it and hands back the same handle), not this call. */
+  if ((e = malloc(sizeof(*e))) != NULL) {
+    memcpy(e->key, key, sizeof(e->key));
+    e->entry = *entry;
+    e->next = kind_entries;
+    kind_entries = e;
+  }
+  return 0;
+}
+
+int backoff__plugin_entry(const char *prefix, const char *name,
+                          const char *sym, const void **entry) {
+  char key[sizeof(((kind_entry_t *)0)->key)];
+  int rc;
+
+  *entry = NULL;
+  if (!backoff__is_bare_name(name) || strlen(prefix) > BACKOFF_NAME_MAX)
+    return backoff__fail(BACKOFF_ENAME, "bad module name '%.80s'", name);
+  memset(key, 0, sizeof(key));
+  snprintf(key, sizeof(key), "%s%s", prefix, name);
+  if (loading != NULL)
+    return backoff__fail(BACKOFF_ESTATE,
+                         "recursive load of module '%s' while loading "
+                         "'%.200s'",
+                         key, loading);
+  pthread_once(&once, init_once);
+  pthread_mutex_lock(&lock);
+  loading = key;
+  rc = plugin_entry_locked(key, prefix, name, sym, entry);
+  loading = NULL;
+  pthread_mutex_unlock(&lock);
+  return rc;
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Checks, before dlopen, that a plugin file is safe to map: dlopen itself
  * would crash the host on some broken files, and libltdl's messages hide
  * the cause of others. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Where strategies are looked for: the strategy-name grammar, the search
  * path (BACKOFF_PLUGIN_PATH, then the built-in directory) walked by one
  * iterator, and the one rule that picks the file a name loads (the name
@@ -115,6 +116,12 @@ static int probe(const char *path) {
 
 int backoff__find_strategy(const char *name, char *path, size_t size,
                            char *searched, size_t searched_size) {
+  return backoff__find_plugin("strategy_", name, path, size, searched,
+                              searched_size);
+}
+
+int backoff__find_plugin(const char *prefix, const char *name, char *path,
+                         size_t size, char *searched, size_t searched_size) {
   static const char *const exts[] = {LT_MODULE_EXT, ".la"};
   const char *env;
   backoff__dirs_t it;
@@ -130,8 +137,8 @@ int backoff__find_strategy(const char *name, char *path, size_t size,
     int verdict = 1;
 
     for (e = 0; e < sizeof(exts) / sizeof(exts[0]) && verdict == 1; e++) {
-      int n = snprintf(path, size, "%.*s/strategy_%s%s", (int)it.len, it.dir,
-                       name, exts[e]);
+      int n = snprintf(path, size, "%.*s/%s%s%s", (int)it.len, it.dir,
+                       prefix, name, exts[e]);
       if (n > 0 && (size_t)n < size)
         verdict = probe(path);
     }

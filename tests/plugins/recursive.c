@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Fixture: a plugin whose constructor opens strategies, as a plugin that
  * wraps another might. It records what it got in exported variables, read
  * by the test: one strategy the test loaded beforehand (must succeed) and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Fixture: a plugin whose constructor blocks until the test lets it go,
  * standing for a load that takes seconds (a slow disk, a plugin's own
  * initialisation). BACKOFF_TEST_CTOR_FDS="R,W": the constructor writes one
