@@ -51,6 +51,11 @@ int backoff__module_open(backoff__module_t **out, const char *name,
                          const char *const *reserved);
 void backoff__module_ref(backoff__module_t *m);
 void backoff__module_unref(backoff__module_t *m);
+/* The call form (open and release on one thread, within one call): while
+ * on, this thread's lookups may borrow the module instead of counting a
+ * reference on it, so threads calling backoff() with the same strategy
+ * write nothing they share. */
+void backoff__loader_borrow(int on);
 /* The entry symbol `sym` of module <prefix><name> (e.g. "budget_"
  * "redis"), found on the strategies' search path, opened RTLD_LOCAL and
  * checked for BACKOFF_PLUGIN_ABI first. The module stays loaded for the

@@ -59,7 +59,10 @@ struct backoff__alias_s {
 
 typedef struct {
   unsigned long n[2]; /* atomic: lookups running, by grace-period parity */
-  char pad_[64 - 2 * sizeof(unsigned long)];
+  /* atomic: a module borrowed by the thread that set it (a hazard
+   * pointer), or NULL; see backoff__loader_borrow. */
+  backoff__module_t *hazard;
+  char pad_[64 - 2 * sizeof(unsigned long) - sizeof(void *)];
 } reader_slot_t;
 
 typedef struct {
@@ -79,6 +82,13 @@ static unsigned long grace;     /* atomic: grace periods started */
 static unsigned reader_next;    /* atomic: hands out reader slots */
 static table_t *table;          /* atomic: the published table, or NULL */
 static __thread unsigned my_slot /* this thread's slot + 1; 0: none yet */
+    __attribute__((tls_model("initial-exec")));
+/* The call form's borrowing: while `borrow` is set, the next lookup may
+ * publish its module in this thread's slot's hazard pointer instead of
+ * taking a reference (no write to the module's shared cache line); the
+ * first release of that module on this thread clears it. */
+static __thread int borrow __attribute__((tls_model("initial-exec")));
+static __thread backoff__module_t *borrowed
     __attribute__((tls_model("initial-exec")));
 
 /* A word at a time: an absolute path is tens of bytes, and a lookup by
@@ -110,8 +120,24 @@ static reader_slot_t *reader_slot(void) {
   return &readers[s - 1];
 }
 
-/* The module cached under key, with a reference taken; NULL if none. */
-static backoff__module_t *lookup(const char *key) {
+/* Takes m for this thread: a borrow when asked for and this thread's slot
+ * is free, else a reference. Called inside a lookup's read-side section,
+ * so a writer's grace period sees either. */
+static void take(backoff__module_t *m, reader_slot_t *slot, int may_borrow) {
+  backoff__module_t *none = NULL;
+
+  if (may_borrow && borrowed == NULL &&
+      __atomic_load_n(&slot->hazard, __ATOMIC_RELAXED) == NULL &&
+      __atomic_compare_exchange_n(&slot->hazard, &none, m, 0,
+                                  __ATOMIC_SEQ_CST, __ATOMIC_RELAXED)) {
+    borrowed = m;
+    return;
+  }
+  __atomic_fetch_add(&m->refs_, 1, __ATOMIC_RELAXED);
+}
+
+/* The module cached under key, taken (see take()); NULL if none. */
+static backoff__module_t *lookup(const char *key, int may_borrow) {
   const size_t len = strlen(key);
   const uint64_t h = hash_key(key, len);
   reader_slot_t *slot = reader_slot();
@@ -130,7 +156,7 @@ static backoff__module_t *lookup(const char *key) {
       if (t->slots[i].hash == h && t->slots[i].len == len &&
           memcmp(t->slots[i].key, key, len) == 0) {
         m = t->slots[i].module;
-        __atomic_fetch_add(&m->refs_, 1, __ATOMIC_RELAXED);
+        take(m, slot, may_borrow);
         if (!__atomic_load_n(&m->used_, __ATOMIC_RELAXED))
           __atomic_store_n(&m->used_, 1, __ATOMIC_RELAXED);
         break;
@@ -234,6 +260,15 @@ static void free_module_locked(backoff__module_t *m) {
   free(m);
 }
 
+/* 1 when some thread has m borrowed. */
+static int borrowed_anywhere(const backoff__module_t *m) {
+  size_t i;
+  for (i = 0; i < READER_SLOTS; i++)
+    if (__atomic_load_n(&readers[i].hazard, __ATOMIC_SEQ_CST) == m)
+      return 1;
+  return 0;
+}
+
 static size_t idle_locked(void) {
   size_t i, idle = 0;
   for (i = 0; i < nmods; i++)
@@ -282,7 +317,8 @@ static void evict_locked(void) {
     return;
   }
   for (i = 0; i < nv; i++) {
-    if (__atomic_load_n(&victims[i]->refs_, __ATOMIC_ACQUIRE) == 0) {
+    if (__atomic_load_n(&victims[i]->refs_, __ATOMIC_ACQUIRE) == 0 &&
+        !borrowed_anywhere(victims[i])) {
       free_module_locked(victims[i]);
       victims[i] = NULL;
     } else {
@@ -590,7 +626,7 @@ static int open_locked(backoff__module_t **out, const char *name, int bare,
   backoff__module_t *m;
   int rc, found;
 
-  if (cacheable && (*out = lookup(name)) != NULL)
+  if (cacheable && (*out = lookup(name, 0)) != NULL)
     return 0;
   if ((rc = ltdl_init_locked()) != 0)
     return rc;
@@ -628,7 +664,7 @@ int backoff__module_open(backoff__module_t **out, const char *name,
   }
   /* Only valid bare names and absolute paths are ever cached, so a hit
    * needs no validation: the common case costs one lookup. */
-  if ((*out = lookup(name)) != NULL)
+  if ((*out = lookup(name, borrow)) != NULL)
     return 0;
   bare = strchr(name, '/') == NULL;
   if (bare && !backoff__is_bare_name(name))
@@ -659,9 +695,20 @@ void backoff__module_ref(backoff__module_t *m) {
 }
 
 void backoff__module_unref(backoff__module_t *m) {
-  if (m != NULL)
-    __atomic_fetch_sub(&m->refs_, 1, __ATOMIC_RELEASE);
+  if (m == NULL)
+    return;
+  /* Any release of m on the thread that borrowed it ends the borrow: the
+   * uses it still counts are covered by the references they took (one of
+   * them would otherwise be released twice, the borrow never). */
+  if (m == borrowed) {
+    borrowed = NULL;
+    __atomic_store_n(&readers[my_slot - 1].hazard, NULL, __ATOMIC_RELEASE);
+    return;
+  }
+  __atomic_fetch_sub(&m->refs_, 1, __ATOMIC_RELEASE);
 }
+
+void backoff__loader_borrow(int on) { borrow = on; }
 
 /* ---- other plugin kinds ----------------------------------------------------- */
 

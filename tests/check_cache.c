@@ -93,6 +93,67 @@ START_TEST(released_modules_stay_loaded_up_to_64) {
 }
 END_TEST
 
+/* The call form borrows its module instead of counting a reference; uses
+ * nested in it (a handle opened and freed, another call form) must leave
+ * the count as they found it, so the module can be unloaded afterwards. */
+static const char *borrowed_path;
+
+static int nested_uses_inner(void *unused) {
+  backoff_strategy_t *s;
+  (void)unused;
+  ck_assert_int_eq(backoff_strategy_open(&s, borrowed_path), 0);
+  backoff_strategy_free(s);
+  return 0;
+}
+
+static int nested_uses(void *unused) {
+  const backoff_options_t o = {.strategy = borrowed_path, .max_tries = 1};
+  backoff_strategy_t *s;
+  (void)unused;
+  ck_assert_int_eq(backoff_strategy_open(&s, borrowed_path), 0);
+  ck_assert_int_eq(backoff(nested_uses_inner, NULL, &o), 0);
+  backoff_strategy_free(s);
+  return 0;
+}
+
+START_TEST(call_form_borrow_leaves_counts_balanced) {
+  char dir[] = "/tmp/backoff-cache.XXXXXX";
+  static char paths[COPIES][PATH_MAX];
+  char src[PATH_MAX];
+  const char *plugins = getenv("BACKOFF_PLUGIN_PATH");
+  backoff_options_t o = {.max_tries = 1};
+  backoff_strategy_t *s;
+  unsigned i;
+
+  ck_assert_ptr_nonnull(plugins);
+  snprintf(src, sizeof(src), "%s/.libs/strategy_linear.so", plugins);
+  ck_assert_ptr_nonnull(mkdtemp(dir));
+  for (i = 0; i < COPIES; i++) {
+    snprintf(paths[i], sizeof(paths[i]), "%s/%u", dir, i);
+    ck_assert_int_eq(mkdir(paths[i], 0700), 0);
+    strcat(paths[i], "/strategy_linear.so");
+    copy_file(src, paths[i]);
+  }
+  borrowed_path = paths[0];
+  o.strategy = paths[0];
+  ck_assert_int_eq(backoff(nested_uses, NULL, &o), 0);
+  ck_assert_int_eq(backoff(nested_uses, NULL, &o), 0);
+  ck_assert_uint_eq(mapped(paths, 1), 1);
+  /* Idle now: enough other loads unload it. */
+  for (i = 1; i < COPIES; i++) {
+    ck_assert_int_eq(backoff_strategy_open(&s, paths[i]), 0);
+    backoff_strategy_free(s);
+  }
+  ck_assert_uint_eq(mapped(paths, 1), 0);
+  for (i = 0; i < COPIES; i++) {
+    unlink(paths[i]);
+    *strrchr(paths[i], '/') = '\0';
+    rmdir(paths[i]);
+  }
+  rmdir(dir);
+}
+END_TEST
+
 /* A path is cached by the file it names, not by its spelling: the same
  * "./strategy_p.so" in two directories is two modules. */
 START_TEST(relative_path_follows_chdir) {
@@ -149,6 +210,7 @@ Suite *make_suite(void) {
   TCase *tc = tcase_create("idle");
   tcase_add_test(tc, released_modules_stay_loaded_up_to_64);
   tcase_add_test(tc, relative_path_follows_chdir);
+  tcase_add_test(tc, call_form_borrow_leaves_counts_balanced);
   suite_add_tcase(s, tc);
   return s;
 }

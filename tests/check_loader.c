@@ -1138,11 +1138,16 @@ static void *stress(void *arg) {
       ck_assert_int_eq(backoff(op_ok, NULL, &o), 0);
       break;
     case 1: /* lookups by absolute path, some of them loads */
-    case 2: /* loads and evictions */
       s = open_plain(churn_paths[i % CHURN_COPIES]);
       ck_assert(delay_at(s, 3) == 3);
       backoff_strategy_free(s);
       break;
+    case 2: { /* the call form (a borrowed module) on modules being evicted */
+      const backoff_options_t c = {.strategy = churn_paths[i % CHURN_COPIES],
+                                   .max_tries = 1};
+      ck_assert_int_eq(backoff(op_ok, NULL, &c), 0);
+      break;
+    }
     default: /* listings */
       ck_assert_int_eq(backoff_strategy_foreach(count_one, &n), 0);
       ck_assert_int_gt(n, 0);
