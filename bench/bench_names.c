@@ -104,7 +104,8 @@ void bench_names(void) {
   const char *list[NAMES], *by_name[1] = {"linear"}, *by_path[1];
   char linear_path[PATH_MAX];
   double *v[NC], *ratio[NC], *name = calloc(R, sizeof(double));
-  double *path = calloc(R, sizeof(double)), *pratio = calloc(R, sizeof(double));
+  double *path = calloc(R, sizeof(double)),
+         *pratio = calloc(R, sizeof(double));
   char label[96];
   unsigned r, c;
 

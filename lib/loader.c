@@ -53,7 +53,8 @@ struct backoff__alias_s {
   char key[]; /* a bare name or an absolute path, as requested */
 };
 
-/* ---- the read side -------------------------------------------------------- */
+/* ---- the read side --------------------------------------------------------
+ */
 
 #define READER_SLOTS 64
 
@@ -78,9 +79,9 @@ typedef struct {
 } table_t;
 
 static reader_slot_t readers[READER_SLOTS] __attribute__((aligned(64)));
-static unsigned long grace;     /* atomic: grace periods started */
-static unsigned reader_next;    /* atomic: hands out reader slots */
-static table_t *table;          /* atomic: the published table, or NULL */
+static unsigned long grace;      /* atomic: grace periods started */
+static unsigned reader_next;     /* atomic: hands out reader slots */
+static table_t *table;           /* atomic: the published table, or NULL */
 static __thread unsigned my_slot /* this thread's slot + 1; 0: none yet */
     __attribute__((tls_model("initial-exec")));
 /* The call form's borrowing: while `borrow` is set, the next lookup may
@@ -128,8 +129,8 @@ static void take(backoff__module_t *m, reader_slot_t *slot, int may_borrow) {
 
   if (may_borrow && borrowed == NULL &&
       __atomic_load_n(&slot->hazard, __ATOMIC_RELAXED) == NULL &&
-      __atomic_compare_exchange_n(&slot->hazard, &none, m, 0,
-                                  __ATOMIC_SEQ_CST, __ATOMIC_RELAXED)) {
+      __atomic_compare_exchange_n(&slot->hazard, &none, m, 0, __ATOMIC_SEQ_CST,
+                                  __ATOMIC_RELAXED)) {
     borrowed = m;
     return;
   }
@@ -167,26 +168,25 @@ static backoff__module_t *lookup(const char *key, int may_borrow) {
   return m;
 }
 
-/* ---- the write side: state under `lock` ------------------------------------ */
+/* ---- the write side: state under `lock` ------------------------------------
+ */
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static int lt_ready;                 /* under lock */
-static lt_dladvise advise_local;     /* under lock */
-static lt_dladvise advise_preload;   /* under lock */
-static backoff__module_t **mods;     /* under lock: every loaded module */
-static size_t nmods, capmods, hand;  /* under lock; hand: the clock's */
+static int lt_ready;                /* under lock */
+static lt_dladvise advise_local;    /* under lock */
+static lt_dladvise advise_preload;  /* under lock */
+static backoff__module_t **mods;    /* under lock: every loaded module */
+static size_t nmods, capmods, hand; /* under lock; hand: the clock's */
 /* Which request this thread is loading while it holds `lock`: a plugin's
  * constructor or destructor runs inside lt_dlopen or lt_dlclose, and a
  * strategy it asks for that is not loaded yet cannot be loaded then. */
-static __thread const char *loading
-    __attribute__((tls_model("initial-exec")));
+static __thread const char *loading __attribute__((tls_model("initial-exec")));
 
 /* Waits until no lookup that may have read an older table is running. */
 static void synchronize_locked(void) {
   int phase;
   for (phase = 0; phase < 2; phase++) {
-    const unsigned long g =
-        __atomic_fetch_add(&grace, 1, __ATOMIC_SEQ_CST);
+    const unsigned long g = __atomic_fetch_add(&grace, 1, __ATOMIC_SEQ_CST);
     size_t i;
     for (i = 0; i < READER_SLOTS; i++)
       while (__atomic_load_n(&readers[i].n[g & 1], __ATOMIC_SEQ_CST) != 0)
@@ -331,7 +331,8 @@ static void evict_locked(void) {
     (void)publish_locked(); /* a survivor: findable again */
 }
 
-/* ---- loading -------------------------------------------------------------- */
+/* ---- loading --------------------------------------------------------------
+ */
 
 static void before_fork(void) { pthread_mutex_lock(&lock); }
 static void after_fork_parent(void) { pthread_mutex_unlock(&lock); }
@@ -393,8 +394,7 @@ static int check_file(const char *path) {
     int err = errno;
     return backoff__fail(err == ENOENT || err == ENOTDIR ? BACKOFF_ENOENT
                                                          : BACKOFF_ELOAD,
-                         "cannot load strategy '%s': %s", path,
-                         strerror(err));
+                         "cannot load strategy '%s': %s", path, strerror(err));
   }
   if (S_ISDIR(st.st_mode))
     return backoff__fail(BACKOFF_ELOAD,
@@ -710,7 +710,8 @@ void backoff__module_unref(backoff__module_t *m) {
 
 void backoff__loader_borrow(int on) { borrow = on; }
 
-/* ---- other plugin kinds ----------------------------------------------------- */
+/* ---- other plugin kinds
+ * ----------------------------------------------------- */
 
 /* Modules of other kinds (budget_<name>) are few and hold running state
  * (connections, threads) for handles that may outlive any cache policy:

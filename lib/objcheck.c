@@ -6,11 +6,11 @@
 
 #include <dlfcn.h>
 #include <errno.h>
-#include <math.h>
-#include <stdlib.h>
 #include <fcntl.h>
 #include <link.h>
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -36,11 +36,14 @@ static int check_elf(const char *shown, const char *file) {
 
   /* libltdl reports an unreadable file as "file not found": say why. */
   if ((fd = open(file, O_RDONLY | O_CLOEXEC)) < 0)
-    return backoff__fail(BACKOFF_ELOAD, "cannot load strategy '%s': cannot "
-                         "read %s: %s", shown, file, strerror(errno));
+    return backoff__fail(BACKOFF_ELOAD,
+                         "cannot load strategy '%s': cannot "
+                         "read %s: %s",
+                         shown, file, strerror(errno));
   if (fstat(fd, &st) != 0 || pread(fd, &eh, sizeof(eh), 0) != sizeof(eh) ||
       memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 ||
-      eh.e_ident[EI_CLASS] != (sizeof(void *) == 8 ? ELFCLASS64 : ELFCLASS32) ||
+      eh.e_ident[EI_CLASS] !=
+          (sizeof(void *) == 8 ? ELFCLASS64 : ELFCLASS32) ||
       eh.e_phentsize != sizeof(ph))
     goto done;
   rc = 0;
@@ -165,8 +168,10 @@ int backoff__check_shared_object(const char *path) {
   if (len < 3 || strcmp(path + len - 3, ".la") != 0)
     return (rc = check_elf(path, path)) == 1 ? 0 : rc;
   if ((f = fopen(path, "re")) == NULL)
-    return backoff__fail(BACKOFF_ELOAD, "cannot load strategy '%s': cannot "
-                         "read it: %s", path, strerror(errno));
+    return backoff__fail(BACKOFF_ELOAD,
+                         "cannot load strategy '%s': cannot "
+                         "read it: %s",
+                         path, strerror(errno));
   la_read(f, &la);
   fclose(f);
   /* A file libltdl refuses, or one naming no object: libltdl's own error

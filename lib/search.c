@@ -137,8 +137,8 @@ int backoff__find_plugin(const char *prefix, const char *name, char *path,
     int verdict = 1;
 
     for (e = 0; e < sizeof(exts) / sizeof(exts[0]) && verdict == 1; e++) {
-      int n = snprintf(path, size, "%.*s/%s%s%s", (int)it.len, it.dir,
-                       prefix, name, exts[e]);
+      int n = snprintf(path, size, "%.*s/%s%s%s", (int)it.len, it.dir, prefix,
+                       name, exts[e]);
       if (n > 0 && (size_t)n < size)
         verdict = probe(path);
     }
