@@ -30,6 +30,9 @@ static void *handle_field(const struct backoff_strategy_s *s,
   return (char *)s + handle_offset[st - backoff__settings];
 }
 
+static void store_core(struct backoff_strategy_s *s,
+                       const backoff__setting_t *st, double v);
+
 int backoff__is_core_setting(const char *name) {
   return core_setting(name, strlen(name)) != NULL;
 }
@@ -73,7 +76,7 @@ int backoff__strategy_init(struct backoff_strategy_s *s, const char *name) {
     return rc;
   short_name(name, s->name, sizeof(s->name));
   for (i = 0; i < NPIPELINE; i++)
-    backoff__strategy_set_core(s, &backoff__settings[i], 0); /* defaults */
+    store_core(s, &backoff__settings[i], 0);
   for (i = 0; i < s->module->nparams; i++) {
     s->values[i].value = s->module->params[i].def;
     s->values[i].list = &s->values[i].value;
@@ -221,15 +224,12 @@ int backoff__setting_refuse(const backoff__setting_t *st, double v) {
                        st->zero);
 }
 
-/* Every core setting of a handle is set here, whatever the way in (the
- * options, a spec, backoff_strategy_set): one check, one message, one
- * code. A jitter mode is set by its number (backoff_jitter_t). */
-int backoff__strategy_set_core(struct backoff_strategy_s *s,
-                               const backoff__setting_t *st, double v) {
+/* Stores a valid value v of pipeline row st in the handle, 0 standing for
+ * the default. */
+static void store_core(struct backoff_strategy_s *s,
+                       const backoff__setting_t *st, double v) {
   void *field = handle_field(s, st);
 
-  if (backoff__setting_check(st, v) != 0)
-    return backoff__setting_refuse(st, v);
   if (st->type == BACKOFF__T_JITTER) {
     backoff_jitter_t mode =
         (backoff_jitter_t)backoff__setting_effective(st, v);
@@ -242,6 +242,16 @@ int backoff__strategy_set_core(struct backoff_strategy_s *s,
     v = backoff__setting_effective(st, v);
     memcpy(field, &v, sizeof(v));
   }
+}
+
+/* Every core setting of a handle is set here, whatever the way in (the
+ * options, a spec, backoff_strategy_set): one check, one message, one
+ * code. A jitter mode is set by its number (backoff_jitter_t). */
+int backoff__strategy_set_core(struct backoff_strategy_s *s,
+                               const backoff__setting_t *st, double v) {
+  if (backoff__setting_check(st, v) != 0)
+    return backoff__setting_refuse(st, v);
+  store_core(s, st, v);
   return 0;
 }
 
