@@ -30,8 +30,14 @@ static void *handle_field(const struct backoff_strategy_s *s,
   return (char *)s + handle_offset[st - backoff__settings];
 }
 
-static void store_core(struct backoff_strategy_s *s,
-                       const backoff__setting_t *st, double v);
+/* The jitter that 0 (DEFAULT) stands for in this handle: none for a
+ * strategy that draws its own randomness (its delays are spread already),
+ * else the table's default. */
+static backoff_jitter_t default_jitter(const struct backoff_strategy_s *s) {
+  return (s->module->flags & BACKOFF_PLUGIN_OWN_JITTER)
+             ? BACKOFF_JITTER_NONE
+             : (backoff_jitter_t)backoff__settings[BACKOFF__SET_JITTER].def;
+}
 
 int backoff__is_core_setting(const char *name) {
   return core_setting(name, strlen(name)) != NULL;
@@ -75,8 +81,11 @@ int backoff__strategy_init(struct backoff_strategy_s *s, const char *name) {
   if (rc != 0)
     return rc;
   short_name(name, s->name, sizeof(s->name));
-  for (i = 0; i < NPIPELINE; i++)
-    store_core(s, &backoff__settings[i], 0);
+#define DEFAULT_ROW_(id, nm, type, field, min, max, def, ...)                 \
+  s->field = (BACKOFF__CTYPE(type))(def);
+  BACKOFF_PIPELINE_SETTINGS(DEFAULT_ROW_)
+#undef DEFAULT_ROW_
+  s->jitter = default_jitter(s);
   for (i = 0; i < s->module->nparams; i++) {
     s->values[i].value = s->module->params[i].def;
     s->values[i].list = &s->values[i].value;
@@ -231,12 +240,8 @@ static void store_core(struct backoff_strategy_s *s,
   void *field = handle_field(s, st);
 
   if (st->type == BACKOFF__T_JITTER) {
-    backoff_jitter_t mode =
-        (backoff_jitter_t)backoff__setting_effective(st, v);
-    /* The default for a strategy that draws its own randomness is none:
-     * its delays are spread already. */
-    if (v == 0 && (s->module->flags & BACKOFF_PLUGIN_OWN_JITTER))
-      mode = BACKOFF_JITTER_NONE;
+    const backoff_jitter_t mode =
+        v == 0 ? default_jitter(s) : (backoff_jitter_t)v;
     memcpy(field, &mode, sizeof(mode));
   } else {
     v = backoff__setting_effective(st, v);

@@ -98,6 +98,11 @@
 #define BACKOFF__CTYPE_BACKOFF__T_U64 uint64_t
 #define BACKOFF__CTYPE_BACKOFF__T_JITTER backoff_jitter_t
 
+/* A field of the row's type as the double the checks take (a jitter mode
+ * by its signed number), for code generated from the table. */
+#define BACKOFF__AS_NUMBER(type, x)                                           \
+  ((type) == BACKOFF__T_JITTER ? (double)(int)(x) : (double)(x))
+
 typedef enum {
   BACKOFF__T_NUMBER,  /* double: a plain decimal number */
   BACKOFF__T_SECONDS, /* double: seconds (the command also takes units) */
