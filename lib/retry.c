@@ -40,8 +40,7 @@ static int finish(backoff_schedule_t *s, backoff_report_t *report) {
 static int wait_delay(const struct backoff_policy_s *p,
                       const backoff_schedule_t *s, double delay,
                       double *unslept) {
-  uint64_t from, now;
-  double waited;
+  uint64_t from;
   int r;
 
   *unslept = 0;
@@ -56,8 +55,8 @@ static int wait_delay(const struct backoff_policy_s *p,
   from = p->opt.clock ? backoff_clock_ns() : s->now_ns_;
   r = backoff_sleep_until(from + (uint64_t)(delay * 1e9), p->opt.cancel);
   if (r == 1) { /* count only the part actually waited */
-    now = backoff_clock_ns();
-    waited = now > from ? (double)(now - from) / 1e9 : 0;
+    const uint64_t now = backoff_clock_ns();
+    const double waited = now > from ? (double)(now - from) / 1e9 : 0;
     if (waited < delay)
       *unslept = delay - waited;
   }

@@ -38,6 +38,15 @@ static const char *const core_names[] = {BACKOFF_PIPELINE_SETTINGS(CORE_NAME_)
                                              NULL};
 #undef CORE_NAME_
 
+/* The jitter that 0 (DEFAULT) stands for in this handle: none for a
+ * strategy that draws its own randomness (its delays are spread already),
+ * else the table's default. */
+static backoff_jitter_t default_jitter(const struct backoff_strategy_s *s) {
+  return (s->module->flags & BACKOFF_PLUGIN_OWN_JITTER)
+             ? BACKOFF_JITTER_NONE
+             : (backoff_jitter_t)backoff__settings[BACKOFF__SET_JITTER].def;
+}
+
 int backoff__is_core_setting(const char *name) {
   return core_setting(name, strlen(name)) != NULL;
 }
@@ -109,8 +118,11 @@ int backoff__strategy_init(struct backoff_strategy_s *s, const char *name) {
   if (rc != 0)
     return rc;
   short_name(name, s->name, sizeof(s->name));
-  for (i = 0; i < NPIPELINE; i++)
-    backoff__strategy_set_core(s, &backoff__settings[i], 0); /* defaults */
+#define DEFAULT_ROW_(id, nm, type, field, min, max, def, ...)                 \
+  s->field = (BACKOFF__CTYPE(type))(def);
+  BACKOFF_PIPELINE_SETTINGS(DEFAULT_ROW_)
+#undef DEFAULT_ROW_
+  s->jitter = default_jitter(s);
   for (i = 0; i < s->module->nparams; i++) {
     s->values[i].value = s->module->params[i].def;
     s->values[i].list = &s->values[i].value;
@@ -258,27 +270,30 @@ int backoff__setting_refuse(const backoff__setting_t *st, double v) {
                        st->zero);
 }
 
-/* Every core setting of a handle is set here, whatever the way in (the
- * options, a spec, backoff_strategy_set): one check, one message, one
- * code. A jitter mode is set by its number (backoff_jitter_t). */
-int backoff__strategy_set_core(struct backoff_strategy_s *s,
-                               const backoff__setting_t *st, double v) {
+/* Stores a valid value v of pipeline row st in the handle, 0 standing for
+ * the default. */
+static void store_core(struct backoff_strategy_s *s,
+                       const backoff__setting_t *st, double v) {
   void *field = handle_field(s, st);
 
-  if (backoff__setting_check(st, v) != 0)
-    return backoff__setting_refuse(st, v);
   if (st->type == BACKOFF__T_JITTER) {
-    backoff_jitter_t mode =
-        (backoff_jitter_t)backoff__setting_effective(st, v);
-    /* The default for a strategy that draws its own randomness is none:
-     * its delays are spread already. */
-    if (v == 0 && (s->module->flags & BACKOFF_PLUGIN_OWN_JITTER))
-      mode = BACKOFF_JITTER_NONE;
+    const backoff_jitter_t mode =
+        v == 0 ? default_jitter(s) : (backoff_jitter_t)v;
     memcpy(field, &mode, sizeof(mode));
   } else {
     v = backoff__setting_effective(st, v);
     memcpy(field, &v, sizeof(v));
   }
+}
+
+/* Every core setting of a handle is set here, whatever the way in (the
+ * options, a spec, backoff_strategy_set): one check, one message, one
+ * code. A jitter mode is set by its number (backoff_jitter_t). */
+int backoff__strategy_set_core(struct backoff_strategy_s *s,
+                               const backoff__setting_t *st, double v) {
+  if (backoff__setting_check(st, v) != 0)
+    return backoff__setting_refuse(st, v);
+  store_core(s, st, v);
   return 0;
 }
 
