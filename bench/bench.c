@@ -4,7 +4,10 @@
  * --callgrind, which counts instructions for rows 1 and 2 instead of
  * timing anything.
  *
- *   bench [--rounds N] [--out FILE] [--callgrind]
+ *   bench [--rounds N] [--out FILE] [--callgrind] [--peers FILE]
+ *
+ * --peers FILE: rows 1 and 2 only, then row 8, the ratios to the Python
+ * peers' figures in FILE (bench/peers.py's output; `make bench-peers`).
  *
  * Needs BACKOFF_PLUGIN_PATH to name the plugins directory (make bench sets
  * it to the build tree's). */
@@ -28,14 +31,16 @@
 
 unsigned bench_rounds = 11;
 int bench_callgrind;
+const char *bench_plugin_dir = ".";
 
 static void usage(void) {
-  fprintf(stderr, "usage: bench [--rounds N] [--out FILE] [--callgrind]\n");
+  fprintf(stderr, "usage: bench [--rounds N] [--out FILE] [--callgrind] "
+                  "[--peers FILE]\n");
   exit(2);
 }
 
 int main(int argc, char **argv) {
-  const char *out = NULL;
+  const char *out = NULL, *peers = NULL;
   char header[256];
   uint64_t t0 = bench_now_ns();
   int i;
@@ -51,6 +56,8 @@ int main(int argc, char **argv) {
       bench_rounds = (unsigned)r;
     } else if (strcmp(argv[i], "--out") == 0 && i + 1 < argc) {
       out = argv[++i];
+    } else if (strcmp(argv[i], "--peers") == 0 && i + 1 < argc) {
+      peers = argv[++i];
     } else if (strcmp(argv[i], "--callgrind") == 0) {
       bench_callgrind = 1;
     } else {
@@ -63,17 +70,26 @@ int main(int argc, char **argv) {
     return 2;
   }
 
+  if (getenv("BACKOFF_PLUGIN_PATH") != NULL &&
+      (bench_plugin_dir = strdup(getenv("BACKOFF_PLUGIN_PATH"))) == NULL)
+    return 1;
+  if (peers == NULL && !bench_callgrind)
+    bench_names_setup(); /* row 7 only: callgrind stops after row 2 */
   fprintf(stderr, "bench: libbackoff %s, %u rounds\n",
           backoff_version_string(), bench_rounds);
   bench_first_try();
   bench_retry();
   if (bench_callgrind)
     return 0; /* bench/callgrind.sh reads the dumps */
-  bench_allocations();
-  bench_loading();
-  bench_sleep();
-  bench_threads();
-  bench_reference();
+  if (peers != NULL) {
+    bench_peers(peers);
+  } else {
+    bench_allocations();
+    bench_loading();
+    bench_sleep();
+    bench_threads();
+    bench_names();
+  }
 
   snprintf(header, sizeof(header),
            "libbackoff %s bench: %u rounds, median/min/max over rounds, "

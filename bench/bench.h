@@ -29,6 +29,9 @@
 /* Settings from the command line. */
 extern unsigned bench_rounds; /* rounds per row (--rounds) */
 extern int bench_callgrind;   /* --callgrind: instruction counts only */
+/* The build tree's plugins directory: BACKOFF_PLUGIN_PATH as make bench
+ * set it (row 7 puts another directory in front of it). */
+extern const char *bench_plugin_dir;
 
 /* harness.c */
 uint64_t bench_now_ns(void);
@@ -72,7 +75,10 @@ void bench_allocations(void);/* 3 */
 void bench_loading(void);    /* 4 */
 void bench_sleep(void);      /* 5 */
 void bench_threads(void);    /* 6 */
-void bench_reference(void);  /* 7 */
+void bench_names(void);      /* 7 */
+void bench_peers(const char *path); /* 8: make bench-peers */
+/* Before anything reads BACKOFF_PLUGIN_PATH: row 7's 64 strategies. */
+void bench_names_setup(void);
 
 /* Shared operations (bench_ops.c): a counter the operation bumps, so the
  * compiler must make every call. */

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* Row 4: opening a strategy.
  * Cold: the module is not loaded, so the open finds the file, checks it,
- * dlopens it and reads its symbols. The loader keeps up to 8 released
+ * dlopens it and reads its symbols. The loader keeps up to 64 released
  * modules loaded, so cold opens are made by cycling through more copies of
  * one plugin (distinct files, each strategy_linear.so in its own directory)
- * than it keeps: every open misses and, in time, evicts one (a dlclose).
+ * than it keeps: every open misses and evicts one (a dlclose): the cost of
+ * eviction, measured.
  * Cached: the module is loaded, so the open is a cache hit, which must not
  * reach libltdl at all (counted by ltdl_count.c). */
 #include "config.h"
@@ -18,8 +19,8 @@
 
 #include "bench.h"
 
-#define COPIES 12     /* more than the loader's 8 idle modules */
-#define COLD 48       /* opens per round: 4 cycles over the copies */
+#define COPIES 72     /* more than the loader's 64 idle modules */
+#define COLD 144      /* opens per round: 2 cycles over the copies */
 #define CACHED 100000 /* opens per round */
 #define NAME "linear"
 
@@ -45,12 +46,12 @@ static void copy_file(const char *from, const char *to) {
 
 /* libtool's LTX prefix comes from the file name: copies keep it. */
 static void make_copies(void) {
-  const char *plugins = getenv("BACKOFF_PLUGIN_PATH");
+  const char *plugins = bench_plugin_dir;
   char src[PATH_MAX];
   unsigned i;
 
   snprintf(src, sizeof(src), "%s/.libs/strategy_" NAME ".so",
-           plugins ? plugins : ".");
+           plugins);
   if (mkdtemp(dir) == NULL) {
     perror("bench: mkdtemp");
     exit(1);

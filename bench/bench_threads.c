@@ -22,7 +22,8 @@
 #define HAND_TRIES 2         /* the hand loop: 1 retry per run */
 
 typedef struct {
-  const backoff_policy_t *policy; /* NULL: the hand loop */
+  const backoff_policy_t *policy; /* NULL: the call form, or the hand loop */
+  const backoff_options_t *options; /* the call form's, or NULL */
   backoff_fn fn;
   size_t runs;
   int cpu;
@@ -53,7 +54,10 @@ static void *work(void *arg) {
   backoff_rng_seed(&rng, (uint64_t)w->cpu);
   pthread_barrier_wait(w->barrier);
   w->start = bench_now_ns();
-  if (w->policy == NULL) {
+  if (w->options != NULL) {
+    for (i = 0; i < w->runs; i++)
+      bad |= backoff(w->fn, &counter, w->options);
+  } else if (w->policy == NULL) {
     for (i = 0; i < w->runs; i++)
       bad |= bench_hand_loop(w->fn, &counter, &rng, HAND_TRIES,
                              bench_sleep_noop);
@@ -67,6 +71,8 @@ static void *work(void *arg) {
 }
 
 /* Runs per second with n threads, each doing `runs` runs. */
+static const backoff_options_t *call_form; /* set while measuring it */
+
 static double throughput(int n, const backoff_policy_t *p, backoff_fn fn,
                          size_t runs) {
   pthread_t t[2];
@@ -77,7 +83,8 @@ static double throughput(int n, const backoff_policy_t *p, backoff_fn fn,
 
   pthread_barrier_init(&barrier, NULL, (unsigned)n);
   for (i = 0; i < n; i++) {
-    w[i] = (worker_t){p, fn, runs, i, &barrier, 0, 0, 0};
+    w[i] = (worker_t){p, p ? NULL : call_form, fn, runs, i, &barrier, 0, 0,
+                      0};
     if (pthread_create(&t[i], NULL, work, &w[i]) != 0) {
       fprintf(stderr, "bench: row 6: pthread_create failed\n");
       exit(1);
@@ -101,7 +108,7 @@ static double throughput(int n, const backoff_policy_t *p, backoff_fn fn,
 
 /* Runs that take about TARGET_NS on one thread. */
 static size_t calibrate(const backoff_policy_t *p, backoff_fn fn) {
-  const double per_s = throughput(1, p, fn, 20000);
+  const double per_s = throughput(1, p, fn, 2000);
   const double runs = TARGET_NS / 1e9 * per_s;
   return runs < 20000 ? 20000 : (size_t)runs;
 }
@@ -111,16 +118,22 @@ static void scaling(const char *what, const backoff_policy_t *p,
   const unsigned R = bench_rounds;
   double *v = calloc(R, sizeof(double)), *one = calloc(R, sizeof(double));
   double *rel = calloc(R, sizeof(double)), *hand = calloc(R, sizeof(double));
+  const backoff_options_t *form = call_form;
   const size_t runs = calibrate(p, fn);
-  const size_t hand_runs = calibrate(NULL, bench_op_fail_once);
+  size_t hand_runs;
   char label[96];
   unsigned r;
 
+  call_form = NULL;
+  hand_runs = calibrate(NULL, bench_op_fail_once);
   for (r = 0; r < R; r++) {
-    const double h1 = throughput(1, NULL, bench_op_fail_once, hand_runs);
-    const double h2 = throughput(2, NULL, bench_op_fail_once, hand_runs);
-    const double t1 = throughput(1, p, fn, runs);
-    const double t2 = throughput(2, p, fn, runs);
+    double h1, h2, t1, t2;
+    call_form = NULL;
+    h1 = throughput(1, NULL, bench_op_fail_once, hand_runs);
+    h2 = throughput(2, NULL, bench_op_fail_once, hand_runs);
+    call_form = form;
+    t1 = throughput(1, p, fn, runs);
+    t2 = throughput(2, p, fn, runs);
     one[r] = 1e9 / t1;
     v[r] = t2 / t1;
     hand[r] = h2 / h1;
@@ -143,6 +156,7 @@ void bench_threads(void) {
   backoff_options_t o = {.strategy = "exponential",
                          .max_tries = 3,
                          .sleep = bench_sleep_noop};
+  const backoff_options_t o_form = o;
   const unsigned R = bench_rounds;
   double *hand = calloc(R, sizeof(double));
   backoff_policy_t *p, *pb;
@@ -159,6 +173,16 @@ void bench_threads(void) {
 
   scaling("shared policy, first-try success", p, bench_op_ok, NULL);
   scaling("shared policy, 1 retry per run", p, bench_op_fail_once, NULL);
+  /* The call form: each call looks its strategy up in the loader's cache
+   * (no lock) and takes and drops a reference on the shared module. */
+  call_form = &o_form;
+  scaling("call form backoff(), first-try success", NULL, bench_op_ok, NULL);
+  call_form = NULL;
+  /* A full bucket takes no write on success: it scales like no budget. */
+  scaling("shared policy + budget, first-try success", pb, bench_op_ok, NULL);
+  /* A retry withdraws from and refunds to the one shared token count:
+   * two atomic writes per call on one cache line, which both threads
+   * must own in turn. That line bounds this row. */
   scaling("shared policy + budget, 1 retry per run", pb, bench_op_fail_once,
           hand);
   /* The machine's own ceiling, from the rounds of the last workload. */

@@ -61,24 +61,28 @@ static int ratio_conf(const backoff_budget_options_t *o,
   return 0;
 }
 
-static int bucket_conf(const backoff__budget_conf_t *c) {
+/* timeout_cost only prices the timeout codes: without any (and without an
+ * explicit timeout_cost), its default must not refuse a small bucket. */
+static int bucket_conf(const backoff__budget_conf_t *c, int prices_timeouts) {
   if (c->capacity > (int64_t)BUDGET_MAX * MILLI ||
       c->success_refund > (int64_t)BUDGET_MAX * MILLI)
     return backoff__fail(BACKOFF_EINVAL,
                          "capacity and success_refund must not exceed %d "
                          "tokens",
                          BUDGET_MAX);
-  if (c->retry_cost > c->capacity || c->timeout_cost > c->capacity)
+  if (c->retry_cost > c->capacity ||
+      (prices_timeouts && c->timeout_cost > c->capacity))
     return backoff__fail(BACKOFF_EINVAL,
                          "retry_cost and timeout_cost must not exceed the "
-                         "capacity");
+                         "capacity (%lld)",
+                         (long long)(c->capacity / MILLI));
   return 0;
 }
 
 /* The effective settings of o, defaults resolved, every bound checked. */
 static int make_conf(const backoff_budget_options_t *o,
                      backoff__budget_conf_t *c) {
-  int rc;
+  int rc, prices_timeouts;
   int64_t dearer;
 
   memset(c, 0, sizeof(*c));
@@ -114,9 +118,12 @@ static int make_conf(const backoff_budget_options_t *o,
   c->timeout_cost = (int64_t)(o->timeout_cost ? o->timeout_cost : 10) * MILLI;
   c->success_refund =
       (int64_t)(o->success_refund ? o->success_refund : 1) * MILLI;
-  if ((rc = bucket_conf(c)) != 0)
+  prices_timeouts = o->timeout_codes_count > 0 || o->timeout_cost != 0;
+  if ((rc = bucket_conf(c, prices_timeouts)) != 0)
     return rc;
-  dearer = c->retry_cost > c->timeout_cost ? c->retry_cost : c->timeout_cost;
+  dearer = prices_timeouts && c->timeout_cost > c->retry_cost
+               ? c->timeout_cost
+               : c->retry_cost;
   c->lease = o->lease ? (int64_t)o->lease * MILLI : 2 * dearer;
   if (c->lease > c->capacity)
     c->lease = c->capacity;

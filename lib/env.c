@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* BACKOFF_DEFAULT_TRIES and BACKOFF_DEFAULT_DELAY, read and parsed once per
- * process (as the reference reads them once, at import). A bad value is
- * remembered and reported by every policy build, never ignored. */
+ * process (as the reference reads them once, at import). A variable is a
+ * default: it is checked only where its default is used (max_tries or
+ * max_delay given as 0), and there a bad value is an error every time,
+ * never ignored; an explicit option does not consult it at all. */
 #include "config.h"
 
 #include <pthread.h>

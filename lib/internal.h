@@ -29,8 +29,10 @@ int backoff__fail(int err, const char *fmt, ...) BACKOFF_PRINTF(2, 3);
 void backoff__clear_error(void);
 
 /* loader.c: the only user of libltdl. A module is shared by every strategy
- * handle opened on the same request; it is unloaded with its last user. */
+ * handle opened on the same request; a released one stays loaded while
+ * recently used (see loader.c for the limit and the eviction rule). */
 typedef struct backoff__module_s backoff__module_t;
+typedef struct backoff__alias_s backoff__alias_t;
 struct backoff__module_s {
   backoff_compute_delay_fn compute;
   const backoff_param_t *params; /* validated table, or NULL */
@@ -39,19 +41,66 @@ struct backoff__module_s {
   unsigned int flags;            /* backoff_plugin_flags, or 0 */
   const char *path;              /* the file loaded */
   /* private to loader.c */
-  char *key_;
   void *handle_;
-  unsigned long refs_;
-  unsigned long released_; /* when refs_ last fell to 0 (a sequence) */
-  backoff__module_t *next_;
+  unsigned long refs_;           /* atomic */
+  int used_;                     /* atomic: looked up since the clock hand */
+  backoff__alias_t *aliases_;    /* the cache keys naming it */
 };
-int backoff__module_open(backoff__module_t **out, const char *name);
-/* objcheck.c: 0 when `path` (a shared object, or a libtool .la and the
- * object it names) may be handed to dlopen; BACKOFF_ELOAD with a message
- * for an unreadable or truncated file. */
-int backoff__check_shared_object(const char *path);
+/* reserved: the names a plugin parameter may not take (the core's own
+ * settings), NULL-terminated; the loader refuses a table that uses one. */
+int backoff__module_open(backoff__module_t **out, const char *name,
+                         const char *const *reserved);
 void backoff__module_ref(backoff__module_t *m);
 void backoff__module_unref(backoff__module_t *m);
+/* The call form (open and release on one thread, within one call): while
+ * on, this thread's lookups may borrow the module instead of counting a
+ * reference on it, so threads calling backoff() with the same strategy
+ * write nothing they share. */
+void backoff__loader_borrow(int on);
+/* The entry symbol `sym` of module <prefix><name> (e.g. "budget_"
+ * "redis"), found on the strategies' search path, opened RTLD_LOCAL and
+ * checked for BACKOFF_PLUGIN_ABI first. The module stays loaded for the
+ * life of the process. */
+int backoff__plugin_entry(const char *prefix, const char *name,
+                          const char *sym, const void **entry);
+
+/* objcheck.c: 0 when `path` (a shared object, or a libtool .la and the
+ * object libltdl would pick from it) may be handed to dlopen; BACKOFF_ELOAD
+ * with a message for an unreadable or truncated file. */
+int backoff__check_shared_object(const char *path);
+/* 1 with buf set to the libtool module name whose _LTX_ prefix file's
+ * symbols carry ("strategy_linear"), 0 if it has none (or is unreadable).
+ * For error messages only. */
+int backoff__ltx_prefix_in(const char *file, char *buf, size_t size);
+/* The plugin's parameter table, checked once: *count entries, bounded by
+ * the symbol's size when the dynamic linker knows it. BACKOFF_EPLUGIN. */
+int backoff__check_params(const char *path, const backoff_param_t *t,
+                          const char *const *reserved, size_t *count);
+
+/* search.c: BACKOFF_PLUGIN_PATH (read once; *out NULL when unset), the
+ * search path's iterator (BACKOFF_PLUGIN_PATH's absolute entries, then
+ * BACKOFF_PLUGINDIR) and the rule picking the file a name loads: the first
+ * directory holding strategy_<name>.so or .la, in that order, skipping
+ * unsearchable directories and dangling links. find_strategy returns 0
+ * with path set, 1 when no directory has one (searched lists them), or an
+ * error. */
+int backoff__plugin_path(const char **out);
+typedef struct {
+  const char *dir; /* not NUL-terminated: len bytes */
+  size_t len;
+  const char *rest_;
+  int builtin_done_;
+} backoff__dirs_t;
+void backoff__dirs_start(backoff__dirs_t *it, const char *path);
+int backoff__dirs_next(backoff__dirs_t *it);
+int backoff__find_strategy(const char *name, char *path, size_t size,
+                           char *searched, size_t searched_size);
+/* The same rule for another kind of module: <prefix><name>.so or .la. */
+int backoff__find_plugin(const char *prefix, const char *name, char *path,
+                         size_t size, char *searched, size_t searched_size);
+/* listing.c: 1 with out set to the strategy name on the search path
+ * closest to name (a likely misspelling of it), else 0. */
+int backoff__closest_name(const char *name, char *out, size_t size);
 
 /* strategy.c: the handle is one flat struct so a policy can embed it and
  * the call form can keep one on the stack: no allocation but the handle's

@@ -1,80 +1,348 @@
 /* SPDX-License-Identifier: MIT */
 /* The plugin loader: the only code that touches libltdl.
  *
- * libltdl is not thread-safe (lt_dlerror and the handle list are global), so
- * every libltdl call happens under `lock`. Modules are cached by bare name
- * or by resolved path, and reference-counted, so opening a loaded strategy
- * again is a list walk under the lock, with no dlopen. The search path is
- * built here, as full file names: lt_dlsetsearchpath is process-global and
- * belongs to the application. */
+ * Two sides. The read side, a lookup of a loaded module by bare name or by
+ * an absolute path exactly as given, takes no lock and makes no system
+ * call: it reads an immutable hash table published through one atomic
+ * pointer and takes a reference on the module it finds. The write side
+ * (loading, evicting) runs under `lock`, which also serialises every
+ * libltdl call (libltdl is not thread-safe); a lookup never waits for it,
+ * so a plugin whose load takes seconds stalls no other thread's lookup of
+ * a loaded strategy.
+ *
+ * Reclamation. A writer replaces the table and then waits for a grace
+ * period before freeing the old table or an evicted module: every lookup
+ * announces itself in a per-thread counter (one of READER_SLOTS, each on
+ * its own cache line, two per slot so that new lookups move to the other
+ * one while a writer waits for the old one to drain: sleepable RCU's
+ * scheme). A lookup holds no pointer after it returns except through the
+ * reference it took, and an evicted module is freed only if, after the
+ * grace period, its reference count is still zero: no lookup can find it
+ * any more, so none can revive it (no ABA, no use after free).
+ *
+ * Cache. Modules stay loaded while referenced; released ones stay loaded
+ * too, up to IDLE_MAX of them, so a program cycling through many
+ * strategies in the call form does not dlopen and dlclose on every call.
+ * Past IDLE_MAX idle modules, a load evicts idle ones by the clock
+ * algorithm: a module looked up since the hand last passed gets a second
+ * chance. Releasing a reference is one atomic decrement: eviction happens
+ * only when a load adds a module. */
 #include "config.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <ltdl.h>
-#include <math.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
-#include "budget_backend.h"
 #include "internal.h"
 
 #ifndef LT_MODULE_EXT
 #define LT_MODULE_EXT ".so"
 #endif
 
+/* Released modules kept loaded (documented in backoff_strategy_open(3)). */
+#define IDLE_MAX 64
+
+struct backoff__alias_s {
+  backoff__alias_t *next;
+  char key[]; /* a bare name or an absolute path, as requested */
+};
+
+/* ---- the read side --------------------------------------------------------
+ */
+
+#define READER_SLOTS 64
+
+typedef struct {
+  unsigned long n[2]; /* atomic: lookups running, by grace-period parity */
+  /* atomic: a module borrowed by the thread that set it (a hazard
+   * pointer), or NULL; see backoff__loader_borrow. */
+  backoff__module_t *hazard;
+  char pad_[64 - 2 * sizeof(unsigned long) - sizeof(void *)];
+} reader_slot_t;
+
+typedef struct {
+  uint64_t hash;
+  size_t len;
+  const char *key; /* NULL: an empty slot */
+  backoff__module_t *module;
+} entry_t;
+
+typedef struct {
+  size_t mask; /* slots - 1; slots is a power of two, at least 2 x entries */
+  entry_t slots[];
+} table_t;
+
+static reader_slot_t readers[READER_SLOTS] __attribute__((aligned(64)));
+static unsigned long grace;      /* atomic: grace periods started */
+static unsigned reader_next;     /* atomic: hands out reader slots */
+static table_t *table;           /* atomic: the published table, or NULL */
+static __thread unsigned my_slot /* this thread's slot + 1; 0: none yet */
+    __attribute__((tls_model("initial-exec")));
+/* The call form's borrowing: while `borrow` is set, the next lookup may
+ * publish its module in this thread's slot's hazard pointer instead of
+ * taking a reference (no write to the module's shared cache line); the
+ * first release of that module on this thread clears it. */
+static __thread int borrow __attribute__((tls_model("initial-exec")));
+static __thread backoff__module_t *borrowed
+    __attribute__((tls_model("initial-exec")));
+
+/* A word at a time: an absolute path is tens of bytes, and a lookup by
+ * path must cost about what one by name does. */
+static uint64_t hash_key(const char *s, size_t len) {
+  uint64_t h = 0x9e3779b97f4a7c15ULL ^ len, w;
+
+  for (; len >= 8; s += 8, len -= 8) {
+    memcpy(&w, s, 8);
+    h = (h ^ w) * 0xff51afd7ed558ccdULL;
+    h ^= h >> 32;
+  }
+  if (len > 0) {
+    w = 0;
+    memcpy(&w, s, len);
+    h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 29;
+  }
+  return h;
+}
+
+static reader_slot_t *reader_slot(void) {
+  unsigned s = my_slot;
+  if (BACKOFF_UNLIKELY(s == 0)) {
+    s = __atomic_fetch_add(&reader_next, 1, __ATOMIC_RELAXED) % READER_SLOTS +
+        1;
+    my_slot = s;
+  }
+  return &readers[s - 1];
+}
+
+/* Takes m for this thread: a borrow when asked for and this thread's slot
+ * is free, else a reference. Called inside a lookup's read-side section,
+ * so a writer's grace period sees either. */
+static void take(backoff__module_t *m, reader_slot_t *slot, int may_borrow) {
+  backoff__module_t *none = NULL;
+
+  if (may_borrow && borrowed == NULL &&
+      __atomic_load_n(&slot->hazard, __ATOMIC_RELAXED) == NULL &&
+      __atomic_compare_exchange_n(&slot->hazard, &none, m, 0, __ATOMIC_SEQ_CST,
+                                  __ATOMIC_RELAXED)) {
+    borrowed = m;
+    return;
+  }
+  __atomic_fetch_add(&m->refs_, 1, __ATOMIC_RELAXED);
+}
+
+/* The module cached under key, taken (see take()); NULL if none. */
+static backoff__module_t *lookup(const char *key, int may_borrow) {
+  const size_t len = strlen(key);
+  const uint64_t h = hash_key(key, len);
+  reader_slot_t *slot = reader_slot();
+  const unsigned parity = __atomic_load_n(&grace, __ATOMIC_RELAXED) & 1;
+  backoff__module_t *m = NULL;
+  const table_t *t;
+  size_t i;
+
+  /* seq_cst: the announcement is ordered before the table is read, and a
+   * writer's publication before its check of the counters, so either the
+   * writer sees this lookup or this lookup sees the writer's table. */
+  __atomic_fetch_add(&slot->n[parity], 1, __ATOMIC_SEQ_CST);
+  t = __atomic_load_n(&table, __ATOMIC_SEQ_CST);
+  if (t != NULL) {
+    for (i = h & t->mask; t->slots[i].key != NULL; i = (i + 1) & t->mask) {
+      if (t->slots[i].hash == h && t->slots[i].len == len &&
+          memcmp(t->slots[i].key, key, len) == 0) {
+        m = t->slots[i].module;
+        take(m, slot, may_borrow);
+        if (!__atomic_load_n(&m->used_, __ATOMIC_RELAXED))
+          __atomic_store_n(&m->used_, 1, __ATOMIC_RELAXED);
+        break;
+      }
+    }
+  }
+  __atomic_fetch_sub(&slot->n[parity], 1, __ATOMIC_RELEASE);
+  return m;
+}
+
+/* ---- the write side: state under `lock` ------------------------------------
+ */
+
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static int lt_ready;                     /* under lock */
-static lt_dladvise advise_local;         /* under lock */
-static lt_dladvise advise_preload;       /* under lock */
-static backoff__module_t *cache;         /* under lock */
-static unsigned long release_seq;        /* under lock */
+static int lt_ready;                /* under lock */
+static lt_dladvise advise_local;    /* under lock */
+static lt_dladvise advise_preload;  /* under lock */
+static backoff__module_t **mods;    /* under lock: every loaded module */
+static size_t nmods, capmods, hand; /* under lock; hand: the clock's */
+/* Which request this thread is loading while it holds `lock`: a plugin's
+ * constructor or destructor runs inside lt_dlopen or lt_dlclose, and a
+ * strategy it asks for that is not loaded yet cannot be loaded then. */
+static __thread const char *loading __attribute__((tls_model("initial-exec")));
 
-/* Modules nobody uses stay loaded, up to this many: a program calling
- * backoff() with a strategy no policy holds would otherwise dlopen and
- * dlclose the plugin on every call (about 44 us and 21 allocations). */
-#define IDLE_MAX 8
+/* Waits until no lookup that may have read an older table is running. */
+static void synchronize_locked(void) {
+  int phase;
+  for (phase = 0; phase < 2; phase++) {
+    const unsigned long g = __atomic_fetch_add(&grace, 1, __ATOMIC_SEQ_CST);
+    size_t i;
+    for (i = 0; i < READER_SLOTS; i++)
+      while (__atomic_load_n(&readers[i].n[g & 1], __ATOMIC_SEQ_CST) != 0)
+        sched_yield();
+  }
+}
 
-/* BACKOFF_PLUGIN_PATH, read once: the environment is the process's
- * configuration, like the BACKOFF_DEFAULT_* values. Read under `lock`, and
- * only marked read once copied: a failed copy is reported (ENOMEM) and
- * tried again, never silently turned into "no path set". */
-static int env_read;                     /* under lock */
-static const char *env_plugin_path;      /* set under lock, then fixed */
+static size_t table_slots(size_t entries) {
+  size_t n = 16;
+  while (n < 2 * entries)
+    n *= 2;
+  return n;
+}
 
-static int read_env_path_locked(void) {
-  const char *v;
-  char *copy = NULL;
+/* Builds and publishes the table of every key of every module in mods,
+ * then frees the old one once no lookup can be reading it. */
+static int publish_locked(void) {
+  table_t *t, *old;
+  size_t i, keys = 0, n;
 
-  if (env_read)
-    return 0;
-#ifdef HAVE_SECURE_GETENV
-  /* NULL in setuid/setgid programs: an unprivileged user must not choose
-   * the code they run. */
-  v = secure_getenv("BACKOFF_PLUGIN_PATH");
-#else
-  v = getenv("BACKOFF_PLUGIN_PATH");
-#endif
-  if (v != NULL && (copy = strdup(v)) == NULL)
-    return backoff__fail(BACKOFF_ENOMEM,
-                         "out of memory copying BACKOFF_PLUGIN_PATH");
-  env_plugin_path = copy;
-  env_read = 1;
+  for (i = 0; i < nmods; i++) {
+    const backoff__alias_t *a;
+    for (a = mods[i]->aliases_; a != NULL; a = a->next)
+      keys++;
+  }
+  n = table_slots(keys);
+  if ((t = calloc(1, sizeof(*t) + n * sizeof(entry_t))) == NULL)
+    return backoff__fail(BACKOFF_ENOMEM, "out of memory caching a strategy");
+  t->mask = n - 1;
+  for (i = 0; i < nmods; i++) {
+    const backoff__alias_t *a;
+    for (a = mods[i]->aliases_; a != NULL; a = a->next) {
+      const size_t len = strlen(a->key);
+      const uint64_t h = hash_key(a->key, len);
+      size_t j = h & t->mask;
+      while (t->slots[j].key != NULL)
+        j = (j + 1) & t->mask;
+      t->slots[j] = (entry_t){h, len, a->key, mods[i]};
+    }
+  }
+  old = __atomic_exchange_n(&table, t, __ATOMIC_SEQ_CST);
+  synchronize_locked();
+  free(old);
   return 0;
 }
 
-static int is_bare_name(const char *name) {
-  size_t i;
-  for (i = 0; name[i] != '\0'; i++) {
-    const char c = name[i];
-    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'))
-      return 0;
+/* Records key as a name of m (published by the next publish_locked). */
+static int add_alias_locked(backoff__module_t *m, const char *key) {
+  const size_t len = strlen(key) + 1;
+  backoff__alias_t *a = malloc(sizeof(*a) + len);
+
+  if (a == NULL)
+    return backoff__fail(BACKOFF_ENOMEM, "out of memory caching %s", key);
+  memcpy(a->key, key, len);
+  a->next = m->aliases_;
+  m->aliases_ = a;
+  return 0;
+}
+
+static void free_module_locked(backoff__module_t *m) {
+  backoff__alias_t *a = m->aliases_;
+  while (a != NULL) {
+    backoff__alias_t *next = a->next;
+    free(a);
+    a = next;
   }
-  return i > 0 && i <= BACKOFF_NAME_MAX;
+  if (m->handle_ != NULL) {
+    lt_dlclose((lt_dlhandle)m->handle_);
+    (void)lt_dlerror();
+  }
+  free(m);
+}
+
+/* 1 when some thread has m borrowed. */
+static int borrowed_anywhere(const backoff__module_t *m) {
+  size_t i;
+  for (i = 0; i < READER_SLOTS; i++)
+    if (__atomic_load_n(&readers[i].hazard, __ATOMIC_SEQ_CST) == m)
+      return 1;
+  return 0;
+}
+
+static size_t idle_locked(void) {
+  size_t i, idle = 0;
+  for (i = 0; i < nmods; i++)
+    if (__atomic_load_n(&mods[i]->refs_, __ATOMIC_ACQUIRE) == 0)
+      idle++;
+  return idle;
+}
+
+/* The clock: the next idle module not looked up since the hand last
+ * passed it, taken out of mods. */
+static backoff__module_t *clock_victim_locked(void) {
+  size_t steps;
+  for (steps = 0; steps < 2 * nmods + 1; steps++) {
+    backoff__module_t *m;
+    if (hand >= nmods)
+      hand = 0;
+    m = mods[hand];
+    if (__atomic_load_n(&m->refs_, __ATOMIC_ACQUIRE) == 0 &&
+        !__atomic_exchange_n(&m->used_, 0, __ATOMIC_RELAXED)) {
+      mods[hand] = mods[--nmods];
+      return m;
+    }
+    hand++;
+  }
+  return NULL;
+}
+
+/* Makes room for the module just loaded (in use, so not counted): at most
+ * IDLE_MAX - 1 others idle, so at most IDLE_MAX once it is released too.
+ * One taken again between the choice
+ * and the grace period (a lookup that read the old table) stays. */
+static void evict_locked(void) {
+  backoff__module_t *victims[8];
+  size_t nv = 0, idle = idle_locked(), i;
+
+  while (idle >= IDLE_MAX && nv < sizeof(victims) / sizeof(victims[0])) {
+    backoff__module_t *m = clock_victim_locked();
+    if (m == NULL)
+      break;
+    victims[nv++] = m;
+    idle--;
+  }
+  if (nv == 0 || publish_locked() != 0) {
+    for (i = 0; i < nv; i++) /* out of memory: keep them all */
+      mods[nmods++] = victims[i];
+    return;
+  }
+  for (i = 0; i < nv; i++) {
+    if (__atomic_load_n(&victims[i]->refs_, __ATOMIC_ACQUIRE) == 0 &&
+        !borrowed_anywhere(victims[i])) {
+      free_module_locked(victims[i]);
+      victims[i] = NULL;
+    } else {
+      mods[nmods++] = victims[i];
+    }
+  }
+  for (i = 0; i < nv && victims[i] == NULL; i++)
+    ;
+  if (i < nv)
+    (void)publish_locked(); /* a survivor: findable again */
+}
+
+/* ---- loading --------------------------------------------------------------
+ */
+
+static void before_fork(void) { pthread_mutex_lock(&lock); }
+static void after_fork_parent(void) { pthread_mutex_unlock(&lock); }
+
+/* Only the forking thread exists in the child, and it is not inside a
+ * lookup: counts left by other threads' lookups would stall every later
+ * grace period. */
+static void after_fork_child(void) {
+  memset(readers, 0, sizeof(readers));
+  pthread_mutex_unlock(&lock);
 }
 
 #ifdef BACKOFF_BUILTIN_PRELOADED
@@ -120,125 +388,13 @@ static int ltdl_init_locked(void) {
   return 0;
 }
 
-static int param_name_ok(const char *name) {
-  size_t i;
-  if (name[0] < 'a' || name[0] > 'z')
-    return 0;
-  for (i = 0; name[i] != '\0'; i++) {
-    const char c = name[i];
-    if (i >= BACKOFF_PARAM_NAME_MAX)
-      return 0;
-    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'))
-      return 0;
-  }
-  return !backoff__is_core_setting(name);
-}
-
-/* A hostile or buggy table must not reach the pipeline: check it once. */
-static int check_params(const char *path, const backoff_param_t *t,
-                        size_t *count) {
-  size_t i, j;
-  const unsigned known = BACKOFF_PARAM_INTEGER | BACKOFF_PARAM_LIST;
-
-  *count = 0;
-  for (i = 0; t[i].name != NULL; i++) {
-    const backoff_param_t *p = &t[i];
-    if (i >= BACKOFF_PARAM_MAX)
-      return backoff__fail(BACKOFF_EPLUGIN,
-                           "%s: more than %d parameters in "
-                           "backoff_plugin_params (is it NULL-terminated?)",
-                           path, BACKOFF_PARAM_MAX);
-    if (!param_name_ok(p->name))
-      return backoff__fail(BACKOFF_EPLUGIN,
-                           "%s: parameter %zu has a bad name (want "
-                           "[a-z][a-z0-9_]*, at most %d bytes, not a core "
-                           "setting)",
-                           path, i, BACKOFF_PARAM_NAME_MAX);
-    for (j = 0; j < i; j++)
-      if (strcmp(t[j].name, p->name) == 0)
-        return backoff__fail(BACKOFF_EPLUGIN,
-                             "%s: parameter '%s' is declared twice", path,
-                             p->name);
-    if (!isfinite(p->min) || !isfinite(p->max) || !isfinite(p->def) ||
-        p->min > p->max || p->def < p->min || p->def > p->max)
-      return backoff__fail(BACKOFF_EPLUGIN,
-                           "%s: parameter '%s' needs finite bounds with "
-                           "min <= default <= max (has %g <= %g <= %g)",
-                           path, p->name, p->min, p->def, p->max);
-    if ((p->flags & ~known) != 0)
-      return backoff__fail(BACKOFF_EPLUGIN,
-                           "%s: parameter '%s' has unknown flags 0x%x", path,
-                           p->name, p->flags & ~known);
-    if ((p->flags & BACKOFF_PARAM_INTEGER) && p->def != floor(p->def))
-      return backoff__fail(BACKOFF_EPLUGIN,
-                           "%s: integer parameter '%s' has default %g", path,
-                           p->name, p->def);
-  }
-  *count = i;
-  return 0;
-}
-
-/* Resolves `name` to a file. Returns 0 with path set, 1 when the name is
- * not in any directory (try the preloaded modules), or an error. */
-static int find_file(const char *prefix, const char *name, char *path,
-                     size_t size, char *searched, size_t searched_size) {
-  static const char *const exts[] = {LT_MODULE_EXT, ".la"};
-  const char *dirs = env_plugin_path;
-  const char *builtin = BACKOFF_PLUGINDIR;
-  size_t slen = 0;
-
-  searched[0] = '\0';
-  for (;;) {
-    const char *dir;
-    size_t dlen;
-    size_t e;
-
-    if (dirs != NULL) {
-      const char *colon = strchr(dirs, ':');
-      dir = dirs;
-      dlen = colon ? (size_t)(colon - dirs) : strlen(dirs);
-      dirs = colon ? colon + 1 : NULL;
-      /* Empty and relative entries would search the current directory. */
-      if (dlen == 0 || dir[0] != '/')
-        continue;
-    } else if (builtin != NULL) {
-      dir = builtin;
-      dlen = strlen(builtin);
-      builtin = NULL;
-    } else {
-      return 1;
-    }
-    if (slen + dlen + 3 < searched_size) {
-      if (slen > 0) {
-        memcpy(searched + slen, ", ", 2);
-        slen += 2;
-      }
-      memcpy(searched + slen, dir, dlen);
-      slen += dlen;
-      searched[slen] = '\0';
-    }
-    for (e = 0; e < sizeof(exts) / sizeof(exts[0]); e++) {
-      struct stat st;
-      int n = snprintf(path, size, "%.*s/%s%s%s", (int)dlen, dir, prefix,
-                       name, exts[e]);
-      if (n < 0 || (size_t)n >= size)
-        break;
-      if (stat(path, &st) == 0)
-        return 0;
-      if (errno != ENOENT && errno != ENOTDIR)
-        return 0; /* it is there but unusable: let the open say why */
-    }
-  }
-}
-
 static int check_file(const char *path) {
   struct stat st;
   if (stat(path, &st) != 0) {
     int err = errno;
     return backoff__fail(err == ENOENT || err == ENOTDIR ? BACKOFF_ENOENT
                                                          : BACKOFF_ELOAD,
-                         "cannot load strategy '%s': %s", path,
-                         strerror(err));
+                         "cannot load strategy '%s': %s", path, strerror(err));
   }
   if (S_ISDIR(st.st_mode))
     return backoff__fail(BACKOFF_ELOAD,
@@ -252,357 +408,331 @@ static void *symbol(lt_dlhandle h, const char *sym) {
   return p;
 }
 
-/* Opens, checks and caches one module. Called with the lock held. */
-static int load_locked(backoff__module_t **out, const char *name, int bare) {
-  char path[4096], searched[1024];
-  const char *shown;
-  lt_dlhandle h = NULL;
-  const int *abi;
-  backoff_compute_delay_fn compute;
-  const backoff_param_t *params;
-  const char *description;
-  const unsigned int *flags;
-  size_t nparams = 0, klen, plen;
-  backoff__module_t *m;
+/* The file a request names: for a bare name, what the search path offers
+ * (rc 1: nothing, try the preloaded modules); for a path, the file it
+ * resolves to now. */
+static int resolve(const char *name, int bare, char *path, size_t size) {
+  char searched[1024];
   int rc;
 
   if (bare) {
-    rc = find_file("strategy_", name, path, sizeof(path), searched,
-                   sizeof(searched));
-    if (rc < 0)
-      return rc;
-    if (rc == 0) {
-      if ((rc = check_file(path)) != 0 || (rc = backoff__check_shared_object(path)) != 0)
-        return rc;
-      h = lt_dlopenadvise(path, advise_local);
-    } else {
-      /* Preloaded modules (-dlpreopen) are known by their libtool name. */
-      char pre[BACKOFF_NAME_MAX + 16];
-      snprintf(pre, sizeof(pre), "strategy_%s", name);
-      h = lt_dlopenadvise(pre, advise_preload);
-      (void)lt_dlerror();
-      if (h == NULL)
-        return backoff__fail(BACKOFF_ENOENT,
-                             "strategy '%s' not found: no strategy_%s%s or "
-                             "strategy_%s.la in %s, and no such preloaded "
-                             "module (set BACKOFF_PLUGIN_PATH to an absolute "
-                             "directory, or give a path)",
-                             name, name, LT_MODULE_EXT, name,
-                             searched[0] ? searched : "(no directory)");
-      snprintf(path, sizeof(path), "preloaded:%s", name);
+    rc = backoff__find_strategy(name, path, size, searched, sizeof(searched));
+    if (rc == 1) {
+      /* Remembered for the message if no preloaded module matches. */
+      snprintf(path, size, "%s", searched[0] ? searched : "(no directory)");
     }
-  } else {
-    if (strlen(name) >= sizeof(path))
-      return backoff__fail(BACKOFF_ENAME, "strategy path is too long");
-    if ((rc = check_file(name)) != 0 || (rc = backoff__check_shared_object(name)) != 0)
-      return rc;
-    strcpy(path, name);
-    h = lt_dlopenadvise(path, advise_local);
+    return rc;
   }
-  shown = path;
-  if (h == NULL) {
+  if (strlen(name) >= PATH_MAX || size < PATH_MAX)
+    return backoff__fail(BACKOFF_ENAME, "strategy path is too long");
+  if (realpath(name, path) == NULL)
+    return (rc = check_file(name)) != 0
+               ? rc
+               : backoff__fail(BACKOFF_ELOAD,
+                               "cannot load strategy '%.200s': %s", name,
+                               strerror(errno));
+  return 0;
+}
+
+static lt_dlhandle open_preloaded(const char *name, const char *searched) {
+  char pre[BACKOFF_NAME_MAX + 16], near[BACKOFF_NAME_MAX + 1];
+  lt_dlhandle h;
+
+  /* Preloaded modules (-dlpreopen) are known by their libtool name. */
+  snprintf(pre, sizeof(pre), "strategy_%s", name);
+  h = lt_dlopenadvise(pre, advise_preload);
+  (void)lt_dlerror();
+  if (h != NULL)
+    return h;
+  if (backoff__closest_name(name, near, sizeof(near)))
+    backoff__fail(BACKOFF_ENOENT,
+                  "strategy '%s' not found: did you mean '%s'? (no "
+                  "strategy_%s%s or strategy_%s.la in %s)",
+                  name, near, name, LT_MODULE_EXT, name, searched);
+  else
+    backoff__fail(BACKOFF_ENOENT,
+                  "strategy '%s' not found: no strategy_%s%s or "
+                  "strategy_%s.la in %s, and no such preloaded module (set "
+                  "BACKOFF_PLUGIN_PATH to an absolute directory, or give a "
+                  "path)",
+                  name, name, LT_MODULE_EXT, name, searched);
+  return NULL;
+}
+
+/* The module name libtool derives from a file name (strategy_x.so ->
+ * strategy_x), which prefixes its _LTX_ symbols. */
+static void ltx_prefix(const char *path, char *buf, size_t size) {
+  const char *base = strrchr(path, '/');
+  size_t len, i;
+
+  base = base ? base + 1 : path;
+  len = strcspn(base, ".");
+  if (len >= size)
+    len = size - 1;
+  for (i = 0; i < len; i++) {
+    const char c = base[i];
+    buf[i] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                     (c >= '0' && c <= '9')
+                 ? c
+                 : '_';
+  }
+  buf[len] = '\0';
+}
+
+/* Why a required symbol is missing. A plugin built with libtool's _LTX_
+ * prefixes exports them under its original file name (libltdl derives the
+ * prefix it looks for from the file name): renamed or copied, it loads but
+ * has nothing libltdl can find. Say so. */
+static int missing_symbol(const char *shown, const char *sym) {
+  char want[BACKOFF_NAME_MAX + 32], has[BACKOFF_NAME_MAX + 32];
+
+  ltx_prefix(shown, want, sizeof(want));
+  if (backoff__ltx_prefix_in(shown, has, sizeof(has)) &&
+      strcmp(has, want) != 0)
+    return backoff__fail(BACKOFF_ENOSYM,
+                         "%s: its symbols carry libtool's prefix '%s_LTX_' "
+                         "(it was built as %s), but under this file name "
+                         "libltdl looks for '%s_LTX_%s': keep the file name "
+                         "%s" LT_MODULE_EXT ", or rebuild it with "
+                         "BACKOFF_PLUGIN_LTX_PREFIX %s",
+                         shown, has, has, want, sym, has, want);
+  return backoff__fail(BACKOFF_ENOSYM,
+                       "%s: no symbol %s (nor %s_LTX_%s): is it a libbackoff "
+                       "strategy plugin? nm -D shows what it exports",
+                       shown, sym, want, sym);
+}
+
+/* Reads and checks a freshly opened module's symbols into m. */
+static int read_symbols(lt_dlhandle h, const char *shown,
+                        const char *const *reserved, backoff__module_t *m) {
+  const int *abi = symbol(h, "backoff_plugin_abi");
+  const backoff_param_t *params;
+  const char *description;
+  const unsigned int *flags;
+  size_t nparams = 0;
+  int rc;
+
+  if (abi == NULL)
+    return missing_symbol(shown, "backoff_plugin_abi");
+  if (*abi != BACKOFF_PLUGIN_ABI)
+    return backoff__fail(BACKOFF_EABI,
+                         "%s: built for plugin ABI %d, this libbackoff %s "
+                         "speaks ABI %d: rebuild the plugin against this "
+                         "backoff/plugin.h",
+                         shown, *abi, BACKOFF_VERSION_STRING,
+                         BACKOFF_PLUGIN_ABI);
+  m->compute = (backoff_compute_delay_fn)(uintptr_t)symbol(h, "compute_delay");
+  if (m->compute == NULL)
+    return missing_symbol(shown, "compute_delay");
+  params = symbol(h, "backoff_plugin_params");
+  if (params != NULL &&
+      (rc = backoff__check_params(shown, params, reserved, &nparams)) != 0)
+    return rc;
+  description = symbol(h, "backoff_plugin_description");
+  flags = symbol(h, "backoff_plugin_flags");
+  m->params = nparams ? params : NULL;
+  m->nparams = nparams;
+  m->description = description ? description : "";
+  m->flags = flags ? *flags : 0;
+  return 0;
+}
+
+static int dlopen_checked(const char *name, int bare, int found,
+                          const char *path, lt_dlhandle *out) {
+  int rc;
+
+  if (bare && !found) {
+    *out = open_preloaded(name, path);
+    return *out != NULL ? 0 : BACKOFF_ENOENT;
+  }
+  if ((rc = check_file(path)) != 0 ||
+      (rc = backoff__check_shared_object(path)) != 0)
+    return rc;
+  if ((*out = lt_dlopenadvise(path, advise_local)) == NULL) {
     const char *e = lt_dlerror();
     return backoff__fail(BACKOFF_ELOAD,
                          "cannot load strategy '%s': %s (is it a shared "
                          "object for this machine? ldd(1) shows missing "
                          "libraries)",
-                         shown, e ? e : "unknown libltdl error");
+                         path, e ? e : "unknown libltdl error");
   }
+  return 0;
+}
 
-  abi = symbol(h, "backoff_plugin_abi");
-  if (abi == NULL) {
-    rc = backoff__fail(BACKOFF_ENOSYM,
-                       "%s: no symbol backoff_plugin_abi (nor "
-                       "<module>_LTX_backoff_plugin_abi): is it a libbackoff "
-                       "strategy plugin? nm -D shows what it exports",
-                       shown);
-    goto fail;
-  }
-  if (*abi != BACKOFF_PLUGIN_ABI) {
-    rc = backoff__fail(BACKOFF_EABI,
-                       "%s: built for plugin ABI %d, this libbackoff %s "
-                       "speaks ABI %d: rebuild the plugin against this "
-                       "backoff/plugin.h",
-                       shown, *abi, BACKOFF_VERSION_STRING,
-                       BACKOFF_PLUGIN_ABI);
-    goto fail;
-  }
-  compute = (backoff_compute_delay_fn)(uintptr_t)symbol(h, "compute_delay");
-  if (compute == NULL) {
-    rc = backoff__fail(BACKOFF_ENOSYM,
-                       "%s: no entry point compute_delay (nor "
-                       "<module>_LTX_compute_delay): every strategy must "
-                       "export it",
-                       shown);
-    goto fail;
-  }
-  params = symbol(h, "backoff_plugin_params");
-  if (params != NULL && (rc = check_params(shown, params, &nparams)) != 0)
-    goto fail;
-  description = symbol(h, "backoff_plugin_description");
-  flags = symbol(h, "backoff_plugin_flags");
+/* Opens, checks and adds one module to mods (not yet published). */
+static int load_locked(backoff__module_t **out, const char *name, int bare,
+                       int found, const char *path,
+                       const char *const *reserved) {
+  char pre[BACKOFF_NAME_MAX + 16];
+  const char *shown = path;
+  lt_dlhandle h = NULL;
+  backoff__module_t *m;
+  size_t plen;
+  int rc;
 
-  klen = strlen(name) + 1;
-  plen = strlen(path) + 1;
-  m = malloc(sizeof(*m) + klen + plen);
-  if (m == NULL) {
+  if ((rc = dlopen_checked(name, bare, found, path, &h)) != 0)
+    return rc;
+  if (bare && !found) {
+    snprintf(pre, sizeof(pre), "preloaded:%s", name);
+    shown = pre;
+  }
+  plen = strlen(shown) + 1;
+  if ((m = calloc(1, sizeof(*m) + plen)) == NULL) {
     rc = backoff__fail(BACKOFF_ENOMEM, "out of memory loading %s", shown);
-    goto fail;
+    goto fail_handle;
   }
-  m->compute = compute;
-  m->params = nparams ? params : NULL;
-  m->nparams = nparams;
-  m->description = description ? description : "";
-  m->flags = flags ? *flags : 0;
-  m->key_ = (char *)(m + 1);
-  memcpy(m->key_, name, klen);
-  m->path = m->key_ + klen;
-  memcpy((char *)m->path, path, plen);
+  if ((rc = read_symbols(h, shown, reserved, m)) != 0)
+    goto fail_module;
+  if (nmods == capmods) {
+    size_t nc = capmods ? 2 * capmods : 16;
+    void *nm = realloc(mods, nc * sizeof(*mods));
+    if (nm == NULL) {
+      rc = backoff__fail(BACKOFF_ENOMEM, "out of memory loading %s", shown);
+      goto fail_module;
+    }
+    mods = nm;
+    capmods = nc;
+  }
+  memcpy(m + 1, shown, plen);
+  m->path = (const char *)(m + 1);
   m->handle_ = h;
   m->refs_ = 1;
-  m->released_ = 0;
-  m->next_ = cache;
-  cache = m;
+  m->used_ = 1;
+  mods[nmods++] = m;
   *out = m;
   return 0;
 
-fail:
+fail_module:
+  free(m);
+fail_handle:
   lt_dlclose(h);
   (void)lt_dlerror();
   return rc;
 }
 
-int backoff__module_open(backoff__module_t **out, const char *name) {
-  char resolved[PATH_MAX];
-  backoff__module_t *m;
-  int bare, rc;
+static backoff__module_t *find_by_path_locked(const char *path) {
+  size_t i;
+  for (i = 0; i < nmods; i++)
+    if (strcmp(mods[i]->path, path) == 0)
+      return mods[i];
+  return NULL;
+}
 
-  *out = NULL;
-  if (name == NULL)
+/* The slow path, with the lock held: another thread may have loaded the
+ * request meanwhile, or the same file under another spelling. */
+static int open_locked(backoff__module_t **out, const char *name, int bare,
+                       int cacheable, const char *const *reserved) {
+  char path[PATH_MAX + 1100];
+  backoff__module_t *m;
+  int rc, found;
+
+  if (cacheable && (*out = lookup(name, 0)) != NULL)
+    return 0;
+  if ((rc = ltdl_init_locked()) != 0)
+    return rc;
+  if ((rc = resolve(name, bare, path, sizeof(path))) < 0)
+    return rc;
+  found = rc == 0;
+  m = found ? find_by_path_locked(path) : NULL;
+  if (m != NULL) {
+    __atomic_fetch_add(&m->refs_, 1, __ATOMIC_RELAXED);
+  } else if ((rc = load_locked(&m, name, bare, found, path, reserved)) != 0) {
+    return rc;
+  }
+  *out = m;
+  /* Caching is an optimisation: out of memory here costs a slow open
+   * next time, not this one. */
+  if (cacheable && add_alias_locked(m, name) == 0 && publish_locked() != 0)
+    backoff__clear_error();
+  evict_locked();
+  return 0;
+}
+
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+static void init_once(void) {
+  pthread_atfork(before_fork, after_fork_parent, after_fork_child);
+}
+
+int backoff__module_open(backoff__module_t **out, const char *name,
+                         const char *const *reserved) {
+  int bare, cacheable, rc;
+
+  if (BACKOFF_UNLIKELY(name == NULL)) {
+    *out = NULL;
     return backoff__fail(BACKOFF_EINVAL, "strategy name is NULL");
+  }
+  /* Only valid bare names and absolute paths are ever cached, so a hit
+   * needs no validation: the common case costs one lookup. */
+  if ((*out = lookup(name, borrow)) != NULL)
+    return 0;
   bare = strchr(name, '/') == NULL;
-  if (bare && !is_bare_name(name))
+  if (bare && !backoff__is_bare_name(name))
     return backoff__fail(BACKOFF_ENAME,
                          "bad strategy name '%.80s': a name is 1 to %d of "
                          "[a-z0-9_]; give a path (with a '/') to load a file",
                          name, BACKOFF_NAME_MAX);
-  /* A path is cached by the file it resolves to, so "./x.so" after a
-   * chdir, or a path through a symlink, finds the right module. */
-  if (!bare) {
-    if (strlen(name) >= sizeof(resolved))
-      return backoff__fail(BACKOFF_ENAME, "strategy path is too long");
-    if (realpath(name, resolved) == NULL)
-      return (rc = check_file(name)) != 0
-                 ? rc
-                 : backoff__fail(BACKOFF_ELOAD,
-                                 "cannot load strategy '%.200s': %s", name,
-                                 strerror(errno));
-    name = resolved;
-  }
+  /* A relative path means another file after a chdir: it is resolved on
+   * every open, never cached by its spelling. */
+  cacheable = bare || name[0] == '/';
+  if (loading != NULL)
+    return backoff__fail(BACKOFF_ESTATE,
+                         "recursive load of strategy '%.200s' while loading "
+                         "'%.200s': a plugin's constructor or destructor may "
+                         "open only strategies already loaded",
+                         name, loading);
+  pthread_once(&once, init_once);
   pthread_mutex_lock(&lock);
-  for (m = cache; m != NULL; m = m->next_) {
-    if (strcmp(m->key_, name) == 0) {
-      m->refs_++;
-      pthread_mutex_unlock(&lock);
-      *out = m;
-      return 0;
-    }
-  }
-  rc = read_env_path_locked();
-  if (rc == 0)
-    rc = ltdl_init_locked();
-  if (rc == 0)
-    rc = load_locked(out, name, bare);
+  loading = name;
+  rc = open_locked(out, name, bare, cacheable, reserved);
+  loading = NULL;
   pthread_mutex_unlock(&lock);
   return rc;
 }
 
 void backoff__module_ref(backoff__module_t *m) {
-  pthread_mutex_lock(&lock);
-  m->refs_++;
-  pthread_mutex_unlock(&lock);
-}
-
-/* Unloads the module released longest ago, when more than IDLE_MAX are
- * idle. Called with the lock held. */
-static void trim_idle_locked(void) {
-  backoff__module_t **pp, **oldest = NULL;
-  size_t idle = 0;
-
-  for (pp = &cache; *pp != NULL; pp = &(*pp)->next_) {
-    if ((*pp)->refs_ != 0)
-      continue;
-    idle++;
-    if (oldest == NULL || (*pp)->released_ < (*oldest)->released_)
-      oldest = pp;
-  }
-  if (idle > IDLE_MAX) {
-    backoff__module_t *m = *oldest;
-    *oldest = m->next_;
-    lt_dlclose((lt_dlhandle)m->handle_);
-    (void)lt_dlerror();
-    free(m);
-  }
+  __atomic_fetch_add(&m->refs_, 1, __ATOMIC_RELAXED);
 }
 
 void backoff__module_unref(backoff__module_t *m) {
   if (m == NULL)
     return;
-  pthread_mutex_lock(&lock);
-  if (--m->refs_ == 0) {
-    m->released_ = ++release_seq;
-    trim_idle_locked();
+  /* Any release of m on the thread that borrowed it ends the borrow: the
+   * uses it still counts are covered by the references they took (one of
+   * them would otherwise be released twice, the borrow never). */
+  if (m == borrowed) {
+    borrowed = NULL;
+    __atomic_store_n(&readers[my_slot - 1].hazard, NULL, __ATOMIC_RELEASE);
+    return;
   }
-  pthread_mutex_unlock(&lock);
+  __atomic_fetch_sub(&m->refs_, 1, __ATOMIC_RELEASE);
 }
 
-/* ---- listing ---------------------------------------------------------- */
+void backoff__loader_borrow(int on) { borrow = on; }
 
-typedef struct {
-  char name[BACKOFF_NAME_MAX + 1];
-  char *path;
-} found_t;
-
-static int found_cmp(const void *a, const void *b) {
-  return strcmp(((const found_t *)a)->name, ((const found_t *)b)->name);
-}
-
-/* Adds dir's strategy files to *list, skipping names already found. */
-static int scan_dir(const char *dir, size_t dlen, found_t **list, size_t *n,
-                    size_t *cap) {
-  char dbuf[4096];
-  DIR *d;
-  struct dirent *e;
-  size_t first = *n;
-
-  if (dlen >= sizeof(dbuf))
-    return 0;
-  memcpy(dbuf, dir, dlen);
-  dbuf[dlen] = '\0';
-  if ((d = opendir(dbuf)) == NULL) {
-    /* A missing or unreadable directory simply holds no strategy; running
-     * out of memory or descriptors must not shorten the list silently. */
-    if (errno == ENOMEM)
-      return BACKOFF_ENOMEM;
-    if (errno == EMFILE || errno == ENFILE)
-      return backoff__fail(BACKOFF_ESYS, "cannot list %s: %s", dbuf,
-                           strerror(errno));
-    return 0;
-  }
-  while ((e = readdir(d)) != NULL) {
-    const char *base = e->d_name, *dot;
-    char nm[BACKOFF_NAME_MAX + 1];
-    size_t len, i;
-
-    if (strncmp(base, "strategy_", 9) != 0 || (dot = strrchr(base, '.')) == NULL)
-      continue;
-    if (strcmp(dot, LT_MODULE_EXT) != 0 && strcmp(dot, ".la") != 0)
-      continue;
-    len = (size_t)(dot - base) - 9;
-    if (len == 0 || len > BACKOFF_NAME_MAX)
-      continue;
-    memcpy(nm, base + 9, len);
-    nm[len] = '\0';
-    if (!is_bare_name(nm))
-      continue;
-    for (i = 0; i < *n; i++)
-      if (strcmp((*list)[i].name, nm) == 0)
-        break;
-    if (i < *n) {
-      /* The same name as .so and .la in one directory: the loader takes
-       * the LT_MODULE_EXT file, so show that one. */
-      if (i >= first && strcmp(dot, LT_MODULE_EXT) == 0) {
-        char *p = malloc(dlen + strlen(base) + 2);
-        if (p == NULL) {
-          closedir(d);
-          return BACKOFF_ENOMEM;
-        }
-        sprintf(p, "%s/%s", dbuf, base);
-        free((*list)[i].path);
-        (*list)[i].path = p;
-      }
-      continue;
-    }
-    if (*n == *cap) {
-      size_t nc = *cap ? *cap * 2 : 16;
-      found_t *nl = realloc(*list, nc * sizeof(*nl));
-      if (nl == NULL) {
-        closedir(d);
-        return BACKOFF_ENOMEM;
-      }
-      *list = nl;
-      *cap = nc;
-    }
-    (*list)[*n].path = malloc(dlen + strlen(base) + 2);
-    if ((*list)[*n].path == NULL) {
-      closedir(d);
-      return BACKOFF_ENOMEM;
-    }
-    sprintf((*list)[*n].path, "%s/%s", dbuf, base);
-    memcpy((*list)[*n].name, nm, len + 1);
-    (*n)++;
-  }
-  closedir(d);
-  /* *list is still NULL when no directory so far held a strategy. */
-  if (*n > first)
-    qsort(*list + first, *n - first, sizeof(found_t), found_cmp);
-  return 0;
-}
-
-int backoff_strategy_foreach(int (*cb)(const char *, const char *, void *),
-                             void *ctx) {
-  found_t *list = NULL;
-  size_t n = 0, cap = 0, i;
-  const char *dirs;
-  int rc = 0;
-
-  if (cb == NULL)
-    return backoff__fail(BACKOFF_EINVAL, "callback is NULL");
-  pthread_mutex_lock(&lock);
-  rc = read_env_path_locked();
-  pthread_mutex_unlock(&lock);
-  if (rc != 0)
-    return rc;
-  for (dirs = env_plugin_path; dirs != NULL && rc == 0;) {
-    const char *colon = strchr(dirs, ':');
-    size_t dlen = colon ? (size_t)(colon - dirs) : strlen(dirs);
-    if (dlen > 0 && dirs[0] == '/')
-      rc = scan_dir(dirs, dlen, &list, &n, &cap);
-    dirs = colon ? colon + 1 : NULL;
-  }
-  if (rc == 0)
-    rc = scan_dir(BACKOFF_PLUGINDIR, strlen(BACKOFF_PLUGINDIR), &list, &n,
-                  &cap);
-  for (i = 0; i < n && rc == 0; i++)
-    rc = cb(list[i].name, list[i].path, ctx);
-  for (i = 0; i < n; i++)
-    free(list[i].path);
-  free(list);
-  if (rc == BACKOFF_ENOMEM)
-    return backoff__fail(rc, "out of memory listing strategies");
-  return rc;
-}
-
-/* ---- other plugin kinds ------------------------------------------------ */
+/* ---- other plugin kinds
+ * ----------------------------------------------------- */
 
 /* Modules of other kinds (budget_<name>) are few and hold running state
- * (connections, threads) for handles that may outlive any cache policy: they
- * are opened once and stay loaded. */
-typedef struct entry_s {
-  struct entry_s *next;
+ * (connections, threads) for handles that may outlive any cache policy:
+ * opened once, they stay loaded. Looked up rarely (when a handle is made),
+ * so a list under the lock. */
+typedef struct kind_entry_s {
+  struct kind_entry_s *next;
   const void *entry;
   char key[BACKOFF_NAME_MAX * 2 + 2];
-} entry_t;
-static entry_t *entries; /* under lock */
+} kind_entry_t;
+static kind_entry_t *kind_entries; /* under lock */
 
-static int entry_load_locked(const char *prefix, const char *name,
-                             const char *sym, const void **entry) {
-  char path[4096], searched[1024];
+static int kind_load_locked(const char *prefix, const char *name,
+                            const char *sym, const void **entry) {
+  char path[PATH_MAX + 1100], searched[1024];
   lt_dlhandle h;
   const int *abi;
   int rc;
 
-  rc = find_file(prefix, name, path, sizeof(path), searched, sizeof(searched));
+  rc = backoff__find_plugin(prefix, name, path, sizeof(path), searched,
+                            sizeof(searched));
   if (rc > 0)
     return backoff__fail(BACKOFF_ENOENT,
                          "no module %s%s%s or %s%s.la in %s (set "
@@ -612,8 +742,7 @@ static int entry_load_locked(const char *prefix, const char *name,
   if (rc < 0 || (rc = check_file(path)) != 0 ||
       (rc = backoff__check_shared_object(path)) != 0)
     return rc;
-  h = lt_dlopenadvise(path, advise_local);
-  if (h == NULL) {
+  if ((h = lt_dlopenadvise(path, advise_local)) == NULL) {
     const char *e = lt_dlerror();
     return backoff__fail(BACKOFF_ELOAD,
                          "cannot load '%s': %s (ldd(1) shows missing "
@@ -621,54 +750,72 @@ static int entry_load_locked(const char *prefix, const char *name,
                          path, e ? e : "unknown libltdl error");
   }
   abi = symbol(h, "backoff_plugin_abi");
-  if (abi == NULL || *abi != BACKOFF_PLUGIN_ABI) {
-    rc = abi == NULL ? backoff__fail(BACKOFF_ENOSYM,
-                                     "%s: no symbol backoff_plugin_abi", path)
-                     : backoff__fail(BACKOFF_EABI,
-                                     "%s: built for plugin ABI %d, this "
-                                     "libbackoff speaks ABI %d",
-                                     path, *abi, BACKOFF_PLUGIN_ABI);
-    goto fail;
-  }
-  if ((*entry = symbol(h, sym)) == NULL) {
+  if (abi == NULL)
+    rc = backoff__fail(BACKOFF_ENOSYM, "%s: no symbol backoff_plugin_abi",
+                       path);
+  else if (*abi != BACKOFF_PLUGIN_ABI)
+    rc = backoff__fail(BACKOFF_EABI,
+                       "%s: built for plugin ABI %d, this libbackoff speaks "
+                       "ABI %d",
+                       path, *abi, BACKOFF_PLUGIN_ABI);
+  else if ((*entry = symbol(h, sym)) == NULL)
     rc = backoff__fail(BACKOFF_ENOSYM, "%s: no entry point %s", path, sym);
-    goto fail;
-  }
+  if (rc != 0)
+    goto fail_handle;
   return 0;
 
-fail:
+fail_handle:
   lt_dlclose(h);
   (void)lt_dlerror();
   return rc;
 }
 
+static int plugin_entry_locked(const char *key, const char *prefix,
+                               const char *name, const char *sym,
+                               const void **entry) {
+  kind_entry_t *e;
+  int rc;
+
+  for (e = kind_entries; e != NULL; e = e->next) {
+    if (strcmp(e->key, key) == 0) {
+      *entry = e->entry;
+      return 0;
+    }
+  }
+  if ((rc = ltdl_init_locked()) != 0 ||
+      (rc = kind_load_locked(prefix, name, sym, entry)) != 0)
+    return rc;
+  /* Out of memory here costs a second lt_dlopen next time (libltdl counts
+   * it and hands back the same handle), not this call. */
+  if ((e = malloc(sizeof(*e))) != NULL) {
+    memcpy(e->key, key, sizeof(e->key));
+    e->entry = *entry;
+    e->next = kind_entries;
+    kind_entries = e;
+  }
+  return 0;
+}
+
 int backoff__plugin_entry(const char *prefix, const char *name,
                           const char *sym, const void **entry) {
-  entry_t *e;
-  char key[sizeof(e->key)];
+  char key[sizeof(((kind_entry_t *)0)->key)];
   int rc;
 
   *entry = NULL;
-  if (!is_bare_name(name) || strlen(prefix) > BACKOFF_NAME_MAX)
+  if (!backoff__is_bare_name(name) || strlen(prefix) > BACKOFF_NAME_MAX)
     return backoff__fail(BACKOFF_ENAME, "bad module name '%.80s'", name);
+  memset(key, 0, sizeof(key));
   snprintf(key, sizeof(key), "%s%s", prefix, name);
+  if (loading != NULL)
+    return backoff__fail(BACKOFF_ESTATE,
+                         "recursive load of module '%s' while loading "
+                         "'%.200s'",
+                         key, loading);
+  pthread_once(&once, init_once);
   pthread_mutex_lock(&lock);
-  for (e = entries; e != NULL; e = e->next)
-    if (strcmp(e->key, key) == 0)
-      break;
-  if (e != NULL) {
-    *entry = e->entry;
-    rc = 0;
-  } else if ((rc = read_env_path_locked()) == 0 &&
-             (rc = ltdl_init_locked()) == 0 &&
-             (rc = entry_load_locked(prefix, name, sym, entry)) == 0) {
-    if ((e = malloc(sizeof(*e))) != NULL) {
-      memcpy(e->key, key, sizeof(key));
-      e->entry = *entry;
-      e->next = entries;
-      entries = e;
-    }
-  }
+  loading = key;
+  rc = plugin_entry_locked(key, prefix, name, sym, entry);
+  loading = NULL;
   pthread_mutex_unlock(&lock);
   return rc;
 }

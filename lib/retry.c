@@ -41,8 +41,7 @@ static int finish(backoff_schedule_t *s, backoff_report_t *report) {
 static int wait_delay(const struct backoff_policy_s *p,
                       const backoff_schedule_t *s, double delay,
                       double *unslept) {
-  uint64_t from, now;
-  double waited;
+  uint64_t from;
   int r;
 
   *unslept = 0;
@@ -57,8 +56,8 @@ static int wait_delay(const struct backoff_policy_s *p,
   from = p->opt.clock ? backoff_clock_ns() : s->now_ns_;
   r = backoff_sleep_until(from + (uint64_t)(delay * 1e9), p->opt.cancel);
   if (r == 1) { /* count only the part actually waited */
-    now = backoff_clock_ns();
-    waited = now > from ? (double)(now - from) / 1e9 : 0;
+    const uint64_t now = backoff_clock_ns();
+    const double waited = now > from ? (double)(now - from) / 1e9 : 0;
     if (waited < delay)
       *unslept = delay - waited;
   }
@@ -131,7 +130,10 @@ int backoff(backoff_fn fn, void *arg, const backoff_options_t *options) {
                       report);
   /* A policy on the stack that borrows from the options: checked like any
    * other, without allocating. */
-  if ((rc = backoff__policy_init(&p, options)) != 0)
+  backoff__loader_borrow(1);
+  rc = backoff__policy_init(&p, options);
+  backoff__loader_borrow(0);
+  if (rc != 0)
     return fail_early(rc, report);
   rc = run(&p, fn, arg, report);
   backoff__policy_release(&p);

@@ -72,16 +72,12 @@ int backoff_schedule_begin(backoff_schedule_t *s) {
                          "backoff_schedule_begin twice without "
                          "backoff_schedule_next");
   p = s->policy_;
-  /* The first call always happens: cancel and deadline stop *retries*. */
-  if (s->attempts_ > 0) {
-    if (backoff_cancel_requested(p->opt.cancel))
-      return stop(s, BACKOFF_STOP_CANCELLED);
-    if (p->max_delay_ns != 0) {
-      s->now_ns_ = backoff__now(p);
-      if (s->now_ns_ > s->deadline_ns_)
-        return stop(s, BACKOFF_STOP_DEADLINE);
-    }
-  }
+  /* The first call always happens: a cancel stops *retries*. The deadline
+   * was judged when next() granted the wait (it refuses one that would end
+   * past it): a granted, waited-for retry is made even when the wake-up
+   * comes a little late, and a retry costs one clock read, not two. */
+  if (s->attempts_ > 0 && backoff_cancel_requested(p->opt.cancel))
+    return stop(s, BACKOFF_STOP_CANCELLED);
   s->attempts_++;
   s->flags_ &= ~(unsigned)(F_PERMANENT | F_RETRY_AFTER);
   s->flags_ |= F_RUNNING;
@@ -246,6 +242,8 @@ int backoff__schedule_result(const backoff_schedule_t *s, int failure_code) {
 void backoff__schedule_interrupt(backoff_schedule_t *s, int err,
                                  double unslept) {
   s->slept_ -= unslept;
+  if (unslept > 0) /* the report's last_delay: the wait actually made */
+    s->previous_ -= unslept;
   if (err < 0) {
     s->error_ = err;
     stop(s, BACKOFF_STOP_ERROR);

@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,6 +32,22 @@ static void *handle_field(const struct backoff_strategy_s *s,
   return (char *)s + handle_offset[st - backoff__settings];
 }
 
+/* The same names, handed to the loader: a plugin parameter may not take
+ * one. */
+#define CORE_NAME_(id, nm, ...) nm,
+static const char *const core_names[] = {BACKOFF_PIPELINE_SETTINGS(CORE_NAME_)
+                                             NULL};
+#undef CORE_NAME_
+
+/* The jitter that 0 (DEFAULT) stands for in this handle: none for a
+ * strategy that draws its own randomness (its delays are spread already),
+ * else the table's default. */
+static backoff_jitter_t default_jitter(const struct backoff_strategy_s *s) {
+  return (s->module->flags & BACKOFF_PLUGIN_OWN_JITTER)
+             ? BACKOFF_JITTER_NONE
+             : (backoff_jitter_t)backoff__settings[BACKOFF__SET_JITTER].def;
+}
+
 int backoff__is_core_setting(const char *name) {
   return core_setting(name, strlen(name)) != NULL;
 }
@@ -44,6 +61,35 @@ static long find_param(const struct backoff_strategy_s *s, const char *name,
       return (long)i;
   }
   return -1;
+}
+
+/* "no parameter 'x'" with what there is instead, so a typo is fixed from
+ * the message alone. */
+static int no_such_param(const struct backoff_strategy_s *s,
+                         const char *name, size_t len) {
+  char list[BACKOFF_PARAM_MAX * (BACKOFF_PARAM_NAME_MAX + 2) + 8];
+  char core[128];
+  size_t i, used = 0, cused = 0;
+
+  list[0] = core[0] = '\0';
+  for (i = 0; i < s->module->nparams; i++) {
+    int n = snprintf(list + used, sizeof(list) - used, "%s%s",
+                     i ? ", " : "", s->module->params[i].name);
+    if (n < 0 || (size_t)n >= sizeof(list) - used)
+      break;
+    used += (size_t)n;
+  }
+  for (i = 0; core_names[i] != NULL; i++) {
+    int n = snprintf(core + cused, sizeof(core) - cused, "%s%s",
+                     i ? ", " : "", core_names[i]);
+    if (n < 0 || (size_t)n >= sizeof(core) - cused)
+      break;
+    cused += (size_t)n;
+  }
+  return backoff__fail(BACKOFF_EPARAM,
+                       "strategy %s has no parameter '%.*s' (its parameters: "
+                       "%s; settings of every strategy: %s)",
+                       s->name, (int)len, name, used ? list : "none", core);
 }
 
 static const char *short_name(const char *request, char *buf, size_t size) {
@@ -69,12 +115,15 @@ int backoff__strategy_init(struct backoff_strategy_s *s, const char *name) {
 
   memset(s, 0, offsetof(struct backoff_strategy_s, pool));
   s->pool_used = 0;
-  rc = backoff__module_open(&s->module, name);
+  rc = backoff__module_open(&s->module, name, core_names);
   if (rc != 0)
     return rc;
   short_name(name, s->name, sizeof(s->name));
-  for (i = 0; i < NPIPELINE; i++)
-    backoff__strategy_set_core(s, &backoff__settings[i], 0); /* defaults */
+#define DEFAULT_ROW_(id, nm, type, field, min, max, def, ...)                 \
+  s->field = (BACKOFF__CTYPE(type))(def);
+  BACKOFF_PIPELINE_SETTINGS(DEFAULT_ROW_)
+#undef DEFAULT_ROW_
+  s->jitter = default_jitter(s);
   for (i = 0; i < s->module->nparams; i++) {
     s->values[i].value = s->module->params[i].def;
     s->values[i].list = &s->values[i].value;
@@ -222,27 +271,30 @@ int backoff__setting_refuse(const backoff__setting_t *st, double v) {
                        st->zero);
 }
 
-/* Every core setting of a handle is set here, whatever the way in (the
- * options, a spec, backoff_strategy_set): one check, one message, one
- * code. A jitter mode is set by its number (backoff_jitter_t). */
-int backoff__strategy_set_core(struct backoff_strategy_s *s,
-                               const backoff__setting_t *st, double v) {
+/* Stores a valid value v of pipeline row st in the handle, 0 standing for
+ * the default. */
+static void store_core(struct backoff_strategy_s *s,
+                       const backoff__setting_t *st, double v) {
   void *field = handle_field(s, st);
 
-  if (backoff__setting_check(st, v) != 0)
-    return backoff__setting_refuse(st, v);
   if (st->type == BACKOFF__T_JITTER) {
-    backoff_jitter_t mode =
-        (backoff_jitter_t)backoff__setting_effective(st, v);
-    /* The default for a strategy that draws its own randomness is none:
-     * its delays are spread already. */
-    if (v == 0 && (s->module->flags & BACKOFF_PLUGIN_OWN_JITTER))
-      mode = BACKOFF_JITTER_NONE;
+    const backoff_jitter_t mode =
+        v == 0 ? default_jitter(s) : (backoff_jitter_t)v;
     memcpy(field, &mode, sizeof(mode));
   } else {
     v = backoff__setting_effective(st, v);
     memcpy(field, &v, sizeof(v));
   }
+}
+
+/* Every core setting of a handle is set here, whatever the way in (the
+ * options, a spec, backoff_strategy_set): one check, one message, one
+ * code. A jitter mode is set by its number (backoff_jitter_t). */
+int backoff__strategy_set_core(struct backoff_strategy_s *s,
+                               const backoff__setting_t *st, double v) {
+  if (backoff__setting_check(st, v) != 0)
+    return backoff__setting_refuse(st, v);
+  store_core(s, st, v);
   return 0;
 }
 
@@ -312,8 +364,7 @@ static int set_by_name(struct backoff_strategy_s *s, const char *name,
   if (core != NULL)
     return backoff__strategy_set_core(s, core, v);
   if ((i = find_param(s, name, len)) < 0)
-    return backoff__fail(BACKOFF_EPARAM, "strategy %s has no parameter '%.*s'",
-                         s->name, (int)len, name);
+    return no_such_param(s, name, len);
   return set_list(s, (size_t)i, &v, 1);
 }
 
@@ -331,8 +382,7 @@ int backoff_strategy_set_list(backoff_strategy_t *s, const char *name,
   if (s == NULL || name == NULL || (values == NULL && count > 0))
     return backoff__fail(BACKOFF_EINVAL, "NULL argument");
   if ((i = find_param(s, name, strlen(name))) < 0)
-    return backoff__fail(BACKOFF_EPARAM, "strategy %s has no parameter '%s'",
-                         s->name, name);
+    return no_such_param(s, name, strlen(name));
   if (!(s->module->params[i].flags & BACKOFF_PARAM_LIST) && count != 1)
     return backoff__fail(BACKOFF_ERANGE, "%s: %s takes one value, not a list",
                          s->name, name);
@@ -360,8 +410,7 @@ int backoff_strategy_get(const backoff_strategy_t *s, const char *name,
     return 0;
   }
   if ((i = find_param(s, name, strlen(name))) < 0)
-    return backoff__fail(BACKOFF_EPARAM, "strategy %s has no parameter '%s'",
-                         s->name, name);
+    return no_such_param(s, name, strlen(name));
   *value = s->values[i].value;
   return 0;
 }

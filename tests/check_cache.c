@@ -1,5 +1,4 @@
-/* SPDX-License-Identifier: MIT */
-/* The loader keeps released modules loaded, at most 8 of them: a strategy
+/* The loader keeps released modules loaded, at most 64 of them: a strategy
  * opened again after its last user let go costs no dlopen, and a program
  * cycling through many plugin files does not keep them all mapped. */
 #include <limits.h>
@@ -16,7 +15,7 @@
 static unsigned mapped(char paths[][PATH_MAX], unsigned n) {
   char line[PATH_MAX + 256];
   unsigned i, count = 0;
-  int seen[16] = {0};
+  int seen[128] = {0};
   FILE *f = fopen("/proc/self/maps", "r");
 
   ck_assert_ptr_nonnull(f);
@@ -39,9 +38,12 @@ static void copy_file(const char *from, const char *to) {
   ck_assert_int_eq(fclose(out), 0);
 }
 
-START_TEST(released_modules_stay_loaded_up_to_eight) {
+#define COPIES 70 /* more than the 64 released modules kept */
+
+START_TEST(released_modules_stay_loaded_up_to_64) {
   char dir[] = "/tmp/backoff-cache.XXXXXX";
-  char paths[10][PATH_MAX], src[PATH_MAX];
+  static char paths[COPIES][PATH_MAX];
+  char src[PATH_MAX];
   const char *plugins = getenv("BACKOFF_PLUGIN_PATH");
   backoff_strategy_t *s;
   unsigned i;
@@ -49,9 +51,9 @@ START_TEST(released_modules_stay_loaded_up_to_eight) {
   ck_assert_ptr_nonnull(plugins);
   snprintf(src, sizeof(src), "%s/.libs/strategy_linear.so", plugins);
   ck_assert_ptr_nonnull(mkdtemp(dir));
-  /* The same file name in ten directories: libtool's LTX symbol prefix
+  /* The same file name in many directories: libtool's LTX symbol prefix
    * comes from the file name, so a copy must keep it. */
-  for (i = 0; i < 10; i++) {
+  for (i = 0; i < COPIES; i++) {
     snprintf(paths[i], sizeof(paths[i]), "%s/%u", dir, i);
     ck_assert_int_eq(mkdir(paths[i], 0700), 0);
     strcat(paths[i], "/strategy_linear.so");
@@ -61,14 +63,89 @@ START_TEST(released_modules_stay_loaded_up_to_eight) {
   ck_assert_int_eq(backoff_strategy_open(&s, paths[0]), 0);
   backoff_strategy_free(s);
   ck_assert_uint_eq(mapped(paths, 1), 1);
-  /* Ten released modules: only the eight released last stay. */
-  for (i = 1; i < 10; i++) {
+  /* 64 distinct modules, each released: all stay. */
+  for (i = 1; i < 64; i++) {
     ck_assert_int_eq(backoff_strategy_open(&s, paths[i]), 0);
     backoff_strategy_free(s);
   }
-  ck_assert_uint_eq(mapped(paths, 10), 8);
-  ck_assert_uint_eq(mapped(paths, 2), 0); /* the two oldest went */
-  for (i = 0; i < 10; i++) {
+  ck_assert_uint_eq(mapped(paths, COPIES), 64);
+  /* Past 64 idle modules, each load unloads one idle module. */
+  for (i = 64; i < COPIES; i++) {
+    ck_assert_int_eq(backoff_strategy_open(&s, paths[i]), 0);
+    backoff_strategy_free(s);
+  }
+  ck_assert_uint_eq(mapped(paths, COPIES), 64);
+  /* A module in use is never the one unloaded. */
+  ck_assert_int_eq(backoff_strategy_open(&s, paths[COPIES - 1]), 0);
+  for (i = 0; i < 8; i++) {
+    backoff_strategy_t *t;
+    ck_assert_int_eq(backoff_strategy_open(&t, paths[i]), 0);
+    backoff_strategy_free(t);
+  }
+  ck_assert_uint_eq(mapped(paths + COPIES - 1, 1), 1);
+  backoff_strategy_free(s);
+  for (i = 0; i < COPIES; i++) {
+    unlink(paths[i]);
+    *strrchr(paths[i], '/') = '\0';
+    rmdir(paths[i]);
+  }
+  rmdir(dir);
+}
+END_TEST
+
+/* The call form borrows its module instead of counting a reference; uses
+ * nested in it (a handle opened and freed, another call form) must leave
+ * the count as they found it, so the module can be unloaded afterwards. */
+static const char *borrowed_path;
+
+static int nested_uses_inner(void *unused) {
+  backoff_strategy_t *s;
+  (void)unused;
+  ck_assert_int_eq(backoff_strategy_open(&s, borrowed_path), 0);
+  backoff_strategy_free(s);
+  return 0;
+}
+
+static int nested_uses(void *unused) {
+  const backoff_options_t o = {.strategy = borrowed_path, .max_tries = 1};
+  backoff_strategy_t *s;
+  (void)unused;
+  ck_assert_int_eq(backoff_strategy_open(&s, borrowed_path), 0);
+  ck_assert_int_eq(backoff(nested_uses_inner, NULL, &o), 0);
+  backoff_strategy_free(s);
+  return 0;
+}
+
+START_TEST(call_form_borrow_leaves_counts_balanced) {
+  char dir[] = "/tmp/backoff-cache.XXXXXX";
+  static char paths[COPIES][PATH_MAX];
+  char src[PATH_MAX];
+  const char *plugins = getenv("BACKOFF_PLUGIN_PATH");
+  backoff_options_t o = {.max_tries = 1};
+  backoff_strategy_t *s;
+  unsigned i;
+
+  ck_assert_ptr_nonnull(plugins);
+  snprintf(src, sizeof(src), "%s/.libs/strategy_linear.so", plugins);
+  ck_assert_ptr_nonnull(mkdtemp(dir));
+  for (i = 0; i < COPIES; i++) {
+    snprintf(paths[i], sizeof(paths[i]), "%s/%u", dir, i);
+    ck_assert_int_eq(mkdir(paths[i], 0700), 0);
+    strcat(paths[i], "/strategy_linear.so");
+    copy_file(src, paths[i]);
+  }
+  borrowed_path = paths[0];
+  o.strategy = paths[0];
+  ck_assert_int_eq(backoff(nested_uses, NULL, &o), 0);
+  ck_assert_int_eq(backoff(nested_uses, NULL, &o), 0);
+  ck_assert_uint_eq(mapped(paths, 1), 1);
+  /* Idle now: enough other loads unload it. */
+  for (i = 1; i < COPIES; i++) {
+    ck_assert_int_eq(backoff_strategy_open(&s, paths[i]), 0);
+    backoff_strategy_free(s);
+  }
+  ck_assert_uint_eq(mapped(paths, 1), 0);
+  for (i = 0; i < COPIES; i++) {
     unlink(paths[i]);
     *strrchr(paths[i], '/') = '\0';
     rmdir(paths[i]);
@@ -131,8 +208,9 @@ END_TEST
 Suite *make_suite(void) {
   Suite *s = suite_create("cache");
   TCase *tc = tcase_create("idle");
-  tcase_add_test(tc, released_modules_stay_loaded_up_to_eight);
+  tcase_add_test(tc, released_modules_stay_loaded_up_to_64);
   tcase_add_test(tc, relative_path_follows_chdir);
+  tcase_add_test(tc, call_form_borrow_leaves_counts_balanced);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -543,18 +543,51 @@ START_TEST(schedule_success_and_permanent) {
 }
 END_TEST
 
-/* The deadline is checked again in begin(): a timer that fired late. */
-START_TEST(schedule_deadline_in_begin) {
+/* A wait granted to end just before the deadline, and woken up a little
+ * late: the retry it was granted for is made (refusing it then would waste
+ * the whole wait), and the next grant is judged against the deadline. */
+START_TEST(schedule_granted_retry_is_made_when_woken_late) {
   fake_time_t t = {0};
   backoff_policy_t *p = fake_policy(&t, 5, 10);
   backoff_schedule_t s;
+  backoff_report_t r;
   double delay;
   ck_assert_int_eq(backoff_schedule_init(&s, p), 0);
   ck_assert_int_eq(backoff_schedule_begin(&s), 0);
+  t.now_ns = 9000000000ULL;
   ck_assert_int_eq(backoff_schedule_next(&s, 3, &delay), 0);
-  t.now_ns = 10000000001ULL; /* the loop woke up too late */
-  ck_assert_int_eq(backoff_schedule_begin(&s), BACKOFF_STOP_DEADLINE);
+  ck_assert(delay > 0 && delay <= 1.0); /* ends at or before 10 s */
+  t.now_ns = 10000000001ULL; /* the loop woke up 1 ns past the deadline */
+  ck_assert_int_eq(backoff_schedule_begin(&s), 0);
+  ck_assert_uint_eq(backoff_schedule_attempts(&s), 2);
+  ck_assert_int_eq(backoff_schedule_next(&s, 3, &delay),
+                   BACKOFF_STOP_DEADLINE);
+  backoff_schedule_report(&s, &r);
+  ck_assert_uint_eq(r.attempts, 2);
   backoff_policy_free(p);
+}
+END_TEST
+
+/* A budget without timeout codes never charges timeout_cost, so its
+ * default (10) does not refuse a bucket smaller than that. */
+START_TEST(small_bucket_without_timeout_codes) {
+  backoff_budget_options_t o = {.capacity = 8, .retry_cost = 2};
+  backoff_budget_t *b = NULL;
+  static const int codes[] = {7};
+
+  ck_assert_int_eq(backoff_budget_new(&b, &o), 0);
+  ck_assert(backoff_budget_tokens(b) == 8);
+  backoff_budget_free(b);
+  /* With timeout codes, the default timeout_cost is checked. */
+  o.timeout_codes = codes;
+  o.timeout_codes_count = 1;
+  ck_assert_int_eq(backoff_budget_new(&b, &o), BACKOFF_EINVAL);
+  ck_assert_ptr_null(b);
+  ck_assert_msg(strstr(backoff_last_error(), "capacity (8)") != NULL, "%s",
+                backoff_last_error());
+  o.timeout_cost = 8;
+  ck_assert_int_eq(backoff_budget_new(&b, &o), 0);
+  backoff_budget_free(b);
 }
 END_TEST
 
@@ -836,7 +869,8 @@ Suite *make_suite(void) {
   tc = tcase_create("schedule");
   tcase_add_test(tc, schedule_by_hand);
   tcase_add_test(tc, schedule_success_and_permanent);
-  tcase_add_test(tc, schedule_deadline_in_begin);
+  tcase_add_test(tc, schedule_granted_retry_is_made_when_woken_late);
+  tcase_add_test(tc, small_bucket_without_timeout_codes);
   tcase_add_test(tc, schedule_next_without_begin_is_estate);
   tcase_add_test(tc, schedule_null_arguments);
   suite_add_tcase(s, tc);

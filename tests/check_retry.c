@@ -265,6 +265,34 @@ START_TEST(default_max_delay_explicit_overrides_env) {
 }
 END_TEST
 
+/* A default is checked only where it is used: a bad BACKOFF_DEFAULT_DELAY
+ * does not matter to a policy that gives max_delay, and a bad
+ * BACKOFF_DEFAULT_TRIES does not matter to one that gives max_tries, even
+ * when the other variable's default is used (and reported). */
+START_TEST(bad_default_checked_only_where_used) {
+  fake_time_t t = {0};
+  script_t s = SCRIPT(1);
+  backoff_policy_t *p;
+  backoff_options_t o = {.max_tries = 2, .max_delay = 100,
+                         .jitter = BACKOFF_JITTER_NONE, FAKE_TIME(t)};
+  need_fork();
+  env_clear();
+  setenv("BACKOFF_DEFAULT_DELAY", "soon", 1);
+  setenv("BACKOFF_DEFAULT_TRIES", "many", 1);
+  ck_assert_int_eq(backoff(scripted, &s, &o), 1);
+  ck_assert_uint_eq(s.calls, 2);
+  o.max_delay = 0; /* now the delay's default is used: its error only */
+  ck_assert_int_eq(backoff_policy_new(&p, &o), BACKOFF_EENV);
+  ck_assert_error_mentions("BACKOFF_DEFAULT_DELAY='soon'");
+  ck_assert_msg(strstr(backoff_last_error(), "TRIES") == NULL, "%s",
+                backoff_last_error());
+  o.max_delay = 100;
+  o.max_tries = 0; /* and the other way round */
+  ck_assert_int_eq(backoff_policy_new(&p, &o), BACKOFF_EENV);
+  ck_assert_error_mentions("BACKOFF_DEFAULT_TRIES='many'");
+}
+END_TEST
+
 /* INFINITY: no limit whatever the environment says, even a bad value. */
 START_TEST(default_max_delay_infinity_overrides_env) {
   static const char *const env[] = {"2.5", "abc"};
@@ -840,6 +868,7 @@ Suite *make_suite(void) {
   tcase_add_loop_test(tc, default_max_delay_env_invalid, 0,
                       sizeof(bad_delays) / sizeof(bad_delays[0]));
   tcase_add_test(tc, default_max_delay_explicit_overrides_env);
+  tcase_add_test(tc, bad_default_checked_only_where_used);
   tcase_add_loop_test(tc, default_max_delay_infinity_overrides_env, 0, 2);
   suite_add_tcase(s, tc);
 

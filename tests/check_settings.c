@@ -29,9 +29,11 @@ START_TEST(table_is_well_formed) {
     ck_assert_ptr_eq(backoff__setting_find(a->name, strlen(a->name)), a);
     ck_assert_ptr_eq(backoff__setting_by_flag(a->lflag, strlen(a->lflag)), a);
     ck_assert_msg(a->min <= a->max, "%s: min > max", a->name);
-    /* The default is a value the row itself accepts. */
+    /* The default is a value the row itself accepts, and so is 0 (the
+     * policy skips the check of a field left at 0). */
     ck_assert_msg(backoff__setting_check(a, a->def) == 0, "%s: default %g",
                   a->name, a->def);
+    ck_assert_msg(backoff__setting_check(a, 0) == 0, "%s: 0", a->name);
     ck_assert_msg(strchr(a->help, '\n') == NULL, "%s: help", a->name);
     for (j = 0; j < i; j++) {
       const backoff__setting_t *b = &backoff__settings[j];

@@ -24,7 +24,7 @@ in_tree=$BACKOFF_PLUGIN_PATH
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/backoff-env-XXXXXX") || exit 99
 trap 'chmod -R u+rwx "$tmp"; rm -rf "$tmp"' EXIT
 
-echo "1..11"
+echo "1..17"
 n=0
 failed=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
@@ -97,4 +97,57 @@ fi
 # 11: the in-tree path still works next to all this.
 like "in-tree strategies still load" "path $in_tree/strategy_fibonacci.la*4 8*5 13" \
   "$(BACKOFF_PLUGIN_PATH=$tmp/a:$in_tree "$probe" fibonacci)"
+
+# 12-13: a directory that cannot be searched (stat gives EACCES) is skipped,
+# as ld.so skips one: names in later directories, the default strategy
+# included, still load. root searches any directory, so as root the probe
+# runs as nobody (setpriv); without setpriv the case cannot be made.
+mkdir "$tmp/locked"
+chmod 755 "$tmp" "$tmp/a"
+chmod 000 "$tmp/locked"
+as_user=
+if [ "$(id -u)" = 0 ]; then
+  if command -v setpriv >/dev/null 2>&1; then
+    as_user="setpriv --reuid=65534 --regid=65534 --clear-groups"
+  fi
+fi
+if [ "$(id -u)" = 0 ] && [ -z "$as_user" ]; then
+  skip "unsearchable directory: running as root without setpriv"
+  skip "unsearchable directory (default strategy): same"
+  skip "unsearchable directory (message): same"
+else
+  like "an unsearchable directory is skipped" "path $tmp/a/strategy_dup.so*0 100" \
+    "$(BACKOFF_PLUGIN_PATH=$tmp/locked:$tmp/a $as_user "$probe" -n 1 dup)"
+  like "...and the default strategy still loads" \
+    "path $in_tree/strategy_exponential.la*0 1*" \
+    "$(BACKOFF_PLUGIN_PATH=$tmp/locked:$in_tree $as_user "$probe" -n 1 exponential)"
+  like "...and a name found nowhere says the directory was skipped" \
+    "error BACKOFF_ENOENT:*$tmp/locked (not searchable, skipped)*" \
+    "$(BACKOFF_PLUGIN_PATH=$tmp/locked:$tmp/a $as_user "$probe" nowhere)"
+fi
+chmod 700 "$tmp/locked"
+
+# 14-15: a dangling symlink in the first directory is not there, for the
+# listing as for the open: both name the second directory's file.
+mkdir "$tmp/d1" "$tmp/d2"
+ln -s "$tmp/nowhere.so" "$tmp/d1/strategy_dang.so"
+cp "$plain_a" "$tmp/d2/strategy_dang.so"
+like "open skips a dangling symlink" "path $tmp/d2/strategy_dang.so*" \
+  "$(BACKOFF_PLUGIN_PATH=$tmp/d1:$tmp/d2 "$probe" -n 1 dang)"
+out=$(BACKOFF_PLUGIN_PATH=$tmp/d1:$tmp/d2 "$probe" -l)
+case $out in
+  *"dang $tmp/d2/strategy_dang.so"*) ok "the listing names the file the open loads" ;;
+  *) not_ok "the listing names the file the open loads"
+     printf '%s\n' "$out" | sed 's/^/# got: /' ;;
+esac
+
+# 16: a first directory without any strategy (clang's UBSan once caught a
+# qsort of its empty list, NULL + 0, here).
+mkdir "$tmp/empty"
+out=$(BACKOFF_PLUGIN_PATH=$tmp/empty:$in_tree "$probe" -l)
+case $out in
+  *"fibonacci $in_tree/strategy_fibonacci.la"*) ok "a listing whose first directory is empty" ;;
+  *) not_ok "a listing whose first directory is empty"
+     printf '%s\n' "$out" | sed 's/^/# got: /' ;;
+esac
 exit $failed

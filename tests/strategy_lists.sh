@@ -9,8 +9,8 @@ srcdir=${srcdir:-.}
 LC_ALL=C
 export LC_ALL
 
-# The passages that list the installed strategies: file|first line|last
-# line (sed addresses). Add a row when a page starts listing them.
+# The passages that list the installed strategies: files (a glob)|first
+# line|last line (sed addresses). Add a row when a page starts listing them.
 PASSAGES='README|/^Strategies$/|/^Then the core applies/
 doc/backoff.3|/^\.SS Strategies installed/|/^\.SS When retrying stops/
 tools/help.c|/--strategy NAME/|/--param NAME/
@@ -33,10 +33,13 @@ else
 fi
 while IFS='|' read -r page from to; do
   n=$((n + 1))
-  text=$(sed -n "${from},${to}p" "$srcdir/$page")
+  pending=
+  case " $PENDING " in *" $page "*) pending=" # TODO pending" ;; esac
+  # shellcheck disable=SC2086
+  text=$(cd "$srcdir" && sed -n "${from},${to}p" $page)
   if [ -z "$text" ]; then
-    bad=1
-    echo "not ok $n - $page: no passage $from,$to (update this test)"
+    [ -n "$pending" ] || bad=1
+    echo "not ok $n - $page: no passage $from,$to (update this test)$pending"
     continue
   fi
   missing=""
@@ -45,8 +48,8 @@ while IFS='|' read -r page from to; do
   done
   if [ -z "$missing" ]; then
     echo "ok $n - $page $from names every installed strategy"
-  elif printf '%s\n' $PENDING | grep -qx -- "$page"; then
-    echo "not ok $n - $page $from lacks:$missing # TODO pending"
+  elif [ -n "$pending" ]; then
+    echo "not ok $n - $page $from lacks:$missing$pending"
   else
     bad=1
     echo "not ok $n - $page $from lacks:$missing"

@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "backoff.h"
 
@@ -97,6 +98,11 @@
 #define BACKOFF__CTYPE_BACKOFF__T_U64 uint64_t
 #define BACKOFF__CTYPE_BACKOFF__T_JITTER backoff_jitter_t
 
+/* A field of the row's type as the double the checks take (a jitter mode
+ * by its signed number), for code generated from the table. */
+#define BACKOFF__AS_NUMBER(type, x)                                           \
+  ((type) == BACKOFF__T_JITTER ? (double)(int)(x) : (double)(x))
+
 typedef enum {
   BACKOFF__T_NUMBER,  /* double: a plain decimal number */
   BACKOFF__T_SECONDS, /* double: seconds (the command also takes units) */
@@ -180,9 +186,31 @@ void backoff__setting_load(const backoff__setting_t *st,
                            const backoff_options_t *o, backoff__value_t *v);
 
 /* backoff__setting_number: the options' field as a double (a jitter mode
- * by its number; a uint64_t beyond 2^53 rounded). */
-double backoff__setting_number(const backoff__setting_t *st,
-                               const backoff_options_t *o);
+ * by its number; a uint64_t beyond 2^53 rounded). Inline: the call form
+ * reads every row on every call. */
+static inline double backoff__setting_number(const backoff__setting_t *st,
+                                             const backoff_options_t *o) {
+  const char *field = (const char *)o + st->offset;
+  unsigned int u;
+  uint64_t u64;
+  backoff_jitter_t j;
+  double d;
+
+  switch (st->type) {
+  case BACKOFF__T_UINT:
+    memcpy(&u, field, sizeof(u));
+    return (double)u;
+  case BACKOFF__T_U64:
+    memcpy(&u64, field, sizeof(u64));
+    return (double)u64;
+  case BACKOFF__T_JITTER:
+    memcpy(&j, field, sizeof(j));
+    return (double)(int)j;
+  default:
+    memcpy(&d, field, sizeof(d));
+    return d;
+  }
+}
 
 /* backoff__setting_given: 1 when the options' field is not 0, or its
  * `seeds` flags are on (the caller gave it). */
@@ -191,7 +219,10 @@ int backoff__setting_given(const backoff__setting_t *st,
 
 /* backoff__setting_effective: v with the zero rule applied (0 -> def for a
  * ZERO_DEFAULT row; the environment is the caller's business). */
-double backoff__setting_effective(const backoff__setting_t *st, double v);
+static inline double backoff__setting_effective(const backoff__setting_t *st,
+                                                double v) {
+  return v == 0 && (st->flags & BACKOFF__S_ZERO_DEFAULT) ? st->def : v;
+}
 
 /* ---- jitter modes ------------------------------------------------------
  * backoff__jitter_mode_name: "none", "additive", ... (DEFAULT reads

@@ -208,27 +208,7 @@ void backoff__setting_load(const backoff__setting_t *st,
   }
 }
 
-double backoff__setting_number(const backoff__setting_t *st,
-                               const backoff_options_t *o) {
-  backoff__value_t v;
-
-  backoff__setting_load(st, o, &v);
-  switch (st->type) {
-  case BACKOFF__T_UINT:
-  case BACKOFF__T_U64:
-    return (double)v.u;
-  case BACKOFF__T_JITTER:
-    return (double)v.mode;
-  default:
-    return v.d;
-  }
-}
-
 int backoff__setting_given(const backoff__setting_t *st,
                            const backoff_options_t *o) {
   return backoff__setting_number(st, o) != 0 || (o->flags & st->seeds) != 0;
-}
-
-double backoff__setting_effective(const backoff__setting_t *st, double v) {
-  return v == 0 && (st->flags & BACKOFF__S_ZERO_DEFAULT) ? st->def : v;
 }

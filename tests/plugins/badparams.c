@@ -60,8 +60,14 @@ BACKOFF_PLUGIN_EXPORT const backoff_param_t backoff_plugin_params[] = {
     {"p11", 0, 0, 1, "", 0}, {"p12", 0, 0, 1, "", 0}, {"p13", 0, 0, 1, "", 0},
     {"p14", 0, 0, 1, "", 0}, {"p15", 0, 0, 1, "", 0},
     {"p16", 1, 0, 1, "", BACKOFF_PARAM_INTEGER | BACKOFF_PARAM_LIST},
+#elif BAD_KIND == 16 /* no NULL terminator: the loader must not read on */
+    {"step", 1, 0, 10, "", 0},
+    {"base", 1, 0, 10, "", 0},
 #endif
-    END};
+#if BAD_KIND != 16
+    END
+#endif
+};
 
 BACKOFF_PLUGIN_EXPORT double compute_delay(const backoff_delay_args_t *a) {
   return (double)a->n;
