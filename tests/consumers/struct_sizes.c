@@ -12,10 +12,10 @@
 #define MODEL "LP64 (x86_64, aarch64)"
 #define SIZES(X)                                                              \
   X(backoff_rng_t, 32)                                                        \
-  X(backoff_param_info_t, 48)                                                 \
+  X(backoff_param_info_t, 80)                                                 \
   X(backoff_cancel_t, 16)                                                     \
   X(backoff_budget_options_t, 88)                                             \
-  X(backoff_report_t, 48)                                                     \
+  X(backoff_report_t, 80)                                                     \
   X(backoff_options_t, 328)                                                   \
   X(backoff_apply_t, 16)                                                      \
   X(backoff_schedule_t, 152)                                                  \
@@ -26,13 +26,13 @@
 #define MODEL "ILP32 (i386)"
 #define SIZES(X)                                                              \
   X(backoff_rng_t, 32)                                                        \
-  X(backoff_param_info_t, 40)                                                 \
+  X(backoff_param_info_t, 72)                                                 \
   X(backoff_cancel_t, 16)                                                     \
-  X(backoff_budget_options_t, 60)                                             \
-  X(backoff_report_t, 44)                                                     \
-  X(backoff_options_t, 188)                                                   \
+  X(backoff_budget_options_t, 76)                                             \
+  X(backoff_report_t, 76)                                                     \
+  X(backoff_options_t, 220)                                                   \
   X(backoff_apply_t, 8)                                                       \
-  X(backoff_schedule_t, 128)                                                  \
+  X(backoff_schedule_t, 144)                                                  \
   X(backoff_param_t, 36)                                                      \
   X(backoff_param_value_t, 16)                                                \
   X(backoff_delay_args_t, 32)
