@@ -146,7 +146,6 @@ typedef struct rb_s {
   uint64_t view_ns;
   int down;
   int used; /* a retry spent from the lease since the thread last looked */
-  unsigned gen; /* fork generation this state belongs to */
 
   int64_t last_grant; /* atomic: the last lease granted */
   uint64_t seq;       /* under io: exchanges sent */
@@ -155,18 +154,67 @@ typedef struct rb_s {
   pthread_cond_t cond;
   pthread_t thread;
   int thread_on, stop;
+  int need_thread; /* atomic: a child after fork has no thread yet */
   backoff_strategy_t *reconnect;
   unsigned failures;
+  struct rb_s *next, *prev; /* the live handles (under handles_mu) */
 } rb_t;
 
-static unsigned fork_gen;
+/* Every live handle, so that the child of a fork() can reset them all
+ * while it still has one thread: resetting lazily from the first call
+ * would let several of the child's threads reset the same handle. */
+static pthread_mutex_t handles_mu = PTHREAD_MUTEX_INITIALIZER;
+static rb_t *handles;
 static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
 
+static void reset_in_child(rb_t *r);
+
+/* Holding every handle's io lock across fork() leaves no connection
+ * half-used in the child's copy. fork() waits for an exchange in progress
+ * (bounded by timeout_ms). */
+static void before_fork(void) {
+  rb_t *r;
+  pthread_mutex_lock(&handles_mu);
+  for (r = handles; r != NULL; r = r->next)
+    pthread_mutex_lock(&r->io);
+}
+static void parent_after_fork(void) {
+  rb_t *r;
+  for (r = handles; r != NULL; r = r->next)
+    pthread_mutex_unlock(&r->io);
+  pthread_mutex_unlock(&handles_mu);
+}
 static void child_after_fork(void) {
-  __atomic_add_fetch(&fork_gen, 1, __ATOMIC_RELAXED);
+  rb_t *r;
+  for (r = handles; r != NULL; r = r->next) {
+    reset_in_child(r);
+    pthread_mutex_unlock(&r->io);
+  }
+  pthread_mutex_unlock(&handles_mu);
 }
 static void install_atfork(void) {
-  pthread_atfork(NULL, NULL, child_after_fork);
+  pthread_atfork(before_fork, parent_after_fork, child_after_fork);
+}
+
+static void handles_add(rb_t *r) {
+  pthread_mutex_lock(&handles_mu);
+  r->prev = NULL;
+  r->next = handles;
+  if (handles != NULL)
+    handles->prev = r;
+  handles = r;
+  pthread_mutex_unlock(&handles_mu);
+}
+
+static void handles_remove(rb_t *r) {
+  pthread_mutex_lock(&handles_mu);
+  if (r->prev != NULL)
+    r->prev->next = r->next;
+  else
+    handles = r->next;
+  if (r->next != NULL)
+    r->next->prev = r->prev;
+  pthread_mutex_unlock(&handles_mu);
 }
 
 static uint64_t now_ns(void) { return backoff_clock_ns(); }
@@ -575,14 +623,8 @@ static void *flusher(void *arg) {
 }
 
 static int start_thread(rb_t *r) {
-  pthread_condattr_t ca;
   int rc;
 
-  pthread_condattr_init(&ca);
-  pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-  pthread_cond_init(&r->cond, &ca);
-  pthread_condattr_destroy(&ca);
-  pthread_mutex_init(&r->mu, NULL);
   r->stop = 0;
   rc = pthread_create(&r->thread, NULL, flusher, r);
   r->thread_on = rc == 0;
@@ -598,8 +640,6 @@ static void stop_thread(rb_t *r) {
   pthread_mutex_unlock(&r->mu);
   pthread_join(r->thread, NULL);
   r->thread_on = 0;
-  pthread_cond_destroy(&r->cond);
-  pthread_mutex_destroy(&r->mu);
 }
 
 static void new_client_id(rb_t *r) {
@@ -613,25 +653,47 @@ static void new_client_id(rb_t *r) {
            (unsigned long)(ts.tv_nsec ^ (long)(uintptr_t)r ^ ts.tv_sec));
 }
 
-/* A child after fork(): nothing of the parent's connection, thread, lease
- * or counts is used (the parent still owns them). */
-static void check_fork(rb_t *r) {
-  unsigned g = __atomic_load_n(&fork_gen, __ATOMIC_RELAXED);
-  if (__builtin_expect(g == r->gen, 1))
-    return;
-  pthread_mutex_init(&r->io, NULL);
-  /* The parent's other threads do not exist here: freeing the copy of its
-   * context closes only this process's descriptor. */
+static void init_thread_control(rb_t *r) {
+  pthread_condattr_t ca;
+
+  pthread_condattr_init(&ca);
+  pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+  pthread_cond_init(&r->cond, &ca);
+  pthread_condattr_destroy(&ca);
+  pthread_mutex_init(&r->mu, NULL);
+}
+
+/* A child after fork(), still with one thread and holding r->io: nothing
+ * of the parent's connection, thread, lease or counts is used (the parent
+ * still owns them). The parent's threads do not exist here: freeing the
+ * copy of its context closes only this process's descriptor. */
+static void reset_in_child(rb_t *r) {
   drop_locked(r);
   r->lease = r->pending = 0;
   r->down = 0;
   r->last_grant = 0;
   r->seq = 0;
   r->sent = r->recv = 0;
-  r->thread_on = 0;
+  r->failures = 0;
   new_client_id(r);
-  r->gen = g;
-  start_thread(r);
+  if (r->thread_on) {
+    /* Its flusher may have held mu at the fork. */
+    init_thread_control(r);
+    r->thread_on = 0;
+    r->need_thread = 1;
+  }
+}
+
+/* The child's thread is started by its first call (one thread wins), not
+ * in the fork handler: a program may fork to exec at once. */
+static void check_fork(rb_t *r) {
+  int one = 1;
+  if (__builtin_expect(!__atomic_load_n(&r->need_thread, __ATOMIC_ACQUIRE),
+                       1))
+    return;
+  if (__atomic_compare_exchange_n(&r->need_thread, &one, 0, 0,
+                                  __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+    start_thread(r);
 }
 
 /* ---- the ops ------------------------------------------------------------ */
@@ -741,7 +803,9 @@ static void rb_free(void *be) {
 
   if (r == NULL)
     return;
-  check_fork(r);
+  handles_remove(r);
+  /* A child that never used the handle has no thread to stop. */
+  __atomic_store_n(&r->need_thread, 0, __ATOMIC_RELEASE);
   stop_thread(r);
   pthread_mutex_lock(&r->io);
   /* Give back the lease and send the counts; unreachable: they are lost
@@ -753,6 +817,8 @@ static void rb_free(void *be) {
   drop_locked(r);
   pthread_mutex_unlock(&r->io);
   pthread_mutex_destroy(&r->io);
+  pthread_cond_destroy(&r->cond);
+  pthread_mutex_destroy(&r->mu);
   backoff_strategy_free(r->reconnect);
   explicit_bzero(r->pass, sizeof(r->pass));
   free(r);
@@ -864,7 +930,6 @@ static int rb_open(void **be, const backoff__budget_ops_t **ops,
     goto fail_parse;
   r->conf = *conf;
   snprintf(r->settings, sizeof(r->settings), "%s", conf->text);
-  r->gen = __atomic_load_n(&fork_gen, __ATOMIC_RELAXED);
   new_client_id(r);
   pthread_mutex_init(&r->io, NULL);
   pthread_mutex_lock(&r->io);
@@ -880,16 +945,20 @@ static int rb_open(void **be, const backoff__budget_ops_t **ops,
     goto fail_connect;
   *conf = r->conf; /* adopted, with ATTACH */
   open_reconnect_strategy(r);
+  init_thread_control(r);
   if (start_thread(r) != 0) {
     rc = fail(msg, len, BACKOFF_ESYS, "%s: cannot start a thread",
               r->shown);
     goto fail_thread;
   }
+  handles_add(r);
   *be = r;
   *ops = &rb_ops;
   return 0;
 
 fail_thread:
+  pthread_cond_destroy(&r->cond);
+  pthread_mutex_destroy(&r->mu);
   backoff_strategy_free(r->reconnect);
 fail_connect:
   pthread_mutex_lock(&r->io);

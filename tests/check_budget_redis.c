@@ -452,6 +452,75 @@ START_TEST(fork_child_uses_its_own_connection) {
 }
 END_TEST
 
+/* A child's threads all use the inherited handle at once: the handle is
+ * reset once, in the child, before any of them runs (a lazy reset from
+ * each thread freed the same connection twice). */
+static backoff_policy_t *fork_policy;
+static pthread_barrier_t fork_bar;
+static void *fork_thread(void *arg) {
+  backoff_report_t r;
+  (void)arg;
+  pthread_barrier_wait(&fork_bar);
+  backoff_run(fork_policy, procs_fail, NULL, &r);
+  backoff_run(fork_policy, procs_succeed, NULL, &r);
+  return NULL;
+}
+
+static int threads_now(void) {
+  char line[256];
+  int n = -1;
+  FILE *f = fopen("/proc/self/status", "r");
+  if (f == NULL)
+    return -1;
+  while (fgets(line, sizeof(line), f) != NULL)
+    if (strncmp(line, "Threads:", 8) == 0)
+      n = atoi(line + 8);
+  fclose(f);
+  return n;
+}
+
+START_TEST(fork_child_threads_share_one_reset) {
+  backoff_budget_options_t bo;
+  backoff_budget_t *b;
+  int k;
+
+#ifdef UNDER_TSAN
+  printf("# fork test not run under ThreadSanitizer\n");
+  return;
+#endif
+  memset(&bo, 0, sizeof(bo));
+  bo.capacity = 100000;
+  bo.timeout_ms = 5000;
+  ck_assert_int_eq(backoff_budget_open(&b, spec("forkthreads"), &bo), 0);
+  fork_policy = policy_for(b, 2);
+  for (k = 0; k < 10; k++) {
+    pid_t pid = fork();
+    int st;
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+      pthread_t t[8];
+      int i, n;
+      pthread_barrier_init(&fork_bar, NULL, 8);
+      for (i = 0; i < 8; i++)
+        pthread_create(&t[i], NULL, fork_thread, NULL);
+      for (i = 0; i < 8; i++)
+        pthread_join(t[i], NULL);
+      n = threads_now(); /* this one and the handle's own */
+      backoff_policy_free(fork_policy);
+      backoff_budget_free(b);
+      _exit(n == 2 ? 0 : 3);
+    }
+    ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+    ck_assert_msg(WIFEXITED(st), "child %d killed by signal %d", k,
+                  WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+    ck_assert_msg(WEXITSTATUS(st) == 0, "child %d: more than one handle "
+                  "thread", k);
+  }
+  backoff_policy_free(fork_policy);
+  backoff_budget_free(b);
+}
+END_TEST
+
 Suite *make_suite(void) {
   Suite *s = suite_create("budget_redis");
   TCase *tc = tcase_create("redis");
@@ -465,6 +534,7 @@ Suite *make_suite(void) {
   tcase_add_test(tc, credentials);
   tcase_add_test(tc, bad_inputs);
   tcase_add_test(tc, fork_child_uses_its_own_connection);
+  tcase_add_test(tc, fork_child_threads_share_one_reset);
   suite_add_tcase(s, tc);
   return s;
 }
