@@ -181,7 +181,8 @@ int backoff_budget_new(backoff_budget_t **out,
 /* ---- shared budgets ---------------------------------------------------- */
 
 /* "redis://..." -> "redis" in scheme; ESYNTAX unless spec starts with
- * [a-z][a-z0-9_]{0,31}:// */
+ * [a-z][a-z0-9_]{0,31}://. The message never repeats the spec: a
+ * malformed URL may still carry a password. */
 static int url_scheme(const char *spec, char *scheme, size_t size) {
   size_t i = 0;
   while ((spec[i] >= 'a' && spec[i] <= 'z') ||
@@ -189,9 +190,9 @@ static int url_scheme(const char *spec, char *scheme, size_t size) {
     i++;
   if (i == 0 || i >= size || strncmp(spec + i, "://", 3) != 0)
     return backoff__fail(BACKOFF_ESYNTAX,
-                         "budget spec '%.60s%s': expected shm:NAME or "
-                         "redis://[[user]:password@]host[:port]/KEY",
-                         spec, strlen(spec) > 60 ? "..." : "");
+                         "budget spec: expected shm:NAME or "
+                         "redis://[[user]:password@]host[:port]/KEY "
+                         "(the scheme in lowercase, then ://)");
   memcpy(scheme, spec, i);
   scheme[i] = '\0';
   return 0;

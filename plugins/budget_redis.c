@@ -314,11 +314,14 @@ static int parse_url(rb_t *r, const char *spec, char *msg, size_t len) {
   if (strncmp(spec, scheme, sizeof(scheme) - 1) != 0)
     return fail(msg, len, BACKOFF_ESYNTAX, "not a redis:// URL");
   auth = spec + sizeof(scheme) - 1;
-  slash = strchr(auth, '/');
+  /* The last '@' ends the user information, so a password may hold an
+   * unescaped '/' (and a key may not hold an '@'). */
+  at = strrchr(auth, '@');
+  slash = strchr(at != NULL ? at : auth, '/');
   if (slash == NULL || slash[1] == '\0')
     return fail(msg, len, BACKOFF_ESYNTAX,
-                "redis URL without a key: expected "
-                "redis://[[user]:password@]host[:port]/KEY");
+                "redis URL without a key (a key may not contain '@'): "
+                "expected redis://[[user]:password@]host[:port]/KEY");
   klen = strlen(slash + 1);
   if (klen >= sizeof(r->key))
     return fail(msg, len, BACKOFF_ESYNTAX,
@@ -326,10 +329,6 @@ static int parse_url(rb_t *r, const char *spec, char *msg, size_t len) {
                 sizeof(r->key) - 1);
   memcpy(r->key, slash + 1, klen + 1);
   snprintf(r->leases, sizeof(r->leases), "%s:leases", r->key);
-  at = memchr(auth, '@', (size_t)(slash - auth));
-  /* The last '@' before the key ends the user information. */
-  while (at != NULL && memchr(at + 1, '@', (size_t)(slash - at - 1)) != NULL)
-    at = memchr(at + 1, '@', (size_t)(slash - at - 1));
   if ((rc = parse_hostport(r, at ? at + 1 : auth,
                            (size_t)(slash - (at ? at + 1 : auth)), msg,
                            len)) != 0)

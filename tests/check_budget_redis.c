@@ -337,6 +337,18 @@ START_TEST(credentials) {
   EXPECT_ERR(backoff_budget_open(&b, url, NULL), BACKOFF_EAUTH,
              "redis://nobody@127.0.0.1");
   ck_assert_ptr_null(strstr(backoff_last_error(), "s3cret"));
+  /* The last '@' ends the user information: a '/' in the password is
+   * neither a key nor shown. */
+  snprintf(url, sizeof(url), "redis://admin:1234/hunter2@127.0.0.1:%d/k",
+           port);
+  EXPECT_ERR(backoff_budget_open(&b, url, NULL), BACKOFF_EAUTH,
+             "redis://admin@127.0.0.1");
+  ck_assert_msg(strstr(backoff_last_error(), "hunter2") == NULL &&
+                    strstr(backoff_last_error(), "1234") == NULL,
+                "'%s' shows the password", backoff_last_error());
+  snprintf(url, sizeof(url), "redis://127.0.0.1:%d/k@x", port);
+  EXPECT_ERR(backoff_budget_open(&b, url, NULL), BACKOFF_ESYNTAX,
+             "a key may not contain '@'");
   snprintf(url, sizeof(url), "redis://:s3cret%%2Dpw@127.0.0.1:%d/k", port);
   ck_assert_msg(backoff_budget_open(&b, url, NULL) == 0, "%s",
                 backoff_last_error());

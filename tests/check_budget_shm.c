@@ -301,6 +301,22 @@ START_TEST(bad_names_and_inputs) {
              "may not contain '/'");
   EXPECT_ERR(backoff_budget_open(&b, "nonsense", NULL), BACKOFF_ESYNTAX,
              "expected shm:NAME or redis://");
+  {
+    /* A malformed URL may still carry a password: never repeated. */
+    static const char *const leaky[] = {"Redis://:hunter2@h/k",
+                                        "redis:/:hunter2@h/k",
+                                        " redis://:hunter2@h/k"};
+    size_t i;
+    for (i = 0; i < sizeof(leaky) / sizeof(leaky[0]); i++) {
+      EXPECT_ERR(backoff_budget_open(&b, leaky[i], NULL), BACKOFF_ESYNTAX,
+                 "expected shm:NAME or redis://");
+      ck_assert_msg(strstr(backoff_last_error(), "hunter2") == NULL,
+                    "'%s' shows the password", backoff_last_error());
+      EXPECT_ERR(backoff_budget_unlink(leaky[i]), BACKOFF_ESYNTAX,
+                 "expected shm:NAME or redis://");
+      ck_assert_ptr_null(strstr(backoff_last_error(), "hunter2"));
+    }
+  }
   EXPECT_ERR(backoff_budget_open(&b, "shm", NULL), BACKOFF_ESYNTAX,
              "expected shm:NAME");
   EXPECT_ERR(backoff_budget_open(&b, "://x", NULL), BACKOFF_ESYNTAX,
