@@ -6,11 +6,12 @@
  * compare-and-swap. No lock lives in it, so a process killed at any
  * instant can lose only the tokens it had withdrawn.
  *
- * Creation cannot be seen half-done: the creator builds the object under a
- * private temporary name and then link(2)s it to the real one, which fails
- * when another process got there first (that one's object is then used).
- * link needs a file name, so this file relies on POSIX shared memory
- * living in /dev/shm, as it does on Linux. */
+ * Creation cannot be seen half-done: the creator builds the object in an
+ * O_TMPFILE (or, where there is none, under a private temporary name) and
+ * then link(2)s it to the real one, which fails when another process got
+ * there first (that one's object is then used). link needs a file name,
+ * so this file relies on POSIX shared memory living in /dev/shm, as it
+ * does on Linux. */
 #include "config.h"
 
 #include <errno.h>
@@ -210,28 +211,68 @@ static int map_existing(int fd, const char *name, shm_budget_t **out) {
   return 0;
 }
 
-/* Builds the object under a temporary name and links it into place.
- * Returns 0 (created: *out mapped), 1 (someone else created it first:
- * open theirs), or an error. */
+/* A new, unnamed-to-others file for the object: an O_TMPFILE in SHM_DIR
+ * (no name at all until linked, so nothing is left behind by a crash), or
+ * where that is not supported, a private temporary name. *tmp is "" for
+ * the former. -1 with errno set on failure. */
+static int new_file(const char *name, mode_t mode, char *tmp, size_t size) {
+  static unsigned long seq;
+  int fd;
+
+  tmp[0] = '\0';
+#ifdef O_TMPFILE
+  /* linkat() of an O_TMPFILE goes through /proc/self/fd. */
+  if (access("/proc/self/fd", X_OK) == 0) {
+    fd = open(SHM_DIR, O_TMPFILE | O_RDWR | O_CLOEXEC, mode);
+    if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR &&
+                    errno != EINVAL && errno != ENOENT))
+      return fd;
+  }
+#endif
+  snprintf(tmp, size, "/" TMP_PREFIX "%ld.%lu.%s", (long)getpid(),
+           __atomic_add_fetch(&seq, 1, __ATOMIC_RELAXED), name);
+  return shm_open(tmp, O_RDWR | O_CREAT | O_EXCL, mode);
+}
+
+/* Gives the finished object its name: 0, or -1 with errno (EEXIST:
+ * someone else created it first). */
+static int publish(int fd, const char *tmp, const char *obj_path) {
+  char from[320];
+
+  if (tmp[0] == '\0') {
+    snprintf(from, sizeof(from), "/proc/self/fd/%d", fd);
+    return linkat(AT_FDCWD, from, AT_FDCWD, obj_path, AT_SYMLINK_FOLLOW);
+  }
+  snprintf(from, sizeof(from), SHM_DIR "%s", tmp);
+  return link(from, obj_path);
+}
+
+/* Builds the object in a file nobody else can see, then links it into
+ * place. Returns 0 (created: *out mapped), 1 (someone else created it
+ * first: open theirs), or an error. */
 static int create(const char *name, const char *obj_path,
                   const backoff__budget_conf_t *conf, shm_budget_t **out) {
-  static unsigned long seq;
   const mode_t mode = (conf->flags & BACKOFF_BUDGET_GROUP) ? 0660 : 0600;
-  char tmp[300], tmp_path[320];
+  char tmp[300];
   shm_budget_t *h = MAP_FAILED;
   int fd, rc;
 
-  snprintf(tmp, sizeof(tmp), "/" TMP_PREFIX "%ld.%lu.%s", (long)getpid(),
-           __atomic_add_fetch(&seq, 1, __ATOMIC_RELAXED), name);
-  snprintf(tmp_path, sizeof(tmp_path), SHM_DIR "%s", tmp);
-  fd = shm_open(tmp, O_RDWR | O_CREAT | O_EXCL, mode);
+  fd = new_file(name, mode, tmp, sizeof(tmp));
   if (fd < 0)
-    return backoff__fail(BACKOFF_ESYS, "shm:%s: cannot create %s: %s", name,
-                         tmp_path, strerror(errno));
-  /* shm_open applied the umask; the mode asked for is the mode given. */
-  if (fchmod(fd, mode) != 0 || ftruncate(fd, sizeof(shm_budget_t)) != 0) {
-    rc = backoff__fail(BACKOFF_ESYS, "shm:%s: cannot size %s: %s", name,
-                       tmp_path, strerror(errno));
+    return backoff__fail(BACKOFF_ESYS, "shm:%s: cannot create a file in "
+                         SHM_DIR ": %s", name, strerror(errno));
+  /* The umask applied; the mode asked for is the mode given. Every page
+   * is allocated now: tmpfs allocates on first write, and a full
+   * /dev/shm would then kill the process with SIGBUS. */
+  if (fchmod(fd, mode) != 0) {
+    rc = backoff__fail(BACKOFF_ESYS, "shm:%s: fchmod: %s", name,
+                       strerror(errno));
+    goto fail_fd;
+  }
+  if ((rc = posix_fallocate(fd, 0, sizeof(shm_budget_t))) != 0) {
+    rc = backoff__fail(BACKOFF_ESYS, "shm:%s: cannot allocate %zu bytes in "
+                       SHM_DIR ": %s", name, sizeof(shm_budget_t),
+                       strerror(rc));
     goto fail_fd;
   }
   h = mmap(NULL, sizeof(*h), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -241,20 +282,21 @@ static int create(const char *name, const char *obj_path,
     goto fail_fd;
   }
   fill(h, conf);
-  if (link(tmp_path, obj_path) == 0) {
+  if (publish(fd, tmp, obj_path) == 0) {
     rc = 0;
     *out = h;
     h = MAP_FAILED;
   } else if (errno == EEXIST) {
     rc = 1;
   } else {
-    rc = backoff__fail(BACKOFF_ESYS, "shm:%s: cannot link %s to %s: %s", name,
-                       tmp_path, obj_path, strerror(errno));
+    rc = backoff__fail(BACKOFF_ESYS, "shm:%s: cannot link the new object "
+                       "to %s: %s", name, obj_path, strerror(errno));
   }
   if (h != MAP_FAILED)
     munmap(h, sizeof(*h));
 fail_fd:
-  shm_unlink(tmp);
+  if (tmp[0] != '\0')
+    shm_unlink(tmp);
   close(fd);
   return rc;
 }
