@@ -30,12 +30,14 @@
 #include <errno.h>
 #include <hiredis/hiredis.h>
 #include <inttypes.h>
+#include <netdb.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -129,6 +131,7 @@ static const char script[] =
 typedef struct rb_s {
   /* from the URL; `shown` is what messages say (never the password) */
   char host[256], user[128], pass[256], key[512], leases[520];
+  char addr[64]; /* host, resolved once at open: no DNS on a retry */
   int port;
   char shown[700];
   backoff__budget_conf_t conf;
@@ -154,6 +157,10 @@ typedef struct rb_s {
   pthread_cond_t cond;
   pthread_t thread;
   int thread_on, stop;
+  unsigned io_timeout_ms; /* under io: the socket's timeout now */
+  int kick;             /* under mu: a caller wants a tick now */
+  unsigned long ticks;  /* under mu: ticks done */
+  pthread_cond_t done;  /* signalled after each tick */
   int need_thread; /* atomic: a child after fork has no thread yet */
   backoff_strategy_t *reconnect;
   unsigned failures;
@@ -389,12 +396,33 @@ static int auth_locked(rb_t *r, char *msg, size_t len) {
   return rc;
 }
 
+/* The host's address, once: a name lookup has no timeout of its own, so
+ * it happens at open and never again (a moved server needs a new open). */
+static int resolve(rb_t *r, char *msg, size_t len) {
+  struct addrinfo hints, *ai = NULL;
+  int rc;
+
+  memset(&hints, 0, sizeof(hints));
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  rc = getaddrinfo(r->host, NULL, &hints, &ai);
+  if (rc == 0)
+    rc = getnameinfo(ai->ai_addr, ai->ai_addrlen, r->addr, sizeof(r->addr),
+                     NULL, 0, NI_NUMERICHOST);
+  if (ai != NULL)
+    freeaddrinfo(ai);
+  if (rc != 0)
+    return fail(msg, len, BACKOFF_EUNREACH, "%s: cannot resolve %s: %s",
+                r->shown, r->host, gai_strerror(rc));
+  return 0;
+}
+
 static int connect_locked(rb_t *r, char *msg, size_t len) {
   int rc;
 
   if (r->ctx != NULL)
     return 0;
-  r->ctx = redisConnectWithTimeout(r->host, r->port, tv_of(r->conf.timeout_ms));
+  r->ctx = redisConnectWithTimeout(r->addr, r->port, tv_of(r->conf.timeout_ms));
   if (r->ctx == NULL)
     return fail(msg, len, BACKOFF_ENOMEM, "%s: out of memory", r->shown);
   if (r->ctx->err) {
@@ -403,6 +431,7 @@ static int connect_locked(rb_t *r, char *msg, size_t len) {
     drop_locked(r);
     return rc;
   }
+  r->io_timeout_ms = r->conf.timeout_ms;
   if (redisSetTimeout(r->ctx, tv_of(r->conf.timeout_ms)) != REDIS_OK) {
     rc = fail(msg, len, BACKOFF_EUNREACH, "%s: cannot set a timeout",
               r->shown);
@@ -417,8 +446,8 @@ static int connect_locked(rb_t *r, char *msg, size_t len) {
 /* Runs the script (EVALSHA, or EVAL when the server does not know it).
  * Returns the reply, or NULL with the connection dropped and msg set. */
 static redisReply *script_locked(rb_t *r, int64_t held, int64_t want,
-                                 int64_t least, int closing, char *msg,
-                                 size_t len) {
+                                 int64_t least, int closing, int may_load,
+                                 char *msg, size_t len) {
   char a[9][24];
   const char *argv[17];
   redisReply *rep;
@@ -445,7 +474,8 @@ static redisReply *script_locked(rb_t *r, int64_t held, int64_t want,
     argv[7 + i] = a[i];
   argv[16] = closing ? "1" : "0";
   rep = redisCommandArgv(r->ctx, 17, argv, NULL);
-  if (rep != NULL && reply_error(rep) && strncmp(rep->str, "NOSCRIPT", 8) == 0) {
+  if (may_load && rep != NULL && reply_error(rep) &&
+      strncmp(rep->str, "NOSCRIPT", 8) == 0) {
     freeReplyObject(rep);
     argv[0] = "EVAL";
     argv[1] = script;
@@ -499,24 +529,59 @@ static int bad_reply(rb_t *r, redisReply *rep, char *msg, size_t len) {
   return rc;
 }
 
+#define NOT_NOW 1 /* a caller's exchange left to the handle's thread */
+
+/* The socket's timeout for the next command: the whole of timeout_ms, or
+ * what is left of a caller's deadline. 0, or NOT_NOW if too little is
+ * left to tell a slow server from a dead one. */
+static int set_io_timeout(rb_t *r, uint64_t deadline) {
+  unsigned ms = r->conf.timeout_ms;
+
+  if (deadline != 0) {
+    const uint64_t now = now_ns();
+    if (now >= deadline ||
+        (deadline - now) / 1000000u < r->conf.timeout_ms / 2 + 1)
+      return NOT_NOW;
+    ms = (unsigned)((deadline - now) / 1000000u);
+  }
+  if (ms != r->io_timeout_ms) {
+    if (redisSetTimeout(r->ctx, tv_of(ms)) != REDIS_OK)
+      return NOT_NOW;
+    r->io_timeout_ms = ms;
+  }
+  return 0;
+}
+
 /* One exchange: report the lease held and the counts, take a new lease of
  * `want` (none unless at least `least` is available); `closing` gives the
  * lease back for good. 0, or an error with msg set. A failed exchange
- * loses nothing: its figures are absolute, so the next one carries them. */
+ * loses nothing: its figures are absolute, so the next one carries them.
+ *
+ * deadline 0: the handle's thread (or open, close), which may connect,
+ * authenticate and load the script. Otherwise a caller's thread, which
+ * does one round trip on an open connection, finished by the deadline
+ * (monotonic ns), and leaves all else to the handle's thread: NOT_NOW. */
 static int exchange_locked(rb_t *r, int64_t want, int64_t least, int closing,
-                           char *msg, size_t len) {
+                           uint64_t deadline, char *msg, size_t len) {
   int64_t granted;
   redisReply *rep;
   int rc;
 
-  if ((rc = connect_locked(r, msg, len)) != 0)
+  if (deadline != 0 && r->ctx == NULL)
+    return NOT_NOW;
+  if ((rc = connect_locked(r, msg, len)) != 0 ||
+      (rc = set_io_timeout(r, deadline)) != 0)
     return rc;
   r->sent += __atomic_exchange_n(&r->pending, 0, __ATOMIC_ACQ_REL);
   r->seq++;
   rep = script_locked(r, __atomic_load_n(&r->lease, __ATOMIC_ACQUIRE), want,
-                      least, closing, msg, len);
+                      least, closing, deadline == 0, msg, len);
   if (rep == NULL)
     return BACKOFF_EUNREACH;
+  if (reply_error(rep) && strncmp(rep->str, "NOSCRIPT", 8) == 0) {
+    freeReplyObject(rep); /* the handle's thread loads it */
+    return NOT_NOW;
+  }
   if (rep->type != REDIS_REPLY_ARRAY || rep->elements != 2 ||
       rep->element[0]->type != REDIS_REPLY_INTEGER)
     return bad_reply(r, rep, msg, len);
@@ -563,12 +628,12 @@ static void return_lease(rb_t *r) {
 
 /* One tick: send the counts (and renew the lease); returns how long to
  * wait before the next, in ms. */
-static unsigned tick(rb_t *r, uint64_t *last_ns) {
+static unsigned tick(rb_t *r, uint64_t *last_ns, int kicked) {
   char msg[300];
   double d = 1;
   int rc;
 
-  if (!__atomic_load_n(&r->down, __ATOMIC_RELAXED) &&
+  if (!kicked && !__atomic_load_n(&r->down, __ATOMIC_RELAXED) &&
       __atomic_load_n(&r->pending, __ATOMIC_RELAXED) == 0 &&
       __atomic_load_n(&r->lease, __ATOMIC_RELAXED) == 0 &&
       now_ns() - *last_ns < (uint64_t)IDLE_FLUSH_MS * 1000000u)
@@ -579,7 +644,7 @@ static unsigned tick(rb_t *r, uint64_t *last_ns) {
   if (!__atomic_exchange_n(&r->used, 0, __ATOMIC_ACQ_REL) &&
       !__atomic_load_n(&r->down, __ATOMIC_RELAXED))
     return_lease(r);
-  rc = exchange_locked(r, 0, 0, 0, msg, sizeof(msg));
+  rc = exchange_locked(r, 0, 0, 0, 0, msg, sizeof(msg));
   pthread_mutex_unlock(&r->io);
   *last_ns = now_ns();
   if (rc == 0) {
@@ -600,6 +665,7 @@ static void *flusher(void *arg) {
   rb_t *r = arg;
   uint64_t last = now_ns();
   unsigned wait_ms = r->conf.flush_ms;
+  int kicked;
 
   pthread_mutex_lock(&r->mu);
   while (!r->stop) {
@@ -611,11 +677,16 @@ static void *flusher(void *arg) {
       ts.tv_sec++;
       ts.tv_nsec -= 1000000000L;
     }
-    if (pthread_cond_timedwait(&r->cond, &r->mu, &ts) != ETIMEDOUT)
+    if (pthread_cond_timedwait(&r->cond, &r->mu, &ts) != ETIMEDOUT &&
+        !r->kick)
       continue;
+    kicked = r->kick;
+    r->kick = 0;
     pthread_mutex_unlock(&r->mu);
-    wait_ms = tick(r, &last);
+    wait_ms = tick(r, &last, kicked);
     pthread_mutex_lock(&r->mu);
+    r->ticks++;
+    pthread_cond_broadcast(&r->done);
   }
   pthread_mutex_unlock(&r->mu);
   return NULL;
@@ -658,6 +729,7 @@ static void init_thread_control(rb_t *r) {
   pthread_condattr_init(&ca);
   pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
   pthread_cond_init(&r->cond, &ca);
+  pthread_cond_init(&r->done, &ca);
   pthread_condattr_destroy(&ca);
   pthread_mutex_init(&r->mu, NULL);
 }
@@ -709,15 +781,58 @@ static int take_lease(rb_t *r, int64_t price) {
   return 1;
 }
 
-/* An exchange from a caller's thread. price > 0: a retry that the lease
- * cannot pay; returns 1 if, once we hold the connection, it can (another
- * thread refilled it meanwhile). A failure marks Redis unreachable after
- * the lock is released: on_event may call back into the budget. */
-static int exchange_now(rb_t *r, int64_t price) {
+static struct timespec ts_of_ns(uint64_t ns) {
+  struct timespec ts = {(time_t)(ns / 1000000000u),
+                        (long)(ns % 1000000000u)};
+  return ts;
+}
+
+/* The io lock, or ETIMEDOUT at the deadline (monotonic ns): a caller
+ * never queues behind a slow exchange for longer than its own timeout. */
+static int lock_until(rb_t *r, uint64_t deadline) {
+  struct timespec ts;
+  uint64_t now = now_ns(), left;
+
+  if (pthread_mutex_trylock(&r->io) == 0)
+    return 0;
+  left = deadline > now ? deadline - now : 0;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  left += (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+  ts = ts_of_ns(left);
+  return pthread_mutex_timedlock(&r->io, &ts);
+}
+
+/* Asks the handle's thread for a tick now and waits for one to finish,
+ * at most until the deadline. */
+static void wait_for_tick(rb_t *r, uint64_t deadline) {
+  struct timespec ts = ts_of_ns(deadline);
+  unsigned long seen;
+
+  pthread_mutex_lock(&r->mu);
+  seen = r->ticks;
+  r->kick = 1;
+  pthread_cond_signal(&r->cond);
+  while (r->ticks == seen && r->thread_on &&
+         pthread_cond_timedwait(&r->done, &r->mu, &ts) != ETIMEDOUT)
+    ;
+  pthread_mutex_unlock(&r->mu);
+}
+
+/* One attempt at an exchange from a caller's thread: 1 if the lease can
+ * now pay `price`, 0 if not, NOT_NOW if the handle's thread must act
+ * first. A failure marks Redis unreachable after the lock is released:
+ * on_event may call back into the budget. */
+static int try_exchange(rb_t *r, int64_t price, uint64_t deadline) {
   char msg[300];
   int rc = 0, paid = 0;
 
-  pthread_mutex_lock(&r->io);
+  if (lock_until(r, deadline) != 0)
+    return 0;
+  /* Another caller may have found Redis gone while this one waited. */
+  if (__atomic_load_n(&r->down, __ATOMIC_ACQUIRE)) {
+    pthread_mutex_unlock(&r->io);
+    return price > 0 && take_lease(r, price);
+  }
   if (price > 0 && take_lease(r, price)) {
     paid = 1;
   } else {
@@ -725,13 +840,32 @@ static int exchange_now(rb_t *r, int64_t price) {
     int64_t want = 0;
     if (price > 0)
       want = r->conf.lease > price ? r->conf.lease : price;
-    rc = exchange_locked(r, want, price > held ? price - held : 0, 0, msg,
-                         sizeof(msg));
+    rc = exchange_locked(r, want, price > held ? price - held : 0, 0,
+                         deadline, msg, sizeof(msg));
   }
   pthread_mutex_unlock(&r->io);
+  if (rc == NOT_NOW)
+    return NOT_NOW;
   if (rc != 0)
     set_down(r, msg);
   return paid;
+}
+
+/* An exchange from a caller's thread, all of it within timeout_ms. price
+ * > 0: a retry that the lease cannot pay; returns 1 if, once we hold the
+ * connection, it can (another thread refilled it meanwhile). */
+static int exchange_now(rb_t *r, int64_t price) {
+  const uint64_t deadline =
+      now_ns() + (uint64_t)r->conf.timeout_ms * 1000000u;
+  int rc = try_exchange(r, price, deadline);
+
+  if (rc != NOT_NOW)
+    return rc;
+  /* No connection (a child after fork) or the script to load again: the
+   * handle's thread does that, then this caller tries once more. */
+  wait_for_tick(r, deadline);
+  rc = try_exchange(r, price, deadline);
+  return rc == NOT_NOW ? 0 : rc;
 }
 
 /* The ratio throttle lends nothing: a retry looks at the fleet's count as
@@ -811,12 +945,13 @@ static void rb_free(void *be) {
    * to the fleet only until the lease lapses. */
   if (!__atomic_load_n(&r->down, __ATOMIC_RELAXED)) {
     return_lease(r);
-    (void)exchange_locked(r, 0, 0, 1, msg, sizeof(msg));
+    (void)exchange_locked(r, 0, 0, 1, 0, msg, sizeof(msg));
   }
   drop_locked(r);
   pthread_mutex_unlock(&r->io);
   pthread_mutex_destroy(&r->io);
   pthread_cond_destroy(&r->cond);
+  pthread_cond_destroy(&r->done);
   pthread_mutex_destroy(&r->mu);
   backoff_strategy_free(r->reconnect);
   explicit_bzero(r->pass, sizeof(r->pass));
@@ -932,13 +1067,15 @@ static int rb_open(void **be, const backoff__budget_ops_t **ops,
   new_client_id(r);
   pthread_mutex_init(&r->io, NULL);
   pthread_mutex_lock(&r->io);
-  rc = connect_locked(r, msg, len);
+  rc = resolve(r, msg, len);
+  if (rc == 0)
+    rc = connect_locked(r, msg, len);
   if (rc == 0 && (conf->flags & BACKOFF_BUDGET_ATTACH) != 0)
     rc = attach_locked(r, msg, len);
   if (rc == 0)
     rc = load_script_locked(r, msg, len);
   if (rc == 0)
-    rc = exchange_locked(r, 0, 0, 0, msg, len);
+    rc = exchange_locked(r, 0, 0, 0, 0, msg, len);
   pthread_mutex_unlock(&r->io);
   if (rc != 0)
     goto fail_connect;
@@ -957,6 +1094,7 @@ static int rb_open(void **be, const backoff__budget_ops_t **ops,
 
 fail_thread:
   pthread_cond_destroy(&r->cond);
+  pthread_cond_destroy(&r->done);
   pthread_mutex_destroy(&r->mu);
   backoff_strategy_free(r->reconnect);
 fail_connect:
@@ -979,6 +1117,7 @@ static int rb_unlink(const char *spec, char *msg, size_t len) {
     return fail(msg, len, BACKOFF_ENOMEM, "out of memory");
   r->conf.timeout_ms = 50;
   if ((rc = parse_url(r, spec, msg, len)) == 0 &&
+      (rc = resolve(r, msg, len)) == 0 &&
       (rc = connect_locked(r, msg, len)) == 0) {
     rep = redisCommand(r->ctx, "DEL %s %s", r->key, r->leases);
     if (rep == NULL || rep->type != REDIS_REPLY_INTEGER)

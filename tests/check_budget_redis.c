@@ -264,6 +264,57 @@ START_TEST(stopped_server_bounds_every_wait) {
 }
 END_TEST
 
+/* Sixteen threads need a round trip at once while the server is stopped:
+ * none waits for the others' attempts in turn. Each wait is bounded by
+ * about one timeout (asserted with a generous 2x: this bounds blocking,
+ * it does not time speed). */
+static backoff_policy_t *stop_policy;
+static pthread_barrier_t stop_bar;
+static uint64_t stop_waits[16];
+static void *stop_thread_run(void *arg) {
+  backoff_report_t r;
+  uint64_t t0;
+  pthread_barrier_wait(&stop_bar);
+  t0 = backoff_clock_ns();
+  backoff_run(stop_policy, procs_fail, NULL, &r);
+  stop_waits[(intptr_t)arg] = backoff_clock_ns() - t0;
+  return NULL;
+}
+
+START_TEST(stopped_server_bounds_every_thread) {
+  backoff_budget_options_t bo;
+  backoff_budget_t *b;
+  pthread_t t[16];
+  uint64_t worst = 0;
+  intptr_t i;
+
+  memset(&bo, 0, sizeof(bo));
+  bo.capacity = 100;
+  bo.retry_cost = 5;
+  bo.lease = 5; /* one retry: every thread needs a round trip */
+  bo.timeout_ms = 200;
+  bo.flush_ms = 60000;
+  ck_assert_int_eq(backoff_budget_open(&b, spec("stop16"), &bo), 0);
+  stop_policy = policy_for(b, 2);
+  pthread_barrier_init(&stop_bar, NULL, 16);
+  kill(server_pid, SIGSTOP);
+  for (i = 0; i < 16; i++)
+    pthread_create(&t[i], NULL, stop_thread_run, (void *)i);
+  for (i = 0; i < 16; i++) {
+    pthread_join(t[i], NULL);
+    if (stop_waits[i] > worst)
+      worst = stop_waits[i];
+  }
+  kill(server_pid, SIGCONT);
+  pthread_barrier_destroy(&stop_bar);
+  ck_assert_msg(worst < 2 * 200 * 1000000u,
+                "a call waited %.3f s with a 0.2 s timeout",
+                (double)worst / 1e9);
+  backoff_policy_free(stop_policy);
+  backoff_budget_free(b);
+}
+END_TEST
+
 /* Killed and restarted mid-run: the budget falls back (bounded by the
  * last lease), then recovers on the new server; no crash. */
 START_TEST(server_killed_and_restarted) {
@@ -542,6 +593,7 @@ Suite *make_suite(void) {
   tcase_add_test(tc, accounting_across_processes_token_bucket);
   tcase_add_test(tc, accounting_across_processes_ratio);
   tcase_add_test(tc, stopped_server_bounds_every_wait);
+  tcase_add_test(tc, stopped_server_bounds_every_thread);
   tcase_add_test(tc, server_killed_and_restarted);
   tcase_add_test(tc, credentials);
   tcase_add_test(tc, bad_inputs);
