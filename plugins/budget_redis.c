@@ -146,6 +146,7 @@ typedef struct rb_s {
   int64_t lease;   /* lent tokens not spent (or, down: the local bucket) */
   int64_t pending; /* refunds and failures not sent yet */
   int64_t view;    /* the fleet's tokens at the last exchange */
+  int64_t local;   /* ratio, while down: this process's own count */
   uint64_t view_ns;
   int down;
   int used; /* a retry spent from the lease since the thread last looked */
@@ -507,8 +508,47 @@ static int64_t fallback_cap(rb_t *r) {
   return g ? g : r->conf.lease;
 }
 
+static int64_t clamp64(int64_t v, int64_t lo, int64_t hi) {
+  return v < lo ? lo : v > hi ? hi : v;
+}
+
+/* Adds delta to a local count, clamped to [0, cap] (a count already above
+ * cap is not raised, nor lowered by a refund). */
+static void local_add(int64_t *c, int64_t cap, int64_t delta) {
+  int64_t cur = __atomic_load_n(c, __ATOMIC_RELAXED), next;
+  do {
+    next = cur + delta > cap ? (cur > cap ? cur : cap) : cur + delta;
+    if (next < 0)
+      next = 0;
+    if (next == cur)
+      return;
+  } while (!__atomic_compare_exchange_n(c, &cur, next, 1, __ATOMIC_RELAXED,
+                                        __ATOMIC_RELAXED));
+}
+
+/* The ratio count as this process knows it, within [0, capacity]. */
+static int64_t ratio_count(rb_t *r) {
+  if (__atomic_load_n(&r->down, __ATOMIC_ACQUIRE))
+    return __atomic_load_n(&r->local, __ATOMIC_RELAXED);
+  return clamp64(__atomic_load_n(&r->view, __ATOMIC_RELAXED) +
+                     __atomic_load_n(&r->pending, __ATOMIC_RELAXED),
+                 0, r->conf.capacity);
+}
+
 static void set_down(rb_t *r, const char *why) {
-  if (__atomic_exchange_n(&r->down, 1, __ATOMIC_ACQ_REL) == 0)
+  if (r->conf.kind == BACKOFF_BUDGET_RATIO &&
+      !__atomic_load_n(&r->down, __ATOMIC_ACQUIRE))
+    __atomic_store_n(&r->local, ratio_count(r), __ATOMIC_RELAXED);
+  if (__atomic_exchange_n(&r->down, 1, __ATOMIC_ACQ_REL) != 0)
+    return;
+  if (r->conf.kind == BACKOFF_BUDGET_RATIO)
+    event(r, "%s unreachable (%s): retries follow this process's own "
+             "count, from the fleet's last (%.1f of %.1f tokens)",
+          r->shown, why,
+          (double)__atomic_load_n(&r->local, __ATOMIC_RELAXED) /
+              BACKOFF__MILLI,
+          (double)r->conf.capacity / BACKOFF__MILLI);
+  else
     event(r, "%s unreachable (%s): retries spend this process's lease, "
              "then a local budget of at most %" PRId64 " tokens",
           r->shown, why, fallback_cap(r) / BACKOFF__MILLI);
@@ -876,9 +916,7 @@ static int rb_withdraw_ratio(rb_t *r, int64_t keep) {
   if (!__atomic_load_n(&r->down, __ATOMIC_RELAXED) &&
       age > (uint64_t)r->conf.flush_ms * 1000000u)
     exchange_now(r, 0);
-  return __atomic_load_n(&r->view, __ATOMIC_RELAXED) +
-             __atomic_load_n(&r->pending, __ATOMIC_RELAXED) >=
-         keep;
+  return ratio_count(r) >= keep;
 }
 
 static int rb_withdraw(void *be, int64_t price, int64_t keep) {
@@ -896,25 +934,14 @@ static int rb_withdraw(void *be, int64_t price, int64_t keep) {
 
 static void rb_deposit(void *be, int64_t delta) {
   rb_t *r = be;
-  int64_t cap, cur, next;
 
   check_fork(r);
-  if (!__atomic_load_n(&r->down, __ATOMIC_RELAXED) ||
-      r->conf.kind == BACKOFF_BUDGET_RATIO) {
+  if (!__atomic_load_n(&r->down, __ATOMIC_RELAXED))
     __atomic_add_fetch(&r->pending, delta, __ATOMIC_RELAXED);
-    return;
-  }
-  /* Unreachable: the local bucket, capped at the last lease. */
-  cap = fallback_cap(r);
-  cur = __atomic_load_n(&r->lease, __ATOMIC_RELAXED);
-  do {
-    next = cur + delta > cap ? (cur > cap ? cur : cap) : cur + delta;
-    if (next < 0)
-      next = 0;
-    if (next == cur)
-      return;
-  } while (!__atomic_compare_exchange_n(&r->lease, &cur, next, 1,
-                                        __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+  else if (r->conf.kind == BACKOFF_BUDGET_RATIO)
+    local_add(&r->local, r->conf.capacity, delta);
+  else /* the local bucket, capped at the last lease */
+    local_add(&r->lease, fallback_cap(r), delta);
 }
 
 static int64_t rb_tokens(void *be) {
@@ -924,6 +951,8 @@ static int64_t rb_tokens(void *be) {
   check_fork(r);
   if (!__atomic_load_n(&r->down, __ATOMIC_RELAXED))
     exchange_now(r, 0);
+  if (r->conf.kind == BACKOFF_BUDGET_RATIO)
+    return ratio_count(r);
   t = __atomic_load_n(&r->down, __ATOMIC_RELAXED)
           ? __atomic_load_n(&r->lease, __ATOMIC_RELAXED)
           : __atomic_load_n(&r->view, __ATOMIC_RELAXED);

@@ -315,6 +315,58 @@ START_TEST(stopped_server_bounds_every_thread) {
 }
 END_TEST
 
+/* A ratio budget with Redis gone follows this process's own count,
+ * clamped like the in-process budget: successes beyond max_tokens do not
+ * buy unlimited retries later. Same calls on both: same retries. */
+static int retried(backoff_policy_t *p, int n) {
+  backoff_report_t r;
+  int i, k = 0;
+  for (i = 0; i < n; i++) {
+    backoff_run(p, procs_fail, NULL, &r);
+    k += r.stop == BACKOFF_STOP_EXHAUSTED;
+  }
+  return k;
+}
+
+START_TEST(ratio_clamped_while_unreachable) {
+  backoff_budget_options_t bo;
+  backoff_budget_t *b, *l;
+  backoff_policy_t *p, *pl;
+  int i, far, near;
+
+  memset(&bo, 0, sizeof(bo));
+  bo.kind = BACKOFF_BUDGET_RATIO;
+  bo.max_tokens = 10;
+  bo.token_ratio = 0.1;
+  bo.timeout_ms = 200;
+  bo.flush_ms = 10;
+  bo.on_event = on_event;
+  downs = ups = 0;
+  ck_assert_int_eq(backoff_budget_open(&b, spec("ratio-down"), &bo), 0);
+  ck_assert_int_eq(backoff_budget_new(&l, &bo), 0);
+  p = policy_for(b, 2);
+  pl = policy_for(l, 2);
+  server_stop();
+  for (i = 0; i < 500 && __atomic_load_n(&downs, __ATOMIC_SEQ_CST) == 0; i++)
+    usleep(20000);
+  ck_assert_int_eq(__atomic_load_n(&downs, __ATOMIC_SEQ_CST), 1);
+  for (i = 0; i < 10000; i++) {
+    backoff_run(p, procs_succeed, NULL, NULL);
+    backoff_run(pl, procs_succeed, NULL, NULL);
+  }
+  ck_assert(backoff_budget_tokens(b) == 10);
+  far = retried(p, 2000);
+  near = retried(pl, 2000);
+  ck_assert_msg(far == near, "retried %d with Redis gone, %d in-process",
+                far, near);
+  ck_assert(backoff_budget_tokens(b) == backoff_budget_tokens(l));
+  backoff_policy_free(p);
+  backoff_policy_free(pl);
+  backoff_budget_free(b);
+  backoff_budget_free(l);
+}
+END_TEST
+
 /* Killed and restarted mid-run: the budget falls back (bounded by the
  * last lease), then recovers on the new server; no crash. */
 START_TEST(server_killed_and_restarted) {
@@ -595,6 +647,7 @@ Suite *make_suite(void) {
   tcase_add_test(tc, stopped_server_bounds_every_wait);
   tcase_add_test(tc, stopped_server_bounds_every_thread);
   tcase_add_test(tc, server_killed_and_restarted);
+  tcase_add_test(tc, ratio_clamped_while_unreachable);
   tcase_add_test(tc, credentials);
   tcase_add_test(tc, bad_inputs);
   tcase_add_test(tc, fork_child_uses_its_own_connection);
