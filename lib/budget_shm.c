@@ -178,8 +178,45 @@ static int settle(const shm_budget_t *h, const char *name,
                        have.text, conf->text);
 }
 
+static int in_my_groups(gid_t g) {
+  gid_t list[256];
+  int n, i;
+
+  if (g == getegid())
+    return 1;
+  n = getgroups((int)(sizeof(list) / sizeof(list[0])), list);
+  for (i = 0; i < n; i++)
+    if (list[i] == g)
+      return 1;
+  return 0;
+}
+
+/* Whoever can write the object can crash its users (a truncated mapping
+ * raises SIGBUS) or steer their retries: only an object this user owns,
+ * or with BACKOFF_BUDGET_GROUP one of this user's groups, and that not
+ * every user may write, is used. */
+static int check_owner(const struct stat *st, const char *name, int group) {
+  if ((st->st_mode & S_IWOTH) != 0)
+    return backoff__fail(BACKOFF_ECORRUPT,
+                         "shm:%s: every user may write it (mode %04o): "
+                         "not used",
+                         name, (unsigned)(st->st_mode & 07777));
+  if (st->st_uid == geteuid())
+    return 0;
+  if (group && in_my_groups(st->st_gid))
+    return 0;
+  return backoff__fail(BACKOFF_ECORRUPT,
+                       "shm:%s: owned by uid %ld, group %ld: not this user "
+                       "(uid %ld)%s",
+                       name, (long)st->st_uid, (long)st->st_gid,
+                       (long)geteuid(),
+                       group ? " nor one of its groups"
+                             : "; BACKOFF_BUDGET_GROUP shares it with a group");
+}
+
 /* Maps the existing object behind fd after checking what it is. */
-static int map_existing(int fd, const char *name, shm_budget_t **out) {
+static int map_existing(int fd, const char *name, int group,
+                        shm_budget_t **out) {
   struct stat st;
   void *p;
 
@@ -190,6 +227,8 @@ static int map_existing(int fd, const char *name, shm_budget_t **out) {
     return backoff__fail(BACKOFF_ECORRUPT,
                          "shm:%s is not a libbackoff budget (%lld bytes)",
                          name, (long long)st.st_size);
+  if (check_owner(&st, name, group) != 0)
+    return BACKOFF_ECORRUPT;
   if (st.st_size != (off_t)sizeof(shm_budget_t)) {
     char head[sizeof(magic)];
     const int ours = pread(fd, head, sizeof(head), 0) == (ssize_t)sizeof(head) &&
@@ -303,7 +342,7 @@ fail_fd:
 
 /* One attempt at opening the existing object: 0, 1 (it does not exist),
  * or an error. */
-static int open_existing(const char *name, const char *obj,
+static int open_existing(const char *name, const char *obj, int group,
                          shm_budget_t **out) {
   int fd = shm_open(obj, O_RDWR, 0), rc;
   if (fd < 0) {
@@ -312,7 +351,7 @@ static int open_existing(const char *name, const char *obj,
     return backoff__fail(BACKOFF_ESYS, "shm:%s: cannot open " SHM_DIR "%s: %s",
                          name, obj, strerror(errno));
   }
-  rc = map_existing(fd, name, out);
+  rc = map_existing(fd, name, group, out);
   close(fd);
   if (rc == 0 && (rc = check_header(*out, name)) != 0) {
     munmap(*out, sizeof(shm_budget_t));
@@ -335,7 +374,9 @@ int backoff__shm_open(const char *name, backoff__budget_conf_t *conf,
   /* Open, else create; a creation lost to another process, or an object
    * unlinked between two steps, sends us round again. */
   for (tries = 0; tries < 8; tries++) {
-    if ((rc = open_existing(name, obj, &h)) <= 0)
+    if ((rc = open_existing(name, obj,
+                            (conf->flags & BACKOFF_BUDGET_GROUP) != 0, &h)) <=
+        0)
       break;
     if (attach)
       return backoff__fail(BACKOFF_ENOENT, "shm:%s: no such budget (%s)",

@@ -217,6 +217,43 @@ START_TEST(file_mode) {
 }
 END_TEST
 
+/* Whoever can write the object can crash its users: an object every
+ * user may write, or another user's (without BACKOFF_BUDGET_GROUP and a
+ * group of ours), is refused. */
+START_TEST(owner_and_mode) {
+  const char *spec = uniq("owner");
+  backoff_budget_options_t bo;
+  backoff_budget_t *b;
+  char path[300];
+
+  obj_path(spec, path, sizeof(path));
+  ck_assert_int_eq(backoff_budget_open(&b, spec, NULL), 0);
+  backoff_budget_free(b);
+  ck_assert_int_eq(chmod(path, 0666), 0);
+  EXPECT_ERR(backoff_budget_open(&b, spec, NULL), BACKOFF_ECORRUPT,
+             "every user may write it (mode 0666)");
+  ck_assert_int_eq(chmod(path, 0660), 0);
+  if (chown(path, geteuid() + 1000, getegid()) != 0) {
+    printf("# another user's object not tested: chown: %s\n",
+           strerror(errno));
+  } else {
+    EXPECT_ERR(backoff_budget_open(&b, spec, NULL), BACKOFF_ECORRUPT,
+               "not this user");
+    memset(&bo, 0, sizeof(bo));
+    bo.flags = BACKOFF_BUDGET_GROUP; /* same group: shared on purpose */
+    ck_assert_msg(backoff_budget_open(&b, spec, &bo) == 0, "%s",
+                  backoff_last_error());
+    backoff_budget_free(b);
+    ck_assert_int_eq(chown(path, geteuid() + 1000, getegid() + 1000), 0);
+    if (getgroups(0, NULL) == 0) {
+      EXPECT_ERR(backoff_budget_open(&b, spec, &bo), BACKOFF_ECORRUPT,
+                 "nor one of its groups");
+    }
+  }
+  ck_assert_int_eq(backoff_budget_unlink(spec), 0);
+}
+END_TEST
+
 /* Writes `len` bytes as the object behind spec. */
 static void plant(const char *spec, const void *bytes, size_t len) {
   char path[300];
@@ -448,6 +485,7 @@ Suite *make_suite(void) {
   tcase_add_test(tc, bad_names_and_inputs);
   tcase_add_test(tc, ratio_shared);
   tcase_add_test(tc, full_shm_is_an_error_not_a_crash);
+  tcase_add_test(tc, owner_and_mode);
   suite_add_tcase(s, tc);
   return s;
 }
