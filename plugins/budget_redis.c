@@ -64,8 +64,14 @@
  * reclaimed, its record kept for an hour so a late exchange from a process
  * that was only cut off is not applied twice.
  * Returns {granted, fleet total not spent}, {-1, stored settings} or
- * {-2, 0} for a stale exchange. */
+ * {-2, 0} for a stale exchange.
+ *
+ * Numbers are written with %.0f: Lua's own %.14g writes a running total
+ * past 1e14 as 1.5e+14, which the record's pattern no longer reads. The
+ * totals are exact in Lua's doubles up to 2^53; the client starts them
+ * over (a new client id) long before, see rebase_locked(). */
 static const char script[] =
+    "local function n(x) return string.format('%.0f', x) end\n"
     "local t = redis.call('TIME')\n"
     "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
     "local cap = tonumber(ARGV[2])\n"
@@ -101,7 +107,7 @@ static const char script[] =
     "      if e + 3600000 < now then\n"
     "        redis.call('HDEL', KEYS[2], l[i])\n"
     "      elseif a > 0 then\n"
-    "        redis.call('HSET', KEYS[2], l[i], '0:' .. e .. ':' .. rest)\n"
+    "        redis.call('HSET', KEYS[2], l[i], '0:' .. n(e) .. ':' .. rest)\n"
     "      end\n"
     "    else\n"
     "      leased = leased + a\n"
@@ -118,10 +124,11 @@ static const char script[] =
     "if ARGV[12] == '1' then\n"
     "  redis.call('HDEL', KEYS[2], ARGV[3])\n"
     "else\n"
-    "  redis.call('HSET', KEYS[2], ARGV[3], (held + g) .. ':' ..\n"
-    "    (now + tonumber(ARGV[11])) .. ':' .. seq .. ':' .. sent .. ':' .. (recv + g))\n"
+    "  redis.call('HSET', KEYS[2], ARGV[3], n(held + g) .. ':' ..\n"
+    "    n(now + tonumber(ARGV[11])) .. ':' .. n(seq) .. ':' .. n(sent) ..\n"
+    "    ':' .. n(recv + g))\n"
     "end\n"
-    "redis.call('HSET', KEYS[1], 't', tokens)\n"
+    "redis.call('HSET', KEYS[1], 't', n(tokens))\n"
     "redis.call('PEXPIRE', KEYS[1], ARGV[10])\n"
     "if redis.call('EXISTS', KEYS[2]) == 1 then\n"
     "  redis.call('PEXPIRE', KEYS[2], ARGV[10])\n"
@@ -653,6 +660,26 @@ static int exchange_locked(rb_t *r, int64_t want, int64_t least, int closing,
 
 /* ---- the handle's thread ----------------------------------------------- */
 
+#define REBASE_AT ((int64_t)1 << 50) /* well below 2^53 */
+
+static void new_client_id(rb_t *r);
+static void return_lease(rb_t *r);
+
+/* Running totals near what a double holds exactly: give the lease back
+ * and end this client's record, then start over as a new client. */
+static void rebase_locked(rb_t *r) {
+  char msg[300];
+
+  if (r->sent > -REBASE_AT && r->sent < REBASE_AT && r->recv < REBASE_AT)
+    return;
+  return_lease(r);
+  if (exchange_locked(r, 0, 0, 1, 0, msg, sizeof(msg)) != 0)
+    return; /* the totals carry the lease; the next tick tries again */
+  new_client_id(r);
+  r->seq = 0;
+  r->sent = r->recv = 0;
+}
+
 static void recovered(rb_t *r) {
   if (__atomic_exchange_n(&r->down, 0, __ATOMIC_ACQ_REL) == 1)
     event(r, "%s reachable again: the shared budget is back", r->shown);
@@ -685,6 +712,8 @@ static unsigned tick(rb_t *r, uint64_t *last_ns, int kicked) {
       !__atomic_load_n(&r->down, __ATOMIC_RELAXED))
     return_lease(r);
   rc = exchange_locked(r, 0, 0, 0, 0, msg, sizeof(msg));
+  if (rc == 0)
+    rebase_locked(r);
   pthread_mutex_unlock(&r->io);
   *last_ns = now_ns();
   if (rc == 0) {

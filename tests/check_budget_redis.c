@@ -367,6 +367,37 @@ START_TEST(ratio_clamped_while_unreachable) {
 }
 END_TEST
 
+/* Running totals past 1e14 thousandths (Lua writes 1.5e+14 unless told
+ * otherwise): a refund after them is still counted. */
+START_TEST(large_totals_keep_counting) {
+  backoff_budget_options_t bo;
+  backoff_budget_t *b;
+  backoff_policy_t *p;
+  backoff_report_t r;
+  int i;
+
+  memset(&bo, 0, sizeof(bo));
+  bo.capacity = 1000000000;
+  bo.retry_cost = 1000000000;
+  bo.timeout_cost = 1000000000;
+  bo.success_refund = 1000000000;
+  bo.flush_ms = 60000;
+  ck_assert_int_eq(backoff_budget_open(&b, spec("big"), &bo), 0);
+  p = policy_for(b, 2);
+  for (i = 0; i < 150; i++) /* 1.5e14 thousandths sent */
+    ck_assert_int_eq(backoff_run(p, procs_succeed, NULL, NULL), 0);
+  ck_assert(backoff_budget_tokens(b) == 1e9);
+  backoff_run(p, procs_fail, NULL, &r); /* the retry spends it all */
+  ck_assert_int_eq(r.stop, BACKOFF_STOP_EXHAUSTED);
+  ck_assert(backoff_budget_tokens(b) == 0);
+  ck_assert_int_eq(backoff_run(p, procs_succeed, NULL, NULL), 0);
+  ck_assert_msg(backoff_budget_tokens(b) == 1e9, "%.0f tokens, want 1e9",
+                backoff_budget_tokens(b));
+  backoff_policy_free(p);
+  backoff_budget_free(b);
+}
+END_TEST
+
 /* Killed and restarted mid-run: the budget falls back (bounded by the
  * last lease), then recovers on the new server; no crash. */
 START_TEST(server_killed_and_restarted) {
@@ -648,6 +679,7 @@ Suite *make_suite(void) {
   tcase_add_test(tc, stopped_server_bounds_every_thread);
   tcase_add_test(tc, server_killed_and_restarted);
   tcase_add_test(tc, ratio_clamped_while_unreachable);
+  tcase_add_test(tc, large_totals_keep_counting);
   tcase_add_test(tc, credentials);
   tcase_add_test(tc, bad_inputs);
   tcase_add_test(tc, fork_child_uses_its_own_connection);
