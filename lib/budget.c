@@ -121,7 +121,8 @@ static int make_conf(const backoff_budget_options_t *o,
   if ((rc = bucket_conf(c)) != 0)
     return rc;
   dearer = c->retry_cost > c->timeout_cost ? c->retry_cost : c->timeout_cost;
-  c->lease = o->lease ? (int64_t)o->lease * MILLI : 2 * dearer;
+  c->lease_asked = (int64_t)o->lease * MILLI;
+  c->lease = o->lease ? c->lease_asked : 2 * dearer;
   if (c->lease > c->capacity)
     c->lease = c->capacity;
   return 0;

@@ -1071,7 +1071,9 @@ static int parse_settings(const char *s, backoff__budget_conf_t *c) {
     c->success_refund = refund * BACKOFF__MILLI;
     c->ratio = c->threshold = 0;
     dearer = c->retry_cost > c->timeout_cost ? c->retry_cost : c->timeout_cost;
-    c->lease = 2 * dearer < c->capacity ? 2 * dearer : c->capacity;
+    c->lease = c->lease_asked ? c->lease_asked : 2 * dearer;
+    if (c->lease > c->capacity)
+      c->lease = c->capacity;
   } else if (sscanf(s, "kind=ratio max_tokens=%lf token_ratio=%lf", &max,
                     &ratio) == 2) {
     if (!(max >= 0.001 && max <= 1e9 && ratio >= 0.001 && ratio <= 1e9))
@@ -1097,6 +1099,13 @@ static int attach_locked(rb_t *r, char *msg, size_t len) {
     return io_error(r, msg, len);
   if (rep->type == REDIS_REPLY_NIL)
     rc = fail(msg, len, BACKOFF_ENOENT, "%s: no such budget", r->shown);
+  else if (reply_error(rep))
+    rc = fail(msg, len,
+              strncmp(rep->str, "NOAUTH", 6) == 0 ||
+                      strncmp(rep->str, "NOPERM", 6) == 0
+                  ? BACKOFF_EAUTH
+                  : BACKOFF_EUNREACH,
+              "%s: %.100s", r->shown, rep->str);
   else if (rep->type != REDIS_REPLY_STRING ||
            parse_settings(rep->str, &r->conf) != 0)
     rc = fail(msg, len, BACKOFF_ECORRUPT,

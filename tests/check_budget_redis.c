@@ -467,6 +467,13 @@ START_TEST(credentials) {
   ck_assert_ptr_null(strstr(backoff_last_error(), "wrong-pw"));
   snprintf(url, sizeof(url), "redis://:@127.0.0.1:%d/k", port);
   EXPECT_ERR(backoff_budget_open(&b, url, NULL), BACKOFF_EAUTH, "NOAUTH");
+  {
+    backoff_budget_options_t bo;
+    memset(&bo, 0, sizeof(bo));
+    bo.flags = BACKOFF_BUDGET_ATTACH; /* its first command is not the script */
+    snprintf(url, sizeof(url), "redis://127.0.0.1:%d/k", port);
+    EXPECT_ERR(backoff_budget_open(&b, url, &bo), BACKOFF_EAUTH, "NOAUTH");
+  }
   snprintf(url, sizeof(url), "redis://nobody:s3cret-pw@127.0.0.1:%d/k", port);
   EXPECT_ERR(backoff_budget_open(&b, url, NULL), BACKOFF_EAUTH,
              "redis://nobody@127.0.0.1");
@@ -532,11 +539,13 @@ START_TEST(bad_inputs) {
                                                      "capacity=200"));
   /* ATTACH adopts the stored settings; a missing key is ENOENT. */
   bo.flags = BACKOFF_BUDGET_ATTACH;
+  bo.lease = 7; /* the handle's own, kept */
   ck_assert_int_eq(backoff_budget_open(&c, spec("mm"), &bo), 0);
   {
     backoff_budget_options_t got;
     ck_assert_int_eq(backoff_budget_settings(c, &got), 0);
     ck_assert_uint_eq(got.capacity, 100);
+    ck_assert_uint_eq(got.lease, 7);
     ck_assert(backoff_budget_tokens(c) == 100);
   }
   backoff_budget_free(c);
