@@ -166,6 +166,8 @@ typedef struct rb_s {
   pthread_t thread;
   int thread_on, stop;
   unsigned io_timeout_ms; /* under io: the socket's timeout now */
+  uint64_t results;       /* under io: exchanges attempted */
+  uint64_t applied;       /* atomic: the latest result acted upon */
   int kick;             /* under mu: a caller wants a tick now */
   unsigned long ticks;  /* under mu: ticks done */
   pthread_cond_t done;  /* signalled after each tick */
@@ -542,7 +544,22 @@ static int64_t ratio_count(rb_t *r) {
                  0, r->conf.capacity);
 }
 
-static void set_down(rb_t *r, const char *why) {
+/* Whether result n (r->results just after its exchange) is newer than
+ * any acted upon: "lost" and "back" are told after the lock is released,
+ * so an older result may arrive last and must not undo a newer. */
+static int newer(rb_t *r, uint64_t n) {
+  uint64_t cur = __atomic_load_n(&r->applied, __ATOMIC_RELAXED);
+  do {
+    if (n <= cur)
+      return 0;
+  } while (!__atomic_compare_exchange_n(&r->applied, &cur, n, 1,
+                                        __ATOMIC_ACQ_REL, __ATOMIC_RELAXED));
+  return 1;
+}
+
+static void set_down(rb_t *r, const char *why, uint64_t n) {
+  if (!newer(r, n))
+    return;
   if (r->conf.kind == BACKOFF_BUDGET_RATIO &&
       !__atomic_load_n(&r->down, __ATOMIC_ACQUIRE))
     __atomic_store_n(&r->local, ratio_count(r), __ATOMIC_RELAXED);
@@ -581,7 +598,8 @@ static int bad_reply(rb_t *r, redisReply *rep, char *msg, size_t len) {
 /* The socket's timeout for the next command: the whole of timeout_ms, or
  * what is left of a caller's deadline. 0, or NOT_NOW if too little is
  * left to tell a slow server from a dead one. */
-static int set_io_timeout(rb_t *r, uint64_t deadline) {
+static int set_io_timeout(rb_t *r, uint64_t deadline, char *msg,
+                          size_t len) {
   unsigned ms = r->conf.timeout_ms;
 
   if (deadline != 0) {
@@ -592,8 +610,11 @@ static int set_io_timeout(rb_t *r, uint64_t deadline) {
     ms = (unsigned)((deadline - now) / 1000000u);
   }
   if (ms != r->io_timeout_ms) {
-    if (redisSetTimeout(r->ctx, tv_of(ms)) != REDIS_OK)
-      return NOT_NOW;
+    if (redisSetTimeout(r->ctx, tv_of(ms)) != REDIS_OK) {
+      drop_locked(r);
+      return fail(msg, len, BACKOFF_EUNREACH, "%s: cannot set a timeout",
+                  r->shown);
+    }
     r->io_timeout_ms = ms;
   }
   return 0;
@@ -614,10 +635,11 @@ static int exchange_locked(rb_t *r, int64_t want, int64_t least, int closing,
   redisReply *rep;
   int rc;
 
+  r->results++;
   if (deadline != 0 && r->ctx == NULL)
     return NOT_NOW;
   if ((rc = connect_locked(r, msg, len)) != 0 ||
-      (rc = set_io_timeout(r, deadline)) != 0)
+      (rc = set_io_timeout(r, deadline, msg, len)) != 0)
     return rc;
   r->sent += __atomic_exchange_n(&r->pending, 0, __ATOMIC_ACQ_REL);
   r->seq++;
@@ -680,10 +702,11 @@ static void rebase_locked(rb_t *r) {
   r->sent = r->recv = 0;
 }
 
-static void recovered(rb_t *r) {
+static void recovered(rb_t *r, uint64_t n) {
+  if (!newer(r, n))
+    return;
   if (__atomic_exchange_n(&r->down, 0, __ATOMIC_ACQ_REL) == 1)
     event(r, "%s reachable again: the shared budget is back", r->shown);
-  r->failures = 0;
 }
 
 /* Gives the lease back (through the counts the next exchange sends). */
@@ -698,6 +721,7 @@ static void return_lease(rb_t *r) {
 static unsigned tick(rb_t *r, uint64_t *last_ns, int kicked) {
   char msg[300];
   double d = 1;
+  uint64_t n;
   int rc;
 
   if (!kicked && !__atomic_load_n(&r->down, __ATOMIC_RELAXED) &&
@@ -712,15 +736,17 @@ static unsigned tick(rb_t *r, uint64_t *last_ns, int kicked) {
       !__atomic_load_n(&r->down, __ATOMIC_RELAXED))
     return_lease(r);
   rc = exchange_locked(r, 0, 0, 0, 0, msg, sizeof(msg));
+  n = r->results;
   if (rc == 0)
     rebase_locked(r);
   pthread_mutex_unlock(&r->io);
   *last_ns = now_ns();
   if (rc == 0) {
-    recovered(r);
+    r->failures = 0;
+    recovered(r, n);
     return r->conf.flush_ms;
   }
-  set_down(r, msg);
+  set_down(r, msg, n);
   /* Reconnect with backoff: 50 ms doubling to 5 s, full jitter. */
   if (r->reconnect == NULL ||
       backoff_strategy_delay(r->reconnect, r->failures, 0, NULL, NULL, &d) != 0)
@@ -893,6 +919,7 @@ static void wait_for_tick(rb_t *r, uint64_t deadline) {
  * on_event may call back into the budget. */
 static int try_exchange(rb_t *r, int64_t price, uint64_t deadline) {
   char msg[300];
+  uint64_t n = 0;
   int rc = 0, paid = 0;
 
   if (lock_until(r, deadline) != 0)
@@ -911,12 +938,15 @@ static int try_exchange(rb_t *r, int64_t price, uint64_t deadline) {
       want = r->conf.lease > price ? r->conf.lease : price;
     rc = exchange_locked(r, want, price > held ? price - held : 0, 0,
                          deadline, msg, sizeof(msg));
+    n = r->results;
   }
   pthread_mutex_unlock(&r->io);
   if (rc == NOT_NOW)
     return NOT_NOW;
   if (rc != 0)
-    set_down(r, msg);
+    set_down(r, msg, n);
+  else if (n != 0)
+    recovered(r, n); /* so that an older failure told late is ignored */
   return paid;
 }
 
