@@ -33,6 +33,7 @@
 #include <netdb.h>
 #include <math.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -629,8 +630,8 @@ static int set_io_timeout(rb_t *r, uint64_t deadline, char *msg,
  * authenticate and load the script. Otherwise a caller's thread, which
  * does one round trip on an open connection, finished by the deadline
  * (monotonic ns), and leaves all else to the handle's thread: NOT_NOW. */
-static int exchange_locked(rb_t *r, int64_t want, int64_t least, int closing,
-                           uint64_t deadline, char *msg, size_t len) {
+static int exchange_io(rb_t *r, int64_t want, int64_t least, int closing,
+                       uint64_t deadline, char *msg, size_t len) {
   int64_t granted;
   redisReply *rep;
   int rc;
@@ -678,6 +679,52 @@ static int exchange_locked(rb_t *r, int64_t want, int64_t least, int closing,
   __atomic_store_n(&r->view_ns, now_ns(), __ATOMIC_RELAXED);
   freeReplyObject(rep);
   return 0;
+}
+
+/* hiredis writes with write(2): on a connection the server reset, that
+ * raises SIGPIPE, which kills a program that did not ignore it. The
+ * thread doing I/O blocks it for the while, and takes away a SIGPIPE it
+ * raised itself (one already pending is left alone). */
+typedef struct {
+  sigset_t old;
+  int was_pending;
+} pipe_guard_t;
+
+static void sigpipe_block(pipe_guard_t *g) {
+  sigset_t set, pending;
+
+  sigemptyset(&set);
+  sigaddset(&set, SIGPIPE);
+  sigemptyset(&pending);
+  sigpending(&pending);
+  g->was_pending = sigismember(&pending, SIGPIPE) == 1;
+  pthread_sigmask(SIG_BLOCK, &set, &g->old);
+}
+
+static void sigpipe_restore(pipe_guard_t *g) {
+  sigset_t set, pending;
+
+  sigemptyset(&set);
+  sigaddset(&set, SIGPIPE);
+  sigemptyset(&pending);
+  if (!g->was_pending && sigpending(&pending) == 0 &&
+      sigismember(&pending, SIGPIPE) == 1) {
+    const struct timespec zero = {0, 0};
+    while (sigtimedwait(&set, NULL, &zero) < 0 && errno == EINTR)
+      ;
+  }
+  pthread_sigmask(SIG_SETMASK, &g->old, NULL);
+}
+
+static int exchange_locked(rb_t *r, int64_t want, int64_t least, int closing,
+                           uint64_t deadline, char *msg, size_t len) {
+  pipe_guard_t g;
+  int rc;
+
+  sigpipe_block(&g);
+  rc = exchange_io(r, want, least, closing, deadline, msg, len);
+  sigpipe_restore(&g);
+  return rc;
 }
 
 /* ---- the handle's thread ----------------------------------------------- */
@@ -1150,6 +1197,7 @@ static int attach_locked(rb_t *r, char *msg, size_t len) {
 static int rb_open(void **be, const backoff__budget_ops_t **ops,
                    const char *spec, backoff__budget_conf_t *conf,
                    char *msg, size_t len) {
+  pipe_guard_t guard;
   rb_t *r;
   int rc;
 
@@ -1164,6 +1212,7 @@ static int rb_open(void **be, const backoff__budget_ops_t **ops,
   new_client_id(r);
   pthread_mutex_init(&r->io, NULL);
   pthread_mutex_lock(&r->io);
+  sigpipe_block(&guard);
   rc = resolve(r, msg, len);
   if (rc == 0)
     rc = connect_locked(r, msg, len);
@@ -1173,6 +1222,7 @@ static int rb_open(void **be, const backoff__budget_ops_t **ops,
     rc = load_script_locked(r, msg, len);
   if (rc == 0)
     rc = exchange_locked(r, 0, 0, 0, 0, msg, len);
+  sigpipe_restore(&guard);
   pthread_mutex_unlock(&r->io);
   if (rc != 0)
     goto fail_connect;
@@ -1207,12 +1257,14 @@ fail_parse:
 
 static int rb_unlink(const char *spec, char *msg, size_t len) {
   rb_t *r = calloc(1, sizeof(*r));
+  pipe_guard_t guard;
   redisReply *rep;
   int rc;
 
   if (r == NULL)
     return fail(msg, len, BACKOFF_ENOMEM, "out of memory");
   r->conf.timeout_ms = 50;
+  sigpipe_block(&guard);
   if ((rc = parse_url(r, spec, msg, len)) == 0 &&
       (rc = resolve(r, msg, len)) == 0 &&
       (rc = connect_locked(r, msg, len)) == 0) {
@@ -1224,6 +1276,7 @@ static int rb_unlink(const char *spec, char *msg, size_t len) {
     freeReplyObject(rep);
   }
   drop_locked(r);
+  sigpipe_restore(&guard);
   explicit_bzero(r->pass, sizeof(r->pass));
   free(r);
   return rc;
