@@ -33,7 +33,9 @@ struct backoff_budget_s {
   void *be;
   void *map; /* shm: the mapping to release */
   size_t maplen;
-  int64_t own_tokens;
+  /* 8-aligned even where the ABI aligns int64_t to 4 (i386): an atomic
+   * must not straddle a cache line. */
+  int64_t own_tokens __attribute__((aligned(8)));
   size_t ntimeout;
   int timeout_codes[];
 };

@@ -25,6 +25,11 @@
 #include "budget_backend.h"
 #include "internal.h"
 
+/* A count shared by processes must be a lock-free atomic (a lock inside
+ * libatomic is per process). Where 64-bit atomics are not lock-free,
+ * shm: budgets are left out and the rest of the library still builds. */
+#if defined(__GCC_ATOMIC_LLONG_LOCK_FREE) && __GCC_ATOMIC_LLONG_LOCK_FREE == 2
+
 #define SHM_DIR "/dev/shm"
 #define OBJ_PREFIX "backoff-budget."
 #define TMP_PREFIX "backoff-tmp."
@@ -52,6 +57,8 @@ typedef struct shm_budget_s {
 
 _Static_assert(__atomic_always_lock_free(sizeof(int64_t), 0),
                "shm: budgets need lock-free 64-bit atomics");
+_Static_assert(offsetof(shm_budget_t, tokens) % 64 == 0,
+               "the count has a cache line of its own");
 
 static uint64_t header_check(const shm_budget_t *h) {
   const unsigned char *p = (const unsigned char *)h;
@@ -414,3 +421,25 @@ int backoff__shm_unlink(const char *name) {
                          strerror(errno));
   return 0;
 }
+
+#else /* no lock-free 64-bit atomics */
+
+int backoff__shm_open(const char *name, backoff__budget_conf_t *conf,
+                      int attach, int64_t **counter, void **map,
+                      size_t *maplen) {
+  (void)conf;
+  (void)attach;
+  (void)counter;
+  (void)map;
+  (void)maplen;
+  return backoff__fail(BACKOFF_ESYS,
+                       "shm:%.200s: shm: budgets need lock-free 64-bit "
+                       "atomics, which this platform lacks",
+                       name);
+}
+
+int backoff__shm_unlink(const char *name) {
+  return backoff__shm_open(name, NULL, 0, NULL, NULL, NULL);
+}
+
+#endif

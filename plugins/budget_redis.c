@@ -136,6 +136,8 @@ static const char script[] =
     "end\n"
     "return {g, tokens + leased + held + g}\n";
 
+#define A8 __attribute__((aligned(8)))
+
 typedef struct rb_s {
   /* from the URL; `shown` is what messages say (never the password) */
   char host[256], user[128], pass[256], key[512], leases[520];
@@ -150,16 +152,16 @@ typedef struct rb_s {
   pthread_mutex_t io; /* ctx, and the flush itself */
   redisContext *ctx;
 
-  /* atomics */
-  int64_t lease;   /* lent tokens not spent (or, down: the local bucket) */
-  int64_t pending; /* refunds and failures not sent yet */
-  int64_t view;    /* the fleet's tokens at the last exchange */
-  int64_t local;   /* ratio, while down: this process's own count */
-  uint64_t view_ns;
+  /* atomics (8-aligned even where the ABI aligns 64 bits to 4, i386) */
+  int64_t lease A8;   /* lent tokens not spent (or, down: the local bucket) */
+  int64_t pending A8; /* refunds and failures not sent yet */
+  int64_t view A8;    /* the fleet's tokens at the last exchange */
+  int64_t local A8;   /* ratio, while down: this process's own count */
+  uint64_t view_ns A8;
   int down;
   int used; /* a retry spent from the lease since the thread last looked */
 
-  int64_t last_grant; /* atomic: the last lease granted */
+  int64_t last_grant A8; /* atomic: the last lease granted */
   uint64_t seq;       /* under io: exchanges sent */
   int64_t sent, recv; /* under io: all deposits sent, all grants received */
   pthread_mutex_t mu; /* thread control */
@@ -168,7 +170,7 @@ typedef struct rb_s {
   int thread_on, stop;
   unsigned io_timeout_ms; /* under io: the socket's timeout now */
   uint64_t results;       /* under io: exchanges attempted */
-  uint64_t applied;       /* atomic: the latest result acted upon */
+  uint64_t applied A8;    /* atomic: the latest result acted upon */
   int kick;             /* under mu: a caller wants a tick now */
   unsigned long ticks;  /* under mu: ticks done */
   pthread_cond_t done;  /* signalled after each tick */
