@@ -734,7 +734,7 @@ static int exchange_locked(rb_t *r, int64_t want, int64_t least, int closing,
 #define REBASE_AT ((int64_t)1 << 50) /* well below 2^53 */
 
 static void new_client_id(rb_t *r);
-static void return_lease(rb_t *r);
+static int64_t return_lease(rb_t *r);
 
 /* Running totals near what a double holds exactly: give the lease back
  * and end this client's record, then start over as a new client. */
@@ -758,11 +758,26 @@ static void recovered(rb_t *r, uint64_t n) {
     event(r, "%s reachable again: the shared budget is back", r->shown);
 }
 
-/* Gives the lease back (through the counts the next exchange sends). */
-static void return_lease(rb_t *r) {
-  __atomic_add_fetch(&r->pending,
-                     __atomic_exchange_n(&r->lease, 0, __ATOMIC_ACQ_REL),
-                     __ATOMIC_ACQ_REL);
+/* Gives the lease back (through the counts the next exchange sends);
+ * returns how much. */
+static int64_t return_lease(rb_t *r) {
+  const int64_t x = __atomic_exchange_n(&r->lease, 0, __ATOMIC_ACQ_REL);
+  __atomic_add_fetch(&r->pending, x, __ATOMIC_ACQ_REL);
+  return x;
+}
+
+/* The exchange that was to return x failed: the lease stays this
+ * process's, to spend while Redis is unreachable. Under io. Whether the
+ * exchange counted x already (r->seq moved) or not, the figures stay
+ * absolute, so a late run of the failed command is undone by the next. */
+static void keep_lease(rb_t *r, int64_t x, uint64_t seq_before) {
+  if (x == 0)
+    return;
+  if (r->seq != seq_before)
+    r->sent -= x;
+  else
+    __atomic_sub_fetch(&r->pending, x, __ATOMIC_ACQ_REL);
+  __atomic_add_fetch(&r->lease, x, __ATOMIC_ACQ_REL);
 }
 
 /* One tick: send the counts (and renew the lease); returns how long to
@@ -770,7 +785,8 @@ static void return_lease(rb_t *r) {
 static unsigned tick(rb_t *r, uint64_t *last_ns, int kicked) {
   char msg[300];
   double d = 1;
-  uint64_t n;
+  uint64_t n, seq_before;
+  int64_t returned = 0;
   int rc;
 
   if (!kicked && !__atomic_load_n(&r->down, __ATOMIC_RELAXED) &&
@@ -781,13 +797,16 @@ static unsigned tick(rb_t *r, uint64_t *last_ns, int kicked) {
   pthread_mutex_lock(&r->io);
   /* A lease no retry touched since the last tick goes back to the fleet:
    * idle processes must not sit on tokens others need. */
+  seq_before = r->seq;
   if (!__atomic_exchange_n(&r->used, 0, __ATOMIC_ACQ_REL) &&
       !__atomic_load_n(&r->down, __ATOMIC_RELAXED))
-    return_lease(r);
+    returned = return_lease(r);
   rc = exchange_locked(r, 0, 0, 0, 0, msg, sizeof(msg));
   n = r->results;
   if (rc == 0)
     rebase_locked(r);
+  else
+    keep_lease(r, returned, seq_before);
   pthread_mutex_unlock(&r->io);
   *last_ns = now_ns();
   if (rc == 0) {
