@@ -52,8 +52,8 @@
 #define LEASE_TTL_MS 30000  /* a lease not renewed for this long lapses */
 
 /* KEYS: the budget, its leases. ARGV: settings, capacity, client id,
- * seq, held, sent, received, want, least, key ttl, lease ttl, closing.
- * "sent" counts deposits and returned lease alike.
+ * seq, held, sent, received, want, least, key ttl, lease ttl, closing,
+ * returned. "sent" counts deposits, "returned" the lease given back.
  *
  * Every exchange is idempotent and order-proof, because a timed-out
  * command may still run later (a stopped server resumes its queue): the
@@ -63,9 +63,12 @@
  * apply only the difference, ignore a stale exchange, and take back a
  * grant whose reply never arrived. A lapsed lease (its process died) is
  * reclaimed, its record kept for an hour so a late exchange from a process
- * that was only cut off is not applied twice.
- * Returns {granted, fleet total not spent}, {-1, stored settings} or
- * {-2, 0} for a stale exchange.
+ * that was only cut off is not applied twice: a returned lease is credited
+ * up to what the record still lends (nothing once reclaimed), and a lease
+ * held beyond that is cut (`cut`, else -1): the client spends no more of
+ * it.
+ * Returns {granted, fleet total not spent, cut}, {-1, stored settings, -1}
+ * or {-2, 0, -1} for a stale exchange.
  *
  * Numbers are written with %.0f: Lua's own %.14g writes a running total
  * past 1e14 as 1.5e+14, which the record's pattern no longer reads. The
@@ -80,23 +83,25 @@ static const char script[] =
     "local sent, recv = tonumber(ARGV[6]), tonumber(ARGV[7])\n"
     "local s = redis.call('HGET', KEYS[1], 's')\n"
     "local tokens\n"
-    "local sq, s0, r0 = 0, sent, recv\n"
+    "local ret = tonumber(ARGV[13])\n"
+    "local sq, s0, r0, rt0, lent = 0, sent, recv, ret, 0\n"
     "if not s then\n"
     "  tokens = cap\n"
     "  redis.call('DEL', KEYS[2])\n"
     "  redis.call('HSET', KEYS[1], 's', ARGV[1])\n"
     "elseif s ~= ARGV[1] then\n"
-    "  return {-1, s}\n"
+    "  return {-1, s, -1}\n"
     "else\n"
     "  tokens = tonumber(redis.call('HGET', KEYS[1], 't')) or cap\n"
     "  local rec = redis.call('HGET', KEYS[2], ARGV[3])\n"
     "  if rec then\n"
-    "    local a, e, q, d, g = string.match(rec,\n"
-    "      '^(%d+):(%d+):(%d+):(%-?%d+):(%d+)$')\n"
+    "    local a, e, q, d, g, rt = string.match(rec,\n"
+    "      '^(%d+):(%d+):(%d+):(%-?%d+):(%d+):(%d+)$')\n"
     "    sq, s0, r0 = tonumber(q) or 0, tonumber(d) or sent, tonumber(g) or recv\n"
+    "    rt0, lent = tonumber(rt) or ret, tonumber(a) or 0\n"
     "  end\n"
     "end\n"
-    "if seq <= sq then return {-2, 0} end\n"
+    "if seq <= sq then return {-2, 0, -1} end\n"
     "local leased = 0\n"
     "local l = redis.call('HGETALL', KEYS[2])\n"
     "for i = 1, #l, 2 do\n"
@@ -115,7 +120,12 @@ static const char script[] =
     "    end\n"
     "  end\n"
     "end\n"
-    "tokens = tokens + (sent - s0) + (r0 - recv)\n"
+    "local back = ret - rt0\n"
+    "if back > lent then back = lent end\n"
+    "if back < 0 then back = 0 end\n"
+    "local cut = -1\n"
+    "if held > lent - back then held = lent - back; cut = held end\n"
+    "tokens = tokens + (sent - s0) + (r0 - recv) + back\n"
     "if tokens + leased + held > cap then tokens = cap - leased - held end\n"
     "if tokens < 0 then tokens = 0 end\n"
     "local g = tonumber(ARGV[8])\n"
@@ -127,14 +137,14 @@ static const char script[] =
     "else\n"
     "  redis.call('HSET', KEYS[2], ARGV[3], n(held + g) .. ':' ..\n"
     "    n(now + tonumber(ARGV[11])) .. ':' .. n(seq) .. ':' .. n(sent) ..\n"
-    "    ':' .. n(recv + g))\n"
+    "    ':' .. n(recv + g) .. ':' .. n(ret))\n"
     "end\n"
     "redis.call('HSET', KEYS[1], 't', n(tokens))\n"
     "redis.call('PEXPIRE', KEYS[1], ARGV[10])\n"
     "if redis.call('EXISTS', KEYS[2]) == 1 then\n"
     "  redis.call('PEXPIRE', KEYS[2], ARGV[10])\n"
     "end\n"
-    "return {g, tokens + leased + held + g}\n";
+    "return {g, tokens + leased + held + g, cut}\n";
 
 #define A8 __attribute__((aligned(8)))
 
@@ -164,6 +174,8 @@ typedef struct rb_s {
   int64_t last_grant A8; /* atomic: the last lease granted */
   uint64_t seq;       /* under io: exchanges sent */
   int64_t sent, recv; /* under io: all deposits sent, all grants received */
+  int64_t ret;        /* under io: all lease returned and sent */
+  int64_t pending_ret A8; /* atomic: lease returned, not sent yet */
   pthread_mutex_t mu; /* thread control */
   pthread_cond_t cond;
   pthread_t thread;
@@ -461,8 +473,8 @@ static int connect_locked(rb_t *r, char *msg, size_t len) {
 static redisReply *script_locked(rb_t *r, int64_t held, int64_t want,
                                  int64_t least, int closing, int may_load,
                                  char *msg, size_t len) {
-  char a[9][24];
-  const char *argv[17];
+  char a[10][24];
+  const char *argv[18];
   redisReply *rep;
   int i;
 
@@ -475,6 +487,7 @@ static redisReply *script_locked(rb_t *r, int64_t held, int64_t want,
   snprintf(a[6], sizeof(a[6]), "%" PRId64, least);
   snprintf(a[7], sizeof(a[7]), "%d", KEY_TTL_MS);
   snprintf(a[8], sizeof(a[8]), "%d", LEASE_TTL_MS);
+  snprintf(a[9], sizeof(a[9]), "%" PRId64, r->ret);
   argv[0] = "EVALSHA";
   argv[1] = r->sha;
   argv[2] = "2";
@@ -486,13 +499,14 @@ static redisReply *script_locked(rb_t *r, int64_t held, int64_t want,
   for (i = 1; i <= 8; i++)
     argv[7 + i] = a[i];
   argv[16] = closing ? "1" : "0";
-  rep = redisCommandArgv(r->ctx, 17, argv, NULL);
+  argv[17] = a[9];
+  rep = redisCommandArgv(r->ctx, 18, argv, NULL);
   if (may_load && rep != NULL && reply_error(rep) &&
       strncmp(rep->str, "NOSCRIPT", 8) == 0) {
     freeReplyObject(rep);
     argv[0] = "EVAL";
     argv[1] = script;
-    rep = redisCommandArgv(r->ctx, 17, argv, NULL);
+    rep = redisCommandArgv(r->ctx, 18, argv, NULL);
   }
   if (rep == NULL) {
     io_error(r, msg, len);
@@ -632,6 +646,17 @@ static int set_io_timeout(rb_t *r, uint64_t deadline, char *msg,
  * authenticate and load the script. Otherwise a caller's thread, which
  * does one round trip on an open connection, finished by the deadline
  * (monotonic ns), and leaves all else to the handle's thread: NOT_NOW. */
+/* The script no longer counts more than `most` of this process's lease
+ * as lent (it lapsed and another process took it back): no more of it is
+ * spent. */
+static void cut_lease(rb_t *r, int64_t most) {
+  int64_t cur = __atomic_load_n(&r->lease, __ATOMIC_RELAXED);
+  while (cur > most &&
+         !__atomic_compare_exchange_n(&r->lease, &cur, most, 1,
+                                      __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+    ;
+}
+
 static int exchange_io(rb_t *r, int64_t want, int64_t least, int closing,
                        uint64_t deadline, char *msg, size_t len) {
   int64_t granted;
@@ -645,6 +670,7 @@ static int exchange_io(rb_t *r, int64_t want, int64_t least, int closing,
       (rc = set_io_timeout(r, deadline, msg, len)) != 0)
     return rc;
   r->sent += __atomic_exchange_n(&r->pending, 0, __ATOMIC_ACQ_REL);
+  r->ret += __atomic_exchange_n(&r->pending_ret, 0, __ATOMIC_ACQ_REL);
   r->seq++;
   rep = script_locked(r, __atomic_load_n(&r->lease, __ATOMIC_ACQUIRE), want,
                       least, closing, deadline == 0, msg, len);
@@ -654,8 +680,9 @@ static int exchange_io(rb_t *r, int64_t want, int64_t least, int closing,
     freeReplyObject(rep); /* the handle's thread loads it */
     return NOT_NOW;
   }
-  if (rep->type != REDIS_REPLY_ARRAY || rep->elements != 2 ||
-      rep->element[0]->type != REDIS_REPLY_INTEGER)
+  if (rep->type != REDIS_REPLY_ARRAY || rep->elements != 3 ||
+      rep->element[0]->type != REDIS_REPLY_INTEGER ||
+      rep->element[2]->type != REDIS_REPLY_INTEGER)
     return bad_reply(r, rep, msg, len);
   granted = rep->element[0]->integer;
   if (granted == -1) {
@@ -671,6 +698,8 @@ static int exchange_io(rb_t *r, int64_t want, int64_t least, int closing,
   if (granted < 0 || rep->element[1]->type != REDIS_REPLY_INTEGER)
     return bad_reply(r, rep, msg, len);
   r->recv += granted;
+  if (rep->element[2]->integer >= 0)
+    cut_lease(r, rep->element[2]->integer);
   if (closing)
     __atomic_store_n(&r->lease, 0, __ATOMIC_RELEASE);
   else
@@ -741,14 +770,15 @@ static int64_t return_lease(rb_t *r);
 static void rebase_locked(rb_t *r) {
   char msg[300];
 
-  if (r->sent > -REBASE_AT && r->sent < REBASE_AT && r->recv < REBASE_AT)
+  if (r->sent > -REBASE_AT && r->sent < REBASE_AT && r->recv < REBASE_AT &&
+      r->ret < REBASE_AT)
     return;
   return_lease(r);
   if (exchange_locked(r, 0, 0, 1, 0, msg, sizeof(msg)) != 0)
     return; /* the totals carry the lease; the next tick tries again */
   new_client_id(r);
   r->seq = 0;
-  r->sent = r->recv = 0;
+  r->sent = r->recv = r->ret = 0;
 }
 
 static void recovered(rb_t *r, uint64_t n) {
@@ -762,7 +792,7 @@ static void recovered(rb_t *r, uint64_t n) {
  * returns how much. */
 static int64_t return_lease(rb_t *r) {
   const int64_t x = __atomic_exchange_n(&r->lease, 0, __ATOMIC_ACQ_REL);
-  __atomic_add_fetch(&r->pending, x, __ATOMIC_ACQ_REL);
+  __atomic_add_fetch(&r->pending_ret, x, __ATOMIC_ACQ_REL);
   return x;
 }
 
@@ -774,9 +804,9 @@ static void keep_lease(rb_t *r, int64_t x, uint64_t seq_before) {
   if (x == 0)
     return;
   if (r->seq != seq_before)
-    r->sent -= x;
+    r->ret -= x;
   else
-    __atomic_sub_fetch(&r->pending, x, __ATOMIC_ACQ_REL);
+    __atomic_sub_fetch(&r->pending_ret, x, __ATOMIC_ACQ_REL);
   __atomic_add_fetch(&r->lease, x, __ATOMIC_ACQ_REL);
 }
 
@@ -903,7 +933,7 @@ static void init_thread_control(rb_t *r) {
  * copy of its context closes only this process's descriptor. */
 static void reset_in_child(rb_t *r) {
   drop_locked(r);
-  r->lease = r->pending = 0;
+  r->lease = r->pending = r->pending_ret = r->ret = 0;
   r->down = 0;
   r->last_grant = 0;
   r->seq = 0;

@@ -398,6 +398,76 @@ START_TEST(large_totals_keep_counting) {
 }
 END_TEST
 
+/* Sends one inline command; 1 if the reply is an integer or status. */
+static int redis_inline(const char *cmd) {
+  struct sockaddr_in a;
+  char buf[512];
+  int fd = socket(AF_INET, SOCK_STREAM, 0), ok = 0;
+  ssize_t n;
+
+  memset(&a, 0, sizeof(a));
+  a.sin_family = AF_INET;
+  a.sin_port = htons((uint16_t)port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
+      write(fd, cmd, strlen(cmd)) == (ssize_t)strlen(cmd)) {
+    n = read(fd, buf, sizeof(buf) - 1);
+    ok = n > 0 && (buf[0] == ':' || buf[0] == '+');
+  }
+  close(fd);
+  return ok;
+}
+
+/* A lease that lapsed (its holder cut off for longer than the lease's
+ * life) is taken back by another process; when its holder returns it
+ * later it is not counted a second time. */
+START_TEST(lapsed_lease_returned_late_counts_once) {
+  backoff_budget_options_t bo;
+  backoff_budget_t *c1, *c2, *c3;
+  backoff_policy_t *p1, *p2;
+  backoff_report_t r;
+  int i;
+
+  memset(&bo, 0, sizeof(bo));
+  bo.capacity = 100;
+  bo.retry_cost = 10;
+  bo.lease = 20;
+  bo.flush_ms = 60000;
+  ck_assert_int_eq(backoff_budget_open(&c1, spec("lapse"), &bo), 0);
+  p1 = policy_for(c1, 2);
+  backoff_run(p1, procs_fail, NULL, &r); /* leases 20, spends 10 */
+  ck_assert_int_eq(r.stop, BACKOFF_STOP_EXHAUSTED);
+  /* c1's lease lapses (as after 30 s without a word from it). */
+  ck_assert(redis_inline(
+      "EVAL \"local l = redis.call('HGETALL', KEYS[1]) "
+      "local e = string.format('%.0f', "
+      "tonumber(redis.call('TIME')[1]) * 1000 - 1000) "
+      "for i = 1, #l, 2 do local a, x, rest = "
+      "string.match(l[i + 1], '^(%d+):(%d+):(.*)$') "
+      "redis.call('HSET', KEYS[1], l[i], a .. ':' .. e .. ':' .. rest) end "
+      "return 1\" 1 lapse:leases\r\n"));
+  /* c2 takes it back (all 20: what c1 spent is not known), then spends
+   * 50. */
+  ck_assert_int_eq(backoff_budget_open(&c2, spec("lapse"), &bo), 0);
+  ck_assert(backoff_budget_tokens(c2) == 100);
+  p2 = policy_for(c2, 2);
+  for (i = 0; i < 5; i++) {
+    backoff_run(p2, procs_fail, NULL, &r);
+    ck_assert_int_eq(r.stop, BACKOFF_STOP_EXHAUSTED);
+  }
+  backoff_policy_free(p2);
+  backoff_budget_free(c2);
+  /* c1 comes back and returns the 10 it holds: already taken back. */
+  backoff_policy_free(p1);
+  backoff_budget_free(c1);
+  bo.flags = BACKOFF_BUDGET_ATTACH;
+  ck_assert_int_eq(backoff_budget_open(&c3, spec("lapse"), &bo), 0);
+  ck_assert_msg(backoff_budget_tokens(c3) == 50, "%.0f tokens, want 50",
+                backoff_budget_tokens(c3));
+  backoff_budget_free(c3);
+}
+END_TEST
+
 /* Killed and restarted mid-run: the budget falls back (bounded by the
  * last lease), then recovers on the new server; no crash. */
 START_TEST(server_killed_and_restarted) {
@@ -689,6 +759,7 @@ Suite *make_suite(void) {
   tcase_add_test(tc, server_killed_and_restarted);
   tcase_add_test(tc, ratio_clamped_while_unreachable);
   tcase_add_test(tc, large_totals_keep_counting);
+  tcase_add_test(tc, lapsed_lease_returned_late_counts_once);
   tcase_add_test(tc, credentials);
   tcase_add_test(tc, bad_inputs);
   tcase_add_test(tc, fork_child_uses_its_own_connection);
