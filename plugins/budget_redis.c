@@ -70,11 +70,15 @@
  * Returns {granted, fleet total not spent, cut}, {-1, stored settings, -1}
  * or {-2, 0, -1} for a stale exchange.
  *
+ * TIME before a write needs effects replication, the default only since
+ * Redis 5: the script asks for it where the call exists.
+ *
  * Numbers are written with %.0f: Lua's own %.14g writes a running total
  * past 1e14 as 1.5e+14, which the record's pattern no longer reads. The
  * totals are exact in Lua's doubles up to 2^53; the client starts them
  * over (a new client id) long before, see rebase_locked(). */
 static const char script[] =
+    "if redis.replicate_commands then redis.replicate_commands() end\n"
     "local function n(x) return string.format('%.0f', x) end\n"
     "local t = redis.call('TIME')\n"
     "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
