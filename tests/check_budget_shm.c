@@ -401,7 +401,7 @@ static int full_shm_child(void) {
   if (unshare(CLONE_NEWNS) != 0 &&
       unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0)
     return 77;
-  if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+  if (mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) != 0 ||
       mount("tmpfs", "/dev/shm", "tmpfs", 0, "size=8k") != 0)
     return 77;
   fd = open("/dev/shm/fill", O_WRONLY | O_CREAT, 0600);
