@@ -988,6 +988,13 @@ static struct timespec ts_of_ns(uint64_t ns) {
  * never queues behind a slow exchange for longer than its own timeout. */
 static int lock_until(rb_t *r, uint64_t deadline) {
   struct timespec ts;
+#if defined(__GLIBC__) &&                                                     \
+    (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 30))
+  if (pthread_mutex_trylock(&r->io) == 0)
+    return 0;
+  ts = ts_of_ns(deadline);
+  return pthread_mutex_clocklock(&r->io, CLOCK_MONOTONIC, &ts);
+#else
   uint64_t now = now_ns(), left;
 
   if (pthread_mutex_trylock(&r->io) == 0)
@@ -997,6 +1004,7 @@ static int lock_until(rb_t *r, uint64_t deadline) {
   left += (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
   ts = ts_of_ns(left);
   return pthread_mutex_timedlock(&r->io, &ts);
+#endif
 }
 
 /* Asks the handle's thread for a tick now and waits for one to finish,
