@@ -397,7 +397,8 @@ typedef enum {
 
 /* options.flags */
 /* shm: create the object readable and writable by the owner's group too
- * (mode 0660 instead of 0600). */
+ * (mode 0660 instead of 0600), and use an existing one whose group is one
+ * of this user's (without it: only this user's own). */
 #define BACKOFF_BUDGET_GROUP 0x1u
 /* backoff_budget_open(): attach to an existing shared budget whatever its
  * settings (they are read from it) and never create one (BACKOFF_ENOENT). */
@@ -450,7 +451,11 @@ BACKOFF_EXTERN int backoff_budget_new(backoff_budget_t **out,
  *               1 to 200 of [A-Za-z0-9_.-]). Created full, mode 0600
  *               (0660 with BACKOFF_BUDGET_GROUP), if absent; lock-free: a
  *               process killed at any instant loses at most the tokens it
- *               had withdrawn.
+ *               had withdrawn. Trust boundary: whoever can write the
+ *               object can crash its users (truncating it: SIGBUS), so an
+ *               existing one is used only if this user owns it (or, with
+ *               BACKOFF_BUDGET_GROUP, its group is one of this user's)
+ *               and not every user may write it: ECORRUPT otherwise.
  *   "redis://[[user]:password@]host[:port]/KEY"  every process of a fleet
  *               opening KEY on that server shares one count (the module
  *               budget_redis, loaded like a strategy plugin). A first-try
@@ -459,13 +464,15 @@ BACKOFF_EXTERN int backoff_budget_new(backoff_budget_t **out,
  *               go to the server only when it is empty. When the server
  *               is unreachable, retries spend the lease, then a local
  *               budget no larger than the last lease; on_event says so.
+ *               A call waits at most about timeout_ms in all; the host
+ *               name is resolved once, at open.
  * options: the settings (NULL: defaults); opening an existing budget
  * with other settings is refused unless flags has BACKOFF_BUDGET_ATTACH.
  * timeout_codes are the handle's own (they classify this program's codes).
  * Errors: EINVAL (NULL, bad options), ESYNTAX (malformed spec or name, a
  * URL without a key), EMISMATCH (exists with other settings: the message
  * gives both), ECORRUPT (not a budget, truncated, another layout version,
- * impossible values), ENOENT (ATTACH and no such budget; or no module for
+ * impossible values; another user's, or writable by all), ENOENT (ATTACH and no such budget; or no module for
  * the URL's scheme), EUNREACH (server unreachable at open), EAUTH (wrong
  * password or user), ESYS, ENOMEM, and the loader's (ELOAD, EABI, ENOSYM).
  * Messages never contain a password. Thread-safe; a child process after

@@ -33,7 +33,9 @@ struct backoff_budget_s {
   void *be;
   void *map; /* shm: the mapping to release */
   size_t maplen;
-  int64_t own_tokens;
+  /* 8-aligned even where the ABI aligns int64_t to 4 (i386): an atomic
+   * must not straddle a cache line. */
+  int64_t own_tokens __attribute__((aligned(8)));
   size_t ntimeout;
   int timeout_codes[];
 };
@@ -124,7 +126,8 @@ static int make_conf(const backoff_budget_options_t *o,
   dearer = prices_timeouts && c->timeout_cost > c->retry_cost
                ? c->timeout_cost
                : c->retry_cost;
-  c->lease = o->lease ? (int64_t)o->lease * MILLI : 2 * dearer;
+  c->lease_asked = (int64_t)o->lease * MILLI;
+  c->lease = o->lease ? c->lease_asked : 2 * dearer;
   if (c->lease > c->capacity)
     c->lease = c->capacity;
   return 0;
@@ -184,7 +187,8 @@ int backoff_budget_new(backoff_budget_t **out,
 /* ---- shared budgets ---------------------------------------------------- */
 
 /* "redis://..." -> "redis" in scheme; ESYNTAX unless spec starts with
- * [a-z][a-z0-9_]{0,31}:// */
+ * [a-z][a-z0-9_]{0,31}://. The message never repeats the spec: a
+ * malformed URL may still carry a password. */
 static int url_scheme(const char *spec, char *scheme, size_t size) {
   size_t i = 0;
   while ((spec[i] >= 'a' && spec[i] <= 'z') ||
@@ -192,9 +196,9 @@ static int url_scheme(const char *spec, char *scheme, size_t size) {
     i++;
   if (i == 0 || i >= size || strncmp(spec + i, "://", 3) != 0)
     return backoff__fail(BACKOFF_ESYNTAX,
-                         "budget spec '%.60s%s': expected shm:NAME or "
-                         "redis://[[user]:password@]host[:port]/KEY",
-                         spec, strlen(spec) > 60 ? "..." : "");
+                         "budget spec: expected shm:NAME or "
+                         "redis://[[user]:password@]host[:port]/KEY "
+                         "(the scheme in lowercase, then ://)");
   memcpy(scheme, spec, i);
   scheme[i] = '\0';
   return 0;

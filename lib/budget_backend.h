@@ -30,7 +30,7 @@
 #define BACKOFF__MILLI 1000
 
 /* Bumped when anything below changes shape. */
-#define BACKOFF__BUDGET_MODULE_ABI 1
+#define BACKOFF__BUDGET_MODULE_ABI 2
 
 /* The budget's effective settings, in thousandths of a token. */
 typedef struct backoff__budget_conf_s {
@@ -39,6 +39,7 @@ typedef struct backoff__budget_conf_s {
   int64_t ratio, threshold;
   unsigned int flags, timeout_ms, flush_ms;
   int64_t lease;
+  int64_t lease_asked; /* options.lease (0: the default): kept on ATTACH */
   /* Told once per change between "reachable" and "unreachable"; may run
    * on a backend's own thread. */
   void (*on_event)(const backoff_budget_t *budget, const char *message);

@@ -6,11 +6,12 @@
  * compare-and-swap. No lock lives in it, so a process killed at any
  * instant can lose only the tokens it had withdrawn.
  *
- * Creation cannot be seen half-done: the creator builds the object under a
- * private temporary name and then link(2)s it to the real one, which fails
- * when another process got there first (that one's object is then used).
- * link needs a file name, so this file relies on POSIX shared memory
- * living in /dev/shm, as it does on Linux. */
+ * Creation cannot be seen half-done: the creator builds the object in an
+ * O_TMPFILE (or, where there is none, under a private temporary name) and
+ * then link(2)s it to the real one, which fails when another process got
+ * there first (that one's object is then used). link needs a file name,
+ * so this file relies on POSIX shared memory living in /dev/shm, as it
+ * does on Linux. */
 #include "config.h"
 
 #include <errno.h>
@@ -23,6 +24,11 @@
 
 #include "budget_backend.h"
 #include "internal.h"
+
+/* A count shared by processes must be a lock-free atomic (a lock inside
+ * libatomic is per process). Where 64-bit atomics are not lock-free,
+ * shm: budgets are left out and the rest of the library still builds. */
+#if defined(__GCC_ATOMIC_LLONG_LOCK_FREE) && __GCC_ATOMIC_LLONG_LOCK_FREE == 2
 
 #define SHM_DIR "/dev/shm"
 #define OBJ_PREFIX "backoff-budget."
@@ -51,6 +57,8 @@ typedef struct shm_budget_s {
 
 _Static_assert(__atomic_always_lock_free(sizeof(int64_t), 0),
                "shm: budgets need lock-free 64-bit atomics");
+_Static_assert(offsetof(shm_budget_t, tokens) % 64 == 0,
+               "the count has a cache line of its own");
 
 static uint64_t header_check(const shm_budget_t *h) {
   const unsigned char *p = (const unsigned char *)h;
@@ -177,8 +185,45 @@ static int settle(const shm_budget_t *h, const char *name,
                        have.text, conf->text);
 }
 
+static int in_my_groups(gid_t g) {
+  gid_t list[256];
+  int n, i;
+
+  if (g == getegid())
+    return 1;
+  n = getgroups((int)(sizeof(list) / sizeof(list[0])), list);
+  for (i = 0; i < n; i++)
+    if (list[i] == g)
+      return 1;
+  return 0;
+}
+
+/* Whoever can write the object can crash its users (a truncated mapping
+ * raises SIGBUS) or steer their retries: only an object this user owns,
+ * or with BACKOFF_BUDGET_GROUP one of this user's groups, and that not
+ * every user may write, is used. */
+static int check_owner(const struct stat *st, const char *name, int group) {
+  if ((st->st_mode & S_IWOTH) != 0)
+    return backoff__fail(BACKOFF_ECORRUPT,
+                         "shm:%s: every user may write it (mode %04o): "
+                         "not used",
+                         name, (unsigned)(st->st_mode & 07777));
+  if (st->st_uid == geteuid())
+    return 0;
+  if (group && in_my_groups(st->st_gid))
+    return 0;
+  return backoff__fail(BACKOFF_ECORRUPT,
+                       "shm:%s: owned by uid %ld, group %ld: not this user "
+                       "(uid %ld)%s",
+                       name, (long)st->st_uid, (long)st->st_gid,
+                       (long)geteuid(),
+                       group ? " nor one of its groups"
+                             : "; BACKOFF_BUDGET_GROUP shares it with a group");
+}
+
 /* Maps the existing object behind fd after checking what it is. */
-static int map_existing(int fd, const char *name, shm_budget_t **out) {
+static int map_existing(int fd, const char *name, int group,
+                        shm_budget_t **out) {
   struct stat st;
   void *p;
 
@@ -189,6 +234,8 @@ static int map_existing(int fd, const char *name, shm_budget_t **out) {
     return backoff__fail(BACKOFF_ECORRUPT,
                          "shm:%s is not a libbackoff budget (%lld bytes)",
                          name, (long long)st.st_size);
+  if (check_owner(&st, name, group) != 0)
+    return BACKOFF_ECORRUPT;
   if (st.st_size != (off_t)sizeof(shm_budget_t)) {
     char head[sizeof(magic)];
     const int ours = pread(fd, head, sizeof(head), 0) == (ssize_t)sizeof(head) &&
@@ -210,28 +257,68 @@ static int map_existing(int fd, const char *name, shm_budget_t **out) {
   return 0;
 }
 
-/* Builds the object under a temporary name and links it into place.
- * Returns 0 (created: *out mapped), 1 (someone else created it first:
- * open theirs), or an error. */
+/* A new, unnamed-to-others file for the object: an O_TMPFILE in SHM_DIR
+ * (no name at all until linked, so nothing is left behind by a crash), or
+ * where that is not supported, a private temporary name. *tmp is "" for
+ * the former. -1 with errno set on failure. */
+static int new_file(const char *name, mode_t mode, char *tmp, size_t size) {
+  static unsigned long seq;
+  int fd;
+
+  tmp[0] = '\0';
+#ifdef O_TMPFILE
+  /* linkat() of an O_TMPFILE goes through /proc/self/fd. */
+  if (access("/proc/self/fd", X_OK) == 0) {
+    fd = open(SHM_DIR, O_TMPFILE | O_RDWR | O_CLOEXEC, mode);
+    if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR &&
+                    errno != EINVAL && errno != ENOENT))
+      return fd;
+  }
+#endif
+  snprintf(tmp, size, "/" TMP_PREFIX "%ld.%lu.%s", (long)getpid(),
+           __atomic_add_fetch(&seq, 1, __ATOMIC_RELAXED), name);
+  return shm_open(tmp, O_RDWR | O_CREAT | O_EXCL, mode);
+}
+
+/* Gives the finished object its name: 0, or -1 with errno (EEXIST:
+ * someone else created it first). */
+static int publish(int fd, const char *tmp, const char *obj_path) {
+  char from[320];
+
+  if (tmp[0] == '\0') {
+    snprintf(from, sizeof(from), "/proc/self/fd/%d", fd);
+    return linkat(AT_FDCWD, from, AT_FDCWD, obj_path, AT_SYMLINK_FOLLOW);
+  }
+  snprintf(from, sizeof(from), SHM_DIR "%s", tmp);
+  return link(from, obj_path);
+}
+
+/* Builds the object in a file nobody else can see, then links it into
+ * place. Returns 0 (created: *out mapped), 1 (someone else created it
+ * first: open theirs), or an error. */
 static int create(const char *name, const char *obj_path,
                   const backoff__budget_conf_t *conf, shm_budget_t **out) {
-  static unsigned long seq;
   const mode_t mode = (conf->flags & BACKOFF_BUDGET_GROUP) ? 0660 : 0600;
-  char tmp[300], tmp_path[320];
+  char tmp[300];
   shm_budget_t *h = MAP_FAILED;
   int fd, rc;
 
-  snprintf(tmp, sizeof(tmp), "/" TMP_PREFIX "%ld.%lu.%s", (long)getpid(),
-           __atomic_add_fetch(&seq, 1, __ATOMIC_RELAXED), name);
-  snprintf(tmp_path, sizeof(tmp_path), SHM_DIR "%s", tmp);
-  fd = shm_open(tmp, O_RDWR | O_CREAT | O_EXCL, mode);
+  fd = new_file(name, mode, tmp, sizeof(tmp));
   if (fd < 0)
-    return backoff__fail(BACKOFF_ESYS, "shm:%s: cannot create %s: %s", name,
-                         tmp_path, strerror(errno));
-  /* shm_open applied the umask; the mode asked for is the mode given. */
-  if (fchmod(fd, mode) != 0 || ftruncate(fd, sizeof(shm_budget_t)) != 0) {
-    rc = backoff__fail(BACKOFF_ESYS, "shm:%s: cannot size %s: %s", name,
-                       tmp_path, strerror(errno));
+    return backoff__fail(BACKOFF_ESYS, "shm:%s: cannot create a file in "
+                         SHM_DIR ": %s", name, strerror(errno));
+  /* The umask applied; the mode asked for is the mode given. Every page
+   * is allocated now: tmpfs allocates on first write, and a full
+   * /dev/shm would then kill the process with SIGBUS. */
+  if (fchmod(fd, mode) != 0) {
+    rc = backoff__fail(BACKOFF_ESYS, "shm:%s: fchmod: %s", name,
+                       strerror(errno));
+    goto fail_fd;
+  }
+  if ((rc = posix_fallocate(fd, 0, sizeof(shm_budget_t))) != 0) {
+    rc = backoff__fail(BACKOFF_ESYS, "shm:%s: cannot allocate %zu bytes in "
+                       SHM_DIR ": %s", name, sizeof(shm_budget_t),
+                       strerror(rc));
     goto fail_fd;
   }
   h = mmap(NULL, sizeof(*h), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -241,27 +328,28 @@ static int create(const char *name, const char *obj_path,
     goto fail_fd;
   }
   fill(h, conf);
-  if (link(tmp_path, obj_path) == 0) {
+  if (publish(fd, tmp, obj_path) == 0) {
     rc = 0;
     *out = h;
     h = MAP_FAILED;
   } else if (errno == EEXIST) {
     rc = 1;
   } else {
-    rc = backoff__fail(BACKOFF_ESYS, "shm:%s: cannot link %s to %s: %s", name,
-                       tmp_path, obj_path, strerror(errno));
+    rc = backoff__fail(BACKOFF_ESYS, "shm:%s: cannot link the new object "
+                       "to %s: %s", name, obj_path, strerror(errno));
   }
   if (h != MAP_FAILED)
     munmap(h, sizeof(*h));
 fail_fd:
-  shm_unlink(tmp);
+  if (tmp[0] != '\0')
+    shm_unlink(tmp);
   close(fd);
   return rc;
 }
 
 /* One attempt at opening the existing object: 0, 1 (it does not exist),
  * or an error. */
-static int open_existing(const char *name, const char *obj,
+static int open_existing(const char *name, const char *obj, int group,
                          shm_budget_t **out) {
   int fd = shm_open(obj, O_RDWR, 0), rc;
   if (fd < 0) {
@@ -270,7 +358,7 @@ static int open_existing(const char *name, const char *obj,
     return backoff__fail(BACKOFF_ESYS, "shm:%s: cannot open " SHM_DIR "%s: %s",
                          name, obj, strerror(errno));
   }
-  rc = map_existing(fd, name, out);
+  rc = map_existing(fd, name, group, out);
   close(fd);
   if (rc == 0 && (rc = check_header(*out, name)) != 0) {
     munmap(*out, sizeof(shm_budget_t));
@@ -293,7 +381,9 @@ int backoff__shm_open(const char *name, backoff__budget_conf_t *conf,
   /* Open, else create; a creation lost to another process, or an object
    * unlinked between two steps, sends us round again. */
   for (tries = 0; tries < 8; tries++) {
-    if ((rc = open_existing(name, obj, &h)) <= 0)
+    if ((rc = open_existing(name, obj,
+                            (conf->flags & BACKOFF_BUDGET_GROUP) != 0, &h)) <=
+        0)
       break;
     if (attach)
       return backoff__fail(BACKOFF_ENOENT, "shm:%s: no such budget (%s)",
@@ -331,3 +421,25 @@ int backoff__shm_unlink(const char *name) {
                          strerror(errno));
   return 0;
 }
+
+#else /* no lock-free 64-bit atomics */
+
+int backoff__shm_open(const char *name, backoff__budget_conf_t *conf,
+                      int attach, int64_t **counter, void **map,
+                      size_t *maplen) {
+  (void)conf;
+  (void)attach;
+  (void)counter;
+  (void)map;
+  (void)maplen;
+  return backoff__fail(BACKOFF_ESYS,
+                       "shm:%.200s: shm: budgets need lock-free 64-bit "
+                       "atomics, which this platform lacks",
+                       name);
+}
+
+int backoff__shm_unlink(const char *name) {
+  return backoff__shm_open(name, NULL, 0, NULL, NULL, NULL);
+}
+
+#endif

@@ -30,12 +30,15 @@
 #include <errno.h>
 #include <hiredis/hiredis.h>
 #include <inttypes.h>
+#include <netdb.h>
 #include <math.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -49,8 +52,8 @@
 #define LEASE_TTL_MS 30000  /* a lease not renewed for this long lapses */
 
 /* KEYS: the budget, its leases. ARGV: settings, capacity, client id,
- * seq, held, sent, received, want, least, key ttl, lease ttl, closing.
- * "sent" counts deposits and returned lease alike.
+ * seq, held, sent, received, want, least, key ttl, lease ttl, closing,
+ * returned. "sent" counts deposits, "returned" the lease given back.
  *
  * Every exchange is idempotent and order-proof, because a timed-out
  * command may still run later (a stopped server resumes its queue): the
@@ -60,10 +63,23 @@
  * apply only the difference, ignore a stale exchange, and take back a
  * grant whose reply never arrived. A lapsed lease (its process died) is
  * reclaimed, its record kept for an hour so a late exchange from a process
- * that was only cut off is not applied twice.
- * Returns {granted, fleet total not spent}, {-1, stored settings} or
- * {-2, 0} for a stale exchange. */
+ * that was only cut off is not applied twice: a returned lease is credited
+ * up to what the record still lends (nothing once reclaimed), and a lease
+ * held beyond that is cut (`cut`, else -1): the client spends no more of
+ * it.
+ * Returns {granted, fleet total not spent, cut}, {-1, stored settings, -1}
+ * or {-2, 0, -1} for a stale exchange.
+ *
+ * TIME before a write needs effects replication, the default only since
+ * Redis 5: the script asks for it where the call exists.
+ *
+ * Numbers are written with %.0f: Lua's own %.14g writes a running total
+ * past 1e14 as 1.5e+14, which the record's pattern no longer reads. The
+ * totals are exact in Lua's doubles up to 2^53; the client starts them
+ * over (a new client id) long before, see rebase_locked(). */
 static const char script[] =
+    "if redis.replicate_commands then redis.replicate_commands() end\n"
+    "local function n(x) return string.format('%.0f', x) end\n"
     "local t = redis.call('TIME')\n"
     "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
     "local cap = tonumber(ARGV[2])\n"
@@ -71,23 +87,25 @@ static const char script[] =
     "local sent, recv = tonumber(ARGV[6]), tonumber(ARGV[7])\n"
     "local s = redis.call('HGET', KEYS[1], 's')\n"
     "local tokens\n"
-    "local sq, s0, r0 = 0, sent, recv\n"
+    "local ret = tonumber(ARGV[13])\n"
+    "local sq, s0, r0, rt0, lent = 0, sent, recv, ret, 0\n"
     "if not s then\n"
     "  tokens = cap\n"
     "  redis.call('DEL', KEYS[2])\n"
     "  redis.call('HSET', KEYS[1], 's', ARGV[1])\n"
     "elseif s ~= ARGV[1] then\n"
-    "  return {-1, s}\n"
+    "  return {-1, s, -1}\n"
     "else\n"
     "  tokens = tonumber(redis.call('HGET', KEYS[1], 't')) or cap\n"
     "  local rec = redis.call('HGET', KEYS[2], ARGV[3])\n"
     "  if rec then\n"
-    "    local a, e, q, d, g = string.match(rec,\n"
-    "      '^(%d+):(%d+):(%d+):(%-?%d+):(%d+)$')\n"
+    "    local a, e, q, d, g, rt = string.match(rec,\n"
+    "      '^(%d+):(%d+):(%d+):(%-?%d+):(%d+):(%d+)$')\n"
     "    sq, s0, r0 = tonumber(q) or 0, tonumber(d) or sent, tonumber(g) or recv\n"
+    "    rt0, lent = tonumber(rt) or ret, tonumber(a) or 0\n"
     "  end\n"
     "end\n"
-    "if seq <= sq then return {-2, 0} end\n"
+    "if seq <= sq then return {-2, 0, -1} end\n"
     "local leased = 0\n"
     "local l = redis.call('HGETALL', KEYS[2])\n"
     "for i = 1, #l, 2 do\n"
@@ -99,14 +117,19 @@ static const char script[] =
     "      if e + 3600000 < now then\n"
     "        redis.call('HDEL', KEYS[2], l[i])\n"
     "      elseif a > 0 then\n"
-    "        redis.call('HSET', KEYS[2], l[i], '0:' .. e .. ':' .. rest)\n"
+    "        redis.call('HSET', KEYS[2], l[i], '0:' .. n(e) .. ':' .. rest)\n"
     "      end\n"
     "    else\n"
     "      leased = leased + a\n"
     "    end\n"
     "  end\n"
     "end\n"
-    "tokens = tokens + (sent - s0) + (r0 - recv)\n"
+    "local back = ret - rt0\n"
+    "if back > lent then back = lent end\n"
+    "if back < 0 then back = 0 end\n"
+    "local cut = -1\n"
+    "if held > lent - back then held = lent - back; cut = held end\n"
+    "tokens = tokens + (sent - s0) + (r0 - recv) + back\n"
     "if tokens + leased + held > cap then tokens = cap - leased - held end\n"
     "if tokens < 0 then tokens = 0 end\n"
     "local g = tonumber(ARGV[8])\n"
@@ -116,19 +139,23 @@ static const char script[] =
     "if ARGV[12] == '1' then\n"
     "  redis.call('HDEL', KEYS[2], ARGV[3])\n"
     "else\n"
-    "  redis.call('HSET', KEYS[2], ARGV[3], (held + g) .. ':' ..\n"
-    "    (now + tonumber(ARGV[11])) .. ':' .. seq .. ':' .. sent .. ':' .. (recv + g))\n"
+    "  redis.call('HSET', KEYS[2], ARGV[3], n(held + g) .. ':' ..\n"
+    "    n(now + tonumber(ARGV[11])) .. ':' .. n(seq) .. ':' .. n(sent) ..\n"
+    "    ':' .. n(recv + g) .. ':' .. n(ret))\n"
     "end\n"
-    "redis.call('HSET', KEYS[1], 't', tokens)\n"
+    "redis.call('HSET', KEYS[1], 't', n(tokens))\n"
     "redis.call('PEXPIRE', KEYS[1], ARGV[10])\n"
     "if redis.call('EXISTS', KEYS[2]) == 1 then\n"
     "  redis.call('PEXPIRE', KEYS[2], ARGV[10])\n"
     "end\n"
-    "return {g, tokens + leased + held + g}\n";
+    "return {g, tokens + leased + held + g, cut}\n";
+
+#define A8 __attribute__((aligned(8)))
 
 typedef struct rb_s {
   /* from the URL; `shown` is what messages say (never the password) */
   char host[256], user[128], pass[256], key[512], leases[520];
+  char addr[64]; /* host, resolved once at open: no DNS on a retry */
   int port;
   char shown[700];
   backoff__budget_conf_t conf;
@@ -139,34 +166,91 @@ typedef struct rb_s {
   pthread_mutex_t io; /* ctx, and the flush itself */
   redisContext *ctx;
 
-  /* atomics */
-  int64_t lease;   /* lent tokens not spent (or, down: the local bucket) */
-  int64_t pending; /* refunds and failures not sent yet */
-  int64_t view;    /* the fleet's tokens at the last exchange */
-  uint64_t view_ns;
+  /* atomics (8-aligned even where the ABI aligns 64 bits to 4, i386) */
+  int64_t lease A8;   /* lent tokens not spent (or, down: the local bucket) */
+  int64_t pending A8; /* refunds and failures not sent yet */
+  int64_t view A8;    /* the fleet's tokens at the last exchange */
+  int64_t local A8;   /* ratio, while down: this process's own count */
+  uint64_t view_ns A8;
   int down;
   int used; /* a retry spent from the lease since the thread last looked */
-  unsigned gen; /* fork generation this state belongs to */
 
-  int64_t last_grant; /* atomic: the last lease granted */
+  int64_t last_grant A8; /* atomic: the last lease granted */
   uint64_t seq;       /* under io: exchanges sent */
   int64_t sent, recv; /* under io: all deposits sent, all grants received */
+  int64_t ret;        /* under io: all lease returned and sent */
+  int64_t pending_ret A8; /* atomic: lease returned, not sent yet */
   pthread_mutex_t mu; /* thread control */
   pthread_cond_t cond;
   pthread_t thread;
   int thread_on, stop;
+  unsigned io_timeout_ms; /* under io: the socket's timeout now */
+  uint64_t results;       /* under io: exchanges attempted */
+  uint64_t applied A8;    /* atomic: the latest result acted upon */
+  int kick;             /* under mu: a caller wants a tick now */
+  unsigned long ticks;  /* under mu: ticks done */
+  pthread_cond_t done;  /* signalled after each tick */
+  int need_thread; /* atomic: a child after fork has no thread yet */
   backoff_strategy_t *reconnect;
   unsigned failures;
+  struct rb_s *next, *prev; /* the live handles (under handles_mu) */
 } rb_t;
 
-static unsigned fork_gen;
+/* Every live handle, so that the child of a fork() can reset them all
+ * while it still has one thread: resetting lazily from the first call
+ * would let several of the child's threads reset the same handle. */
+static pthread_mutex_t handles_mu = PTHREAD_MUTEX_INITIALIZER;
+static rb_t *handles;
 static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
 
+static void reset_in_child(rb_t *r);
+
+/* Holding every handle's io lock across fork() leaves no connection
+ * half-used in the child's copy. fork() waits for an exchange in progress
+ * (bounded by timeout_ms). */
+static void before_fork(void) {
+  rb_t *r;
+  pthread_mutex_lock(&handles_mu);
+  for (r = handles; r != NULL; r = r->next)
+    pthread_mutex_lock(&r->io);
+}
+static void parent_after_fork(void) {
+  rb_t *r;
+  for (r = handles; r != NULL; r = r->next)
+    pthread_mutex_unlock(&r->io);
+  pthread_mutex_unlock(&handles_mu);
+}
 static void child_after_fork(void) {
-  __atomic_add_fetch(&fork_gen, 1, __ATOMIC_RELAXED);
+  rb_t *r;
+  for (r = handles; r != NULL; r = r->next) {
+    reset_in_child(r);
+    pthread_mutex_unlock(&r->io);
+  }
+  pthread_mutex_unlock(&handles_mu);
 }
 static void install_atfork(void) {
-  pthread_atfork(NULL, NULL, child_after_fork);
+  pthread_atfork(before_fork, parent_after_fork, child_after_fork);
+}
+
+static void handles_add(rb_t *r) {
+  pthread_mutex_lock(&handles_mu);
+  r->prev = NULL;
+  r->next = handles;
+  if (handles != NULL)
+    handles->prev = r;
+  handles = r;
+  pthread_mutex_unlock(&handles_mu);
+}
+
+static void handles_remove(rb_t *r) {
+  pthread_mutex_lock(&handles_mu);
+  if (r->prev != NULL)
+    r->prev->next = r->next;
+  else
+    handles = r->next;
+  if (r->next != NULL)
+    r->next->prev = r->prev;
+  pthread_mutex_unlock(&handles_mu);
 }
 
 static uint64_t now_ns(void) { return backoff_clock_ns(); }
@@ -266,11 +350,14 @@ static int parse_url(rb_t *r, const char *spec, char *msg, size_t len) {
   if (strncmp(spec, scheme, sizeof(scheme) - 1) != 0)
     return fail(msg, len, BACKOFF_ESYNTAX, "not a redis:// URL");
   auth = spec + sizeof(scheme) - 1;
-  slash = strchr(auth, '/');
+  /* The last '@' ends the user information, so a password may hold an
+   * unescaped '/' (and a key may not hold an '@'). */
+  at = strrchr(auth, '@');
+  slash = strchr(at != NULL ? at : auth, '/');
   if (slash == NULL || slash[1] == '\0')
     return fail(msg, len, BACKOFF_ESYNTAX,
-                "redis URL without a key: expected "
-                "redis://[[user]:password@]host[:port]/KEY");
+                "redis URL without a key (a key may not contain '@'): "
+                "expected redis://[[user]:password@]host[:port]/KEY");
   klen = strlen(slash + 1);
   if (klen >= sizeof(r->key))
     return fail(msg, len, BACKOFF_ESYNTAX,
@@ -278,10 +365,6 @@ static int parse_url(rb_t *r, const char *spec, char *msg, size_t len) {
                 sizeof(r->key) - 1);
   memcpy(r->key, slash + 1, klen + 1);
   snprintf(r->leases, sizeof(r->leases), "%s:leases", r->key);
-  at = memchr(auth, '@', (size_t)(slash - auth));
-  /* The last '@' before the key ends the user information. */
-  while (at != NULL && memchr(at + 1, '@', (size_t)(slash - at - 1)) != NULL)
-    at = memchr(at + 1, '@', (size_t)(slash - at - 1));
   if ((rc = parse_hostport(r, at ? at + 1 : auth,
                            (size_t)(slash - (at ? at + 1 : auth)), msg,
                            len)) != 0)
@@ -342,12 +425,33 @@ static int auth_locked(rb_t *r, char *msg, size_t len) {
   return rc;
 }
 
+/* The host's address, once: a name lookup has no timeout of its own, so
+ * it happens at open and never again (a moved server needs a new open). */
+static int resolve(rb_t *r, char *msg, size_t len) {
+  struct addrinfo hints, *ai = NULL;
+  int rc;
+
+  memset(&hints, 0, sizeof(hints));
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  rc = getaddrinfo(r->host, NULL, &hints, &ai);
+  if (rc == 0)
+    rc = getnameinfo(ai->ai_addr, ai->ai_addrlen, r->addr, sizeof(r->addr),
+                     NULL, 0, NI_NUMERICHOST);
+  if (ai != NULL)
+    freeaddrinfo(ai);
+  if (rc != 0)
+    return fail(msg, len, BACKOFF_EUNREACH, "%s: cannot resolve %s: %s",
+                r->shown, r->host, gai_strerror(rc));
+  return 0;
+}
+
 static int connect_locked(rb_t *r, char *msg, size_t len) {
   int rc;
 
   if (r->ctx != NULL)
     return 0;
-  r->ctx = redisConnectWithTimeout(r->host, r->port, tv_of(r->conf.timeout_ms));
+  r->ctx = redisConnectWithTimeout(r->addr, r->port, tv_of(r->conf.timeout_ms));
   if (r->ctx == NULL)
     return fail(msg, len, BACKOFF_ENOMEM, "%s: out of memory", r->shown);
   if (r->ctx->err) {
@@ -356,6 +460,7 @@ static int connect_locked(rb_t *r, char *msg, size_t len) {
     drop_locked(r);
     return rc;
   }
+  r->io_timeout_ms = r->conf.timeout_ms;
   if (redisSetTimeout(r->ctx, tv_of(r->conf.timeout_ms)) != REDIS_OK) {
     rc = fail(msg, len, BACKOFF_EUNREACH, "%s: cannot set a timeout",
               r->shown);
@@ -370,10 +475,10 @@ static int connect_locked(rb_t *r, char *msg, size_t len) {
 /* Runs the script (EVALSHA, or EVAL when the server does not know it).
  * Returns the reply, or NULL with the connection dropped and msg set. */
 static redisReply *script_locked(rb_t *r, int64_t held, int64_t want,
-                                 int64_t least, int closing, char *msg,
-                                 size_t len) {
-  char a[9][24];
-  const char *argv[17];
+                                 int64_t least, int closing, int may_load,
+                                 char *msg, size_t len) {
+  char a[10][24];
+  const char *argv[18];
   redisReply *rep;
   int i;
 
@@ -386,6 +491,7 @@ static redisReply *script_locked(rb_t *r, int64_t held, int64_t want,
   snprintf(a[6], sizeof(a[6]), "%" PRId64, least);
   snprintf(a[7], sizeof(a[7]), "%d", KEY_TTL_MS);
   snprintf(a[8], sizeof(a[8]), "%d", LEASE_TTL_MS);
+  snprintf(a[9], sizeof(a[9]), "%" PRId64, r->ret);
   argv[0] = "EVALSHA";
   argv[1] = r->sha;
   argv[2] = "2";
@@ -397,12 +503,14 @@ static redisReply *script_locked(rb_t *r, int64_t held, int64_t want,
   for (i = 1; i <= 8; i++)
     argv[7 + i] = a[i];
   argv[16] = closing ? "1" : "0";
-  rep = redisCommandArgv(r->ctx, 17, argv, NULL);
-  if (rep != NULL && reply_error(rep) && strncmp(rep->str, "NOSCRIPT", 8) == 0) {
+  argv[17] = a[9];
+  rep = redisCommandArgv(r->ctx, 18, argv, NULL);
+  if (may_load && rep != NULL && reply_error(rep) &&
+      strncmp(rep->str, "NOSCRIPT", 8) == 0) {
     freeReplyObject(rep);
     argv[0] = "EVAL";
     argv[1] = script;
-    rep = redisCommandArgv(r->ctx, 17, argv, NULL);
+    rep = redisCommandArgv(r->ctx, 18, argv, NULL);
   }
   if (rep == NULL) {
     io_error(r, msg, len);
@@ -430,8 +538,62 @@ static int64_t fallback_cap(rb_t *r) {
   return g ? g : r->conf.lease;
 }
 
-static void set_down(rb_t *r, const char *why) {
-  if (__atomic_exchange_n(&r->down, 1, __ATOMIC_ACQ_REL) == 0)
+static int64_t clamp64(int64_t v, int64_t lo, int64_t hi) {
+  return v < lo ? lo : v > hi ? hi : v;
+}
+
+/* Adds delta to a local count, clamped to [0, cap] (a count already above
+ * cap is not raised, nor lowered by a refund). */
+static void local_add(int64_t *c, int64_t cap, int64_t delta) {
+  int64_t cur = __atomic_load_n(c, __ATOMIC_RELAXED), next;
+  do {
+    next = cur + delta > cap ? (cur > cap ? cur : cap) : cur + delta;
+    if (next < 0)
+      next = 0;
+    if (next == cur)
+      return;
+  } while (!__atomic_compare_exchange_n(c, &cur, next, 1, __ATOMIC_RELAXED,
+                                        __ATOMIC_RELAXED));
+}
+
+/* The ratio count as this process knows it, within [0, capacity]. */
+static int64_t ratio_count(rb_t *r) {
+  if (__atomic_load_n(&r->down, __ATOMIC_ACQUIRE))
+    return __atomic_load_n(&r->local, __ATOMIC_RELAXED);
+  return clamp64(__atomic_load_n(&r->view, __ATOMIC_RELAXED) +
+                     __atomic_load_n(&r->pending, __ATOMIC_RELAXED),
+                 0, r->conf.capacity);
+}
+
+/* Whether result n (r->results just after its exchange) is newer than
+ * any acted upon: "lost" and "back" are told after the lock is released,
+ * so an older result may arrive last and must not undo a newer. */
+static int newer(rb_t *r, uint64_t n) {
+  uint64_t cur = __atomic_load_n(&r->applied, __ATOMIC_RELAXED);
+  do {
+    if (n <= cur)
+      return 0;
+  } while (!__atomic_compare_exchange_n(&r->applied, &cur, n, 1,
+                                        __ATOMIC_ACQ_REL, __ATOMIC_RELAXED));
+  return 1;
+}
+
+static void set_down(rb_t *r, const char *why, uint64_t n) {
+  if (!newer(r, n))
+    return;
+  if (r->conf.kind == BACKOFF_BUDGET_RATIO &&
+      !__atomic_load_n(&r->down, __ATOMIC_ACQUIRE))
+    __atomic_store_n(&r->local, ratio_count(r), __ATOMIC_RELAXED);
+  if (__atomic_exchange_n(&r->down, 1, __ATOMIC_ACQ_REL) != 0)
+    return;
+  if (r->conf.kind == BACKOFF_BUDGET_RATIO)
+    event(r, "%s unreachable (%s): retries follow this process's own "
+             "count, from the fleet's last (%.1f of %.1f tokens)",
+          r->shown, why,
+          (double)__atomic_load_n(&r->local, __ATOMIC_RELAXED) /
+              BACKOFF__MILLI,
+          (double)r->conf.capacity / BACKOFF__MILLI);
+  else
     event(r, "%s unreachable (%s): retries spend this process's lease, "
              "then a local budget of at most %" PRId64 " tokens",
           r->shown, why, fallback_cap(r) / BACKOFF__MILLI);
@@ -452,26 +614,79 @@ static int bad_reply(rb_t *r, redisReply *rep, char *msg, size_t len) {
   return rc;
 }
 
+#define NOT_NOW 1 /* a caller's exchange left to the handle's thread */
+
+/* The socket's timeout for the next command: the whole of timeout_ms, or
+ * what is left of a caller's deadline. 0, or NOT_NOW if too little is
+ * left to tell a slow server from a dead one. */
+static int set_io_timeout(rb_t *r, uint64_t deadline, char *msg,
+                          size_t len) {
+  unsigned ms = r->conf.timeout_ms;
+
+  if (deadline != 0) {
+    const uint64_t now = now_ns();
+    if (now >= deadline ||
+        (deadline - now) / 1000000u < r->conf.timeout_ms / 2 + 1)
+      return NOT_NOW;
+    ms = (unsigned)((deadline - now) / 1000000u);
+  }
+  if (ms != r->io_timeout_ms) {
+    if (redisSetTimeout(r->ctx, tv_of(ms)) != REDIS_OK) {
+      drop_locked(r);
+      return fail(msg, len, BACKOFF_EUNREACH, "%s: cannot set a timeout",
+                  r->shown);
+    }
+    r->io_timeout_ms = ms;
+  }
+  return 0;
+}
+
 /* One exchange: report the lease held and the counts, take a new lease of
  * `want` (none unless at least `least` is available); `closing` gives the
  * lease back for good. 0, or an error with msg set. A failed exchange
- * loses nothing: its figures are absolute, so the next one carries them. */
-static int exchange_locked(rb_t *r, int64_t want, int64_t least, int closing,
-                           char *msg, size_t len) {
+ * loses nothing: its figures are absolute, so the next one carries them.
+ *
+ * deadline 0: the handle's thread (or open, close), which may connect,
+ * authenticate and load the script. Otherwise a caller's thread, which
+ * does one round trip on an open connection, finished by the deadline
+ * (monotonic ns), and leaves all else to the handle's thread: NOT_NOW. */
+/* The script no longer counts more than `most` of this process's lease
+ * as lent (it lapsed and another process took it back): no more of it is
+ * spent. */
+static void cut_lease(rb_t *r, int64_t most) {
+  int64_t cur = __atomic_load_n(&r->lease, __ATOMIC_RELAXED);
+  while (cur > most &&
+         !__atomic_compare_exchange_n(&r->lease, &cur, most, 1,
+                                      __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+    ;
+}
+
+static int exchange_io(rb_t *r, int64_t want, int64_t least, int closing,
+                       uint64_t deadline, char *msg, size_t len) {
   int64_t granted;
   redisReply *rep;
   int rc;
 
-  if ((rc = connect_locked(r, msg, len)) != 0)
+  r->results++;
+  if (deadline != 0 && r->ctx == NULL)
+    return NOT_NOW;
+  if ((rc = connect_locked(r, msg, len)) != 0 ||
+      (rc = set_io_timeout(r, deadline, msg, len)) != 0)
     return rc;
   r->sent += __atomic_exchange_n(&r->pending, 0, __ATOMIC_ACQ_REL);
+  r->ret += __atomic_exchange_n(&r->pending_ret, 0, __ATOMIC_ACQ_REL);
   r->seq++;
   rep = script_locked(r, __atomic_load_n(&r->lease, __ATOMIC_ACQUIRE), want,
-                      least, closing, msg, len);
+                      least, closing, deadline == 0, msg, len);
   if (rep == NULL)
     return BACKOFF_EUNREACH;
-  if (rep->type != REDIS_REPLY_ARRAY || rep->elements != 2 ||
-      rep->element[0]->type != REDIS_REPLY_INTEGER)
+  if (reply_error(rep) && strncmp(rep->str, "NOSCRIPT", 8) == 0) {
+    freeReplyObject(rep); /* the handle's thread loads it */
+    return NOT_NOW;
+  }
+  if (rep->type != REDIS_REPLY_ARRAY || rep->elements != 3 ||
+      rep->element[0]->type != REDIS_REPLY_INTEGER ||
+      rep->element[2]->type != REDIS_REPLY_INTEGER)
     return bad_reply(r, rep, msg, len);
   granted = rep->element[0]->integer;
   if (granted == -1) {
@@ -487,6 +702,8 @@ static int exchange_locked(rb_t *r, int64_t want, int64_t least, int closing,
   if (granted < 0 || rep->element[1]->type != REDIS_REPLY_INTEGER)
     return bad_reply(r, rep, msg, len);
   r->recv += granted;
+  if (rep->element[2]->integer >= 0)
+    cut_lease(r, rep->element[2]->integer);
   if (closing)
     __atomic_store_n(&r->lease, 0, __ATOMIC_RELEASE);
   else
@@ -499,29 +716,114 @@ static int exchange_locked(rb_t *r, int64_t want, int64_t least, int closing,
   return 0;
 }
 
-/* ---- the handle's thread ----------------------------------------------- */
+/* hiredis writes with write(2): on a connection the server reset, that
+ * raises SIGPIPE, which kills a program that did not ignore it. The
+ * thread doing I/O blocks it for the while, and takes away a SIGPIPE it
+ * raised itself (one already pending is left alone). */
+typedef struct {
+  sigset_t old;
+  int was_pending;
+} pipe_guard_t;
 
-static void recovered(rb_t *r) {
-  if (__atomic_exchange_n(&r->down, 0, __ATOMIC_ACQ_REL) == 1)
-    event(r, "%s reachable again: the shared budget is back", r->shown);
-  r->failures = 0;
+static void sigpipe_block(pipe_guard_t *g) {
+  sigset_t set, pending;
+
+  sigemptyset(&set);
+  sigaddset(&set, SIGPIPE);
+  sigemptyset(&pending);
+  sigpending(&pending);
+  g->was_pending = sigismember(&pending, SIGPIPE) == 1;
+  pthread_sigmask(SIG_BLOCK, &set, &g->old);
 }
 
-/* Gives the lease back (through the counts the next exchange sends). */
-static void return_lease(rb_t *r) {
-  __atomic_add_fetch(&r->pending,
-                     __atomic_exchange_n(&r->lease, 0, __ATOMIC_ACQ_REL),
-                     __ATOMIC_ACQ_REL);
+static void sigpipe_restore(pipe_guard_t *g) {
+  sigset_t set, pending;
+
+  sigemptyset(&set);
+  sigaddset(&set, SIGPIPE);
+  sigemptyset(&pending);
+  if (!g->was_pending && sigpending(&pending) == 0 &&
+      sigismember(&pending, SIGPIPE) == 1) {
+    const struct timespec zero = {0, 0};
+    while (sigtimedwait(&set, NULL, &zero) < 0 && errno == EINTR)
+      ;
+  }
+  pthread_sigmask(SIG_SETMASK, &g->old, NULL);
+}
+
+static int exchange_locked(rb_t *r, int64_t want, int64_t least, int closing,
+                           uint64_t deadline, char *msg, size_t len) {
+  pipe_guard_t g;
+  int rc;
+
+  sigpipe_block(&g);
+  rc = exchange_io(r, want, least, closing, deadline, msg, len);
+  sigpipe_restore(&g);
+  return rc;
+}
+
+/* ---- the handle's thread ----------------------------------------------- */
+
+#define REBASE_AT ((int64_t)1 << 50) /* well below 2^53 */
+
+static void new_client_id(rb_t *r);
+static int64_t return_lease(rb_t *r);
+
+/* Running totals near what a double holds exactly: give the lease back
+ * and end this client's record, then start over as a new client. */
+static void rebase_locked(rb_t *r) {
+  char msg[300];
+
+  if (r->sent > -REBASE_AT && r->sent < REBASE_AT && r->recv < REBASE_AT &&
+      r->ret < REBASE_AT)
+    return;
+  return_lease(r);
+  if (exchange_locked(r, 0, 0, 1, 0, msg, sizeof(msg)) != 0)
+    return; /* the totals carry the lease; the next tick tries again */
+  new_client_id(r);
+  r->seq = 0;
+  r->sent = r->recv = r->ret = 0;
+}
+
+static void recovered(rb_t *r, uint64_t n) {
+  if (!newer(r, n))
+    return;
+  if (__atomic_exchange_n(&r->down, 0, __ATOMIC_ACQ_REL) == 1)
+    event(r, "%s reachable again: the shared budget is back", r->shown);
+}
+
+/* Gives the lease back (through the counts the next exchange sends);
+ * returns how much. */
+static int64_t return_lease(rb_t *r) {
+  const int64_t x = __atomic_exchange_n(&r->lease, 0, __ATOMIC_ACQ_REL);
+  __atomic_add_fetch(&r->pending_ret, x, __ATOMIC_ACQ_REL);
+  return x;
+}
+
+/* The exchange that was to return x failed: the lease stays this
+ * process's, to spend while Redis is unreachable. Under io. Whether the
+ * exchange counted x already (r->seq moved) or not, the figures stay
+ * absolute, so a late run of the failed command is undone by the next. */
+static void keep_lease(rb_t *r, int64_t x, uint64_t seq_before) {
+  if (x == 0)
+    return;
+  if (r->seq != seq_before)
+    r->ret -= x;
+  else
+    __atomic_sub_fetch(&r->pending_ret, x, __ATOMIC_ACQ_REL);
+  __atomic_add_fetch(&r->lease, x, __ATOMIC_ACQ_REL);
 }
 
 /* One tick: send the counts (and renew the lease); returns how long to
  * wait before the next, in ms. */
-static unsigned tick(rb_t *r, uint64_t *last_ns) {
+static unsigned tick(rb_t *r, uint64_t *last_ns, int kicked) {
   char msg[300];
   double d = 1;
+  uint64_t n, seq_before;
+  int64_t returned = 0;
   int rc;
 
-  if (!__atomic_load_n(&r->down, __ATOMIC_RELAXED) &&
+  if (!kicked && !__atomic_load_n(&r->down, __ATOMIC_RELAXED) &&
       __atomic_load_n(&r->pending, __ATOMIC_RELAXED) == 0 &&
       __atomic_load_n(&r->lease, __ATOMIC_RELAXED) == 0 &&
       now_ns() - *last_ns < (uint64_t)IDLE_FLUSH_MS * 1000000u)
@@ -529,17 +831,24 @@ static unsigned tick(rb_t *r, uint64_t *last_ns) {
   pthread_mutex_lock(&r->io);
   /* A lease no retry touched since the last tick goes back to the fleet:
    * idle processes must not sit on tokens others need. */
+  seq_before = r->seq;
   if (!__atomic_exchange_n(&r->used, 0, __ATOMIC_ACQ_REL) &&
       !__atomic_load_n(&r->down, __ATOMIC_RELAXED))
-    return_lease(r);
-  rc = exchange_locked(r, 0, 0, 0, msg, sizeof(msg));
+    returned = return_lease(r);
+  rc = exchange_locked(r, 0, 0, 0, 0, msg, sizeof(msg));
+  n = r->results;
+  if (rc == 0)
+    rebase_locked(r);
+  else
+    keep_lease(r, returned, seq_before);
   pthread_mutex_unlock(&r->io);
   *last_ns = now_ns();
   if (rc == 0) {
-    recovered(r);
+    r->failures = 0;
+    recovered(r, n);
     return r->conf.flush_ms;
   }
-  set_down(r, msg);
+  set_down(r, msg, n);
   /* Reconnect with backoff: 50 ms doubling to 5 s, full jitter. */
   if (r->reconnect == NULL ||
       backoff_strategy_delay(r->reconnect, r->failures, 0, NULL, NULL, &d) != 0)
@@ -553,6 +862,7 @@ static void *flusher(void *arg) {
   rb_t *r = arg;
   uint64_t last = now_ns();
   unsigned wait_ms = r->conf.flush_ms;
+  int kicked;
 
   pthread_mutex_lock(&r->mu);
   while (!r->stop) {
@@ -564,25 +874,24 @@ static void *flusher(void *arg) {
       ts.tv_sec++;
       ts.tv_nsec -= 1000000000L;
     }
-    if (pthread_cond_timedwait(&r->cond, &r->mu, &ts) != ETIMEDOUT)
+    if (pthread_cond_timedwait(&r->cond, &r->mu, &ts) != ETIMEDOUT &&
+        !r->kick)
       continue;
+    kicked = r->kick;
+    r->kick = 0;
     pthread_mutex_unlock(&r->mu);
-    wait_ms = tick(r, &last);
+    wait_ms = tick(r, &last, kicked);
     pthread_mutex_lock(&r->mu);
+    r->ticks++;
+    pthread_cond_broadcast(&r->done);
   }
   pthread_mutex_unlock(&r->mu);
   return NULL;
 }
 
 static int start_thread(rb_t *r) {
-  pthread_condattr_t ca;
   int rc;
 
-  pthread_condattr_init(&ca);
-  pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-  pthread_cond_init(&r->cond, &ca);
-  pthread_condattr_destroy(&ca);
-  pthread_mutex_init(&r->mu, NULL);
   r->stop = 0;
   rc = pthread_create(&r->thread, NULL, flusher, r);
   r->thread_on = rc == 0;
@@ -598,8 +907,6 @@ static void stop_thread(rb_t *r) {
   pthread_mutex_unlock(&r->mu);
   pthread_join(r->thread, NULL);
   r->thread_on = 0;
-  pthread_cond_destroy(&r->cond);
-  pthread_mutex_destroy(&r->mu);
 }
 
 static void new_client_id(rb_t *r) {
@@ -613,25 +920,48 @@ static void new_client_id(rb_t *r) {
            (unsigned long)(ts.tv_nsec ^ (long)(uintptr_t)r ^ ts.tv_sec));
 }
 
-/* A child after fork(): nothing of the parent's connection, thread, lease
- * or counts is used (the parent still owns them). */
-static void check_fork(rb_t *r) {
-  unsigned g = __atomic_load_n(&fork_gen, __ATOMIC_RELAXED);
-  if (__builtin_expect(g == r->gen, 1))
-    return;
-  pthread_mutex_init(&r->io, NULL);
-  /* The parent's other threads do not exist here: freeing the copy of its
-   * context closes only this process's descriptor. */
+static void init_thread_control(rb_t *r) {
+  pthread_condattr_t ca;
+
+  pthread_condattr_init(&ca);
+  pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+  pthread_cond_init(&r->cond, &ca);
+  pthread_cond_init(&r->done, &ca);
+  pthread_condattr_destroy(&ca);
+  pthread_mutex_init(&r->mu, NULL);
+}
+
+/* A child after fork(), still with one thread and holding r->io: nothing
+ * of the parent's connection, thread, lease or counts is used (the parent
+ * still owns them). The parent's threads do not exist here: freeing the
+ * copy of its context closes only this process's descriptor. */
+static void reset_in_child(rb_t *r) {
   drop_locked(r);
-  r->lease = r->pending = 0;
+  r->lease = r->pending = r->pending_ret = r->ret = 0;
   r->down = 0;
   r->last_grant = 0;
   r->seq = 0;
   r->sent = r->recv = 0;
-  r->thread_on = 0;
+  r->failures = 0;
   new_client_id(r);
-  r->gen = g;
-  start_thread(r);
+  if (r->thread_on) {
+    /* Its flusher may have held mu at the fork. */
+    init_thread_control(r);
+    r->thread_on = 0;
+    r->need_thread = 1;
+  }
+}
+
+/* The child's thread is started by its first call (one thread wins), not
+ * in the fork handler: a program may fork to exec at once. */
+static void check_fork(rb_t *r) {
+  int one = 1;
+  if (__builtin_expect(!__atomic_load_n(&r->need_thread, __ATOMIC_ACQUIRE),
+                       1))
+    return;
+  if (__atomic_compare_exchange_n(&r->need_thread, &one, 0, 0,
+                                  __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+    start_thread(r);
 }
 
 /* ---- the ops ------------------------------------------------------------ */
@@ -648,15 +978,67 @@ static int take_lease(rb_t *r, int64_t price) {
   return 1;
 }
 
-/* An exchange from a caller's thread. price > 0: a retry that the lease
- * cannot pay; returns 1 if, once we hold the connection, it can (another
- * thread refilled it meanwhile). A failure marks Redis unreachable after
- * the lock is released: on_event may call back into the budget. */
-static int exchange_now(rb_t *r, int64_t price) {
+static struct timespec ts_of_ns(uint64_t ns) {
+  struct timespec ts = {(time_t)(ns / 1000000000u),
+                        (long)(ns % 1000000000u)};
+  return ts;
+}
+
+/* The io lock, or ETIMEDOUT at the deadline (monotonic ns): a caller
+ * never queues behind a slow exchange for longer than its own timeout. */
+static int lock_until(rb_t *r, uint64_t deadline) {
+  struct timespec ts;
+#if defined(__GLIBC__) &&                                                     \
+    (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 30))
+  if (pthread_mutex_trylock(&r->io) == 0)
+    return 0;
+  ts = ts_of_ns(deadline);
+  return pthread_mutex_clocklock(&r->io, CLOCK_MONOTONIC, &ts);
+#else
+  uint64_t now = now_ns(), left;
+
+  if (pthread_mutex_trylock(&r->io) == 0)
+    return 0;
+  left = deadline > now ? deadline - now : 0;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  left += (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+  ts = ts_of_ns(left);
+  return pthread_mutex_timedlock(&r->io, &ts);
+#endif
+}
+
+/* Asks the handle's thread for a tick now and waits for one to finish,
+ * at most until the deadline. */
+static void wait_for_tick(rb_t *r, uint64_t deadline) {
+  struct timespec ts = ts_of_ns(deadline);
+  unsigned long seen;
+
+  pthread_mutex_lock(&r->mu);
+  seen = r->ticks;
+  r->kick = 1;
+  pthread_cond_signal(&r->cond);
+  while (r->ticks == seen && r->thread_on &&
+         pthread_cond_timedwait(&r->done, &r->mu, &ts) != ETIMEDOUT)
+    ;
+  pthread_mutex_unlock(&r->mu);
+}
+
+/* One attempt at an exchange from a caller's thread: 1 if the lease can
+ * now pay `price`, 0 if not, NOT_NOW if the handle's thread must act
+ * first. A failure marks Redis unreachable after the lock is released:
+ * on_event may call back into the budget. */
+static int try_exchange(rb_t *r, int64_t price, uint64_t deadline) {
   char msg[300];
+  uint64_t n = 0;
   int rc = 0, paid = 0;
 
-  pthread_mutex_lock(&r->io);
+  if (lock_until(r, deadline) != 0)
+    return 0;
+  /* Another caller may have found Redis gone while this one waited. */
+  if (__atomic_load_n(&r->down, __ATOMIC_ACQUIRE)) {
+    pthread_mutex_unlock(&r->io);
+    return price > 0 && take_lease(r, price);
+  }
   if (price > 0 && take_lease(r, price)) {
     paid = 1;
   } else {
@@ -664,13 +1046,35 @@ static int exchange_now(rb_t *r, int64_t price) {
     int64_t want = 0;
     if (price > 0)
       want = r->conf.lease > price ? r->conf.lease : price;
-    rc = exchange_locked(r, want, price > held ? price - held : 0, 0, msg,
-                         sizeof(msg));
+    rc = exchange_locked(r, want, price > held ? price - held : 0, 0,
+                         deadline, msg, sizeof(msg));
+    n = r->results;
   }
   pthread_mutex_unlock(&r->io);
+  if (rc == NOT_NOW)
+    return NOT_NOW;
   if (rc != 0)
-    set_down(r, msg);
+    set_down(r, msg, n);
+  else if (n != 0)
+    recovered(r, n); /* so that an older failure told late is ignored */
   return paid;
+}
+
+/* An exchange from a caller's thread, all of it within timeout_ms. price
+ * > 0: a retry that the lease cannot pay; returns 1 if, once we hold the
+ * connection, it can (another thread refilled it meanwhile). */
+static int exchange_now(rb_t *r, int64_t price) {
+  const uint64_t deadline =
+      now_ns() + (uint64_t)r->conf.timeout_ms * 1000000u;
+  int rc = try_exchange(r, price, deadline);
+
+  if (rc != NOT_NOW)
+    return rc;
+  /* No connection (a child after fork) or the script to load again: the
+   * handle's thread does that, then this caller tries once more. */
+  wait_for_tick(r, deadline);
+  rc = try_exchange(r, price, deadline);
+  return rc == NOT_NOW ? 0 : rc;
 }
 
 /* The ratio throttle lends nothing: a retry looks at the fleet's count as
@@ -681,9 +1085,7 @@ static int rb_withdraw_ratio(rb_t *r, int64_t keep) {
   if (!__atomic_load_n(&r->down, __ATOMIC_RELAXED) &&
       age > (uint64_t)r->conf.flush_ms * 1000000u)
     exchange_now(r, 0);
-  return __atomic_load_n(&r->view, __ATOMIC_RELAXED) +
-             __atomic_load_n(&r->pending, __ATOMIC_RELAXED) >=
-         keep;
+  return ratio_count(r) >= keep;
 }
 
 static int rb_withdraw(void *be, int64_t price, int64_t keep) {
@@ -701,25 +1103,14 @@ static int rb_withdraw(void *be, int64_t price, int64_t keep) {
 
 static void rb_deposit(void *be, int64_t delta) {
   rb_t *r = be;
-  int64_t cap, cur, next;
 
   check_fork(r);
-  if (!__atomic_load_n(&r->down, __ATOMIC_RELAXED) ||
-      r->conf.kind == BACKOFF_BUDGET_RATIO) {
+  if (!__atomic_load_n(&r->down, __ATOMIC_RELAXED))
     __atomic_add_fetch(&r->pending, delta, __ATOMIC_RELAXED);
-    return;
-  }
-  /* Unreachable: the local bucket, capped at the last lease. */
-  cap = fallback_cap(r);
-  cur = __atomic_load_n(&r->lease, __ATOMIC_RELAXED);
-  do {
-    next = cur + delta > cap ? (cur > cap ? cur : cap) : cur + delta;
-    if (next < 0)
-      next = 0;
-    if (next == cur)
-      return;
-  } while (!__atomic_compare_exchange_n(&r->lease, &cur, next, 1,
-                                        __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+  else if (r->conf.kind == BACKOFF_BUDGET_RATIO)
+    local_add(&r->local, r->conf.capacity, delta);
+  else /* the local bucket, capped at the last lease */
+    local_add(&r->lease, fallback_cap(r), delta);
 }
 
 static int64_t rb_tokens(void *be) {
@@ -729,6 +1120,8 @@ static int64_t rb_tokens(void *be) {
   check_fork(r);
   if (!__atomic_load_n(&r->down, __ATOMIC_RELAXED))
     exchange_now(r, 0);
+  if (r->conf.kind == BACKOFF_BUDGET_RATIO)
+    return ratio_count(r);
   t = __atomic_load_n(&r->down, __ATOMIC_RELAXED)
           ? __atomic_load_n(&r->lease, __ATOMIC_RELAXED)
           : __atomic_load_n(&r->view, __ATOMIC_RELAXED);
@@ -741,18 +1134,23 @@ static void rb_free(void *be) {
 
   if (r == NULL)
     return;
-  check_fork(r);
+  handles_remove(r);
+  /* A child that never used the handle has no thread to stop. */
+  __atomic_store_n(&r->need_thread, 0, __ATOMIC_RELEASE);
   stop_thread(r);
   pthread_mutex_lock(&r->io);
   /* Give back the lease and send the counts; unreachable: they are lost
    * to the fleet only until the lease lapses. */
   if (!__atomic_load_n(&r->down, __ATOMIC_RELAXED)) {
     return_lease(r);
-    (void)exchange_locked(r, 0, 0, 1, msg, sizeof(msg));
+    (void)exchange_locked(r, 0, 0, 1, 0, msg, sizeof(msg));
   }
   drop_locked(r);
   pthread_mutex_unlock(&r->io);
   pthread_mutex_destroy(&r->io);
+  pthread_cond_destroy(&r->cond);
+  pthread_cond_destroy(&r->done);
+  pthread_mutex_destroy(&r->mu);
   backoff_strategy_free(r->reconnect);
   explicit_bzero(r->pass, sizeof(r->pass));
   free(r);
@@ -813,7 +1211,9 @@ static int parse_settings(const char *s, backoff__budget_conf_t *c) {
     c->success_refund = refund * BACKOFF__MILLI;
     c->ratio = c->threshold = 0;
     dearer = c->retry_cost > c->timeout_cost ? c->retry_cost : c->timeout_cost;
-    c->lease = 2 * dearer < c->capacity ? 2 * dearer : c->capacity;
+    c->lease = c->lease_asked ? c->lease_asked : 2 * dearer;
+    if (c->lease > c->capacity)
+      c->lease = c->capacity;
   } else if (sscanf(s, "kind=ratio max_tokens=%lf token_ratio=%lf", &max,
                     &ratio) == 2) {
     if (!(max >= 0.001 && max <= 1e9 && ratio >= 0.001 && ratio <= 1e9))
@@ -839,6 +1239,13 @@ static int attach_locked(rb_t *r, char *msg, size_t len) {
     return io_error(r, msg, len);
   if (rep->type == REDIS_REPLY_NIL)
     rc = fail(msg, len, BACKOFF_ENOENT, "%s: no such budget", r->shown);
+  else if (reply_error(rep))
+    rc = fail(msg, len,
+              strncmp(rep->str, "NOAUTH", 6) == 0 ||
+                      strncmp(rep->str, "NOPERM", 6) == 0
+                  ? BACKOFF_EAUTH
+                  : BACKOFF_EUNREACH,
+              "%s: %.100s", r->shown, rep->str);
   else if (rep->type != REDIS_REPLY_STRING ||
            parse_settings(rep->str, &r->conf) != 0)
     rc = fail(msg, len, BACKOFF_ECORRUPT,
@@ -853,6 +1260,7 @@ static int attach_locked(rb_t *r, char *msg, size_t len) {
 static int rb_open(void **be, const backoff__budget_ops_t **ops,
                    const char *spec, backoff__budget_conf_t *conf,
                    char *msg, size_t len) {
+  pipe_guard_t guard;
   rb_t *r;
   int rc;
 
@@ -864,32 +1272,40 @@ static int rb_open(void **be, const backoff__budget_ops_t **ops,
     goto fail_parse;
   r->conf = *conf;
   snprintf(r->settings, sizeof(r->settings), "%s", conf->text);
-  r->gen = __atomic_load_n(&fork_gen, __ATOMIC_RELAXED);
   new_client_id(r);
   pthread_mutex_init(&r->io, NULL);
   pthread_mutex_lock(&r->io);
-  rc = connect_locked(r, msg, len);
+  sigpipe_block(&guard);
+  rc = resolve(r, msg, len);
+  if (rc == 0)
+    rc = connect_locked(r, msg, len);
   if (rc == 0 && (conf->flags & BACKOFF_BUDGET_ATTACH) != 0)
     rc = attach_locked(r, msg, len);
   if (rc == 0)
     rc = load_script_locked(r, msg, len);
   if (rc == 0)
-    rc = exchange_locked(r, 0, 0, 0, msg, len);
+    rc = exchange_locked(r, 0, 0, 0, 0, msg, len);
+  sigpipe_restore(&guard);
   pthread_mutex_unlock(&r->io);
   if (rc != 0)
     goto fail_connect;
   *conf = r->conf; /* adopted, with ATTACH */
   open_reconnect_strategy(r);
+  init_thread_control(r);
   if (start_thread(r) != 0) {
     rc = fail(msg, len, BACKOFF_ESYS, "%s: cannot start a thread",
               r->shown);
     goto fail_thread;
   }
+  handles_add(r);
   *be = r;
   *ops = &rb_ops;
   return 0;
 
 fail_thread:
+  pthread_cond_destroy(&r->cond);
+  pthread_cond_destroy(&r->done);
+  pthread_mutex_destroy(&r->mu);
   backoff_strategy_free(r->reconnect);
 fail_connect:
   pthread_mutex_lock(&r->io);
@@ -904,13 +1320,16 @@ fail_parse:
 
 static int rb_unlink(const char *spec, char *msg, size_t len) {
   rb_t *r = calloc(1, sizeof(*r));
+  pipe_guard_t guard;
   redisReply *rep;
   int rc;
 
   if (r == NULL)
     return fail(msg, len, BACKOFF_ENOMEM, "out of memory");
   r->conf.timeout_ms = 50;
+  sigpipe_block(&guard);
   if ((rc = parse_url(r, spec, msg, len)) == 0 &&
+      (rc = resolve(r, msg, len)) == 0 &&
       (rc = connect_locked(r, msg, len)) == 0) {
     rep = redisCommand(r->ctx, "DEL %s %s", r->key, r->leases);
     if (rep == NULL || rep->type != REDIS_REPLY_INTEGER)
@@ -920,6 +1339,7 @@ static int rb_unlink(const char *spec, char *msg, size_t len) {
     freeReplyObject(rep);
   }
   drop_locked(r);
+  sigpipe_restore(&guard);
   explicit_bzero(r->pass, sizeof(r->pass));
   free(r);
   return rc;

@@ -264,6 +264,210 @@ START_TEST(stopped_server_bounds_every_wait) {
 }
 END_TEST
 
+/* Sixteen threads need a round trip at once while the server is stopped:
+ * none waits for the others' attempts in turn. Each wait is bounded by
+ * about one timeout (asserted with a generous 2x: this bounds blocking,
+ * it does not time speed). */
+static backoff_policy_t *stop_policy;
+static pthread_barrier_t stop_bar;
+static uint64_t stop_waits[16];
+static void *stop_thread_run(void *arg) {
+  backoff_report_t r;
+  uint64_t t0;
+  pthread_barrier_wait(&stop_bar);
+  t0 = backoff_clock_ns();
+  backoff_run(stop_policy, procs_fail, NULL, &r);
+  stop_waits[(intptr_t)arg] = backoff_clock_ns() - t0;
+  return NULL;
+}
+
+START_TEST(stopped_server_bounds_every_thread) {
+  backoff_budget_options_t bo;
+  backoff_budget_t *b;
+  pthread_t t[16];
+  uint64_t worst = 0;
+  intptr_t i;
+
+  memset(&bo, 0, sizeof(bo));
+  bo.capacity = 100;
+  bo.retry_cost = 5;
+  bo.lease = 5; /* one retry: every thread needs a round trip */
+  bo.timeout_ms = 200;
+  bo.flush_ms = 60000;
+  ck_assert_int_eq(backoff_budget_open(&b, spec("stop16"), &bo), 0);
+  stop_policy = policy_for(b, 2);
+  pthread_barrier_init(&stop_bar, NULL, 16);
+  kill(server_pid, SIGSTOP);
+  for (i = 0; i < 16; i++)
+    pthread_create(&t[i], NULL, stop_thread_run, (void *)i);
+  for (i = 0; i < 16; i++) {
+    pthread_join(t[i], NULL);
+    if (stop_waits[i] > worst)
+      worst = stop_waits[i];
+  }
+  kill(server_pid, SIGCONT);
+  pthread_barrier_destroy(&stop_bar);
+  ck_assert_msg(worst < 2 * 200 * 1000000u,
+                "a call waited %.3f s with a 0.2 s timeout",
+                (double)worst / 1e9);
+  backoff_policy_free(stop_policy);
+  backoff_budget_free(b);
+}
+END_TEST
+
+/* A ratio budget with Redis gone follows this process's own count,
+ * clamped like the in-process budget: successes beyond max_tokens do not
+ * buy unlimited retries later. Same calls on both: same retries. */
+static int retried(backoff_policy_t *p, int n) {
+  backoff_report_t r;
+  int i, k = 0;
+  for (i = 0; i < n; i++) {
+    backoff_run(p, procs_fail, NULL, &r);
+    k += r.stop == BACKOFF_STOP_EXHAUSTED;
+  }
+  return k;
+}
+
+START_TEST(ratio_clamped_while_unreachable) {
+  backoff_budget_options_t bo;
+  backoff_budget_t *b, *l;
+  backoff_policy_t *p, *pl;
+  int i, far, near;
+
+  memset(&bo, 0, sizeof(bo));
+  bo.kind = BACKOFF_BUDGET_RATIO;
+  bo.max_tokens = 10;
+  bo.token_ratio = 0.1;
+  bo.timeout_ms = 200;
+  bo.flush_ms = 10;
+  bo.on_event = on_event;
+  downs = ups = 0;
+  ck_assert_int_eq(backoff_budget_open(&b, spec("ratio-down"), &bo), 0);
+  ck_assert_int_eq(backoff_budget_new(&l, &bo), 0);
+  p = policy_for(b, 2);
+  pl = policy_for(l, 2);
+  server_stop();
+  for (i = 0; i < 500 && __atomic_load_n(&downs, __ATOMIC_SEQ_CST) == 0; i++)
+    usleep(20000);
+  ck_assert_int_eq(__atomic_load_n(&downs, __ATOMIC_SEQ_CST), 1);
+  for (i = 0; i < 10000; i++) {
+    backoff_run(p, procs_succeed, NULL, NULL);
+    backoff_run(pl, procs_succeed, NULL, NULL);
+  }
+  ck_assert(backoff_budget_tokens(b) == 10);
+  far = retried(p, 2000);
+  near = retried(pl, 2000);
+  ck_assert_msg(far == near, "retried %d with Redis gone, %d in-process",
+                far, near);
+  ck_assert(backoff_budget_tokens(b) == backoff_budget_tokens(l));
+  backoff_policy_free(p);
+  backoff_policy_free(pl);
+  backoff_budget_free(b);
+  backoff_budget_free(l);
+}
+END_TEST
+
+/* Running totals past 1e14 thousandths (Lua writes 1.5e+14 unless told
+ * otherwise): a refund after them is still counted. */
+START_TEST(large_totals_keep_counting) {
+  backoff_budget_options_t bo;
+  backoff_budget_t *b;
+  backoff_policy_t *p;
+  backoff_report_t r;
+  int i;
+
+  memset(&bo, 0, sizeof(bo));
+  bo.capacity = 1000000000;
+  bo.retry_cost = 1000000000;
+  bo.timeout_cost = 1000000000;
+  bo.success_refund = 1000000000;
+  bo.flush_ms = 60000;
+  ck_assert_int_eq(backoff_budget_open(&b, spec("big"), &bo), 0);
+  p = policy_for(b, 2);
+  for (i = 0; i < 150; i++) /* 1.5e14 thousandths sent */
+    ck_assert_int_eq(backoff_run(p, procs_succeed, NULL, NULL), 0);
+  ck_assert(backoff_budget_tokens(b) == 1e9);
+  backoff_run(p, procs_fail, NULL, &r); /* the retry spends it all */
+  ck_assert_int_eq(r.stop, BACKOFF_STOP_EXHAUSTED);
+  ck_assert(backoff_budget_tokens(b) == 0);
+  ck_assert_int_eq(backoff_run(p, procs_succeed, NULL, NULL), 0);
+  ck_assert_msg(backoff_budget_tokens(b) == 1e9, "%.0f tokens, want 1e9",
+                backoff_budget_tokens(b));
+  backoff_policy_free(p);
+  backoff_budget_free(b);
+}
+END_TEST
+
+/* Sends one inline command; 1 if the reply is an integer or status. */
+static int redis_inline(const char *cmd) {
+  struct sockaddr_in a;
+  char buf[512];
+  int fd = socket(AF_INET, SOCK_STREAM, 0), ok = 0;
+  ssize_t n;
+
+  memset(&a, 0, sizeof(a));
+  a.sin_family = AF_INET;
+  a.sin_port = htons((uint16_t)port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
+      write(fd, cmd, strlen(cmd)) == (ssize_t)strlen(cmd)) {
+    n = read(fd, buf, sizeof(buf) - 1);
+    ok = n > 0 && (buf[0] == ':' || buf[0] == '+');
+  }
+  close(fd);
+  return ok;
+}
+
+/* A lease that lapsed (its holder cut off for longer than the lease's
+ * life) is taken back by another process; when its holder returns it
+ * later it is not counted a second time. */
+START_TEST(lapsed_lease_returned_late_counts_once) {
+  backoff_budget_options_t bo;
+  backoff_budget_t *c1, *c2, *c3;
+  backoff_policy_t *p1, *p2;
+  backoff_report_t r;
+  int i;
+
+  memset(&bo, 0, sizeof(bo));
+  bo.capacity = 100;
+  bo.retry_cost = 10;
+  bo.lease = 20;
+  bo.flush_ms = 60000;
+  ck_assert_int_eq(backoff_budget_open(&c1, spec("lapse"), &bo), 0);
+  p1 = policy_for(c1, 2);
+  backoff_run(p1, procs_fail, NULL, &r); /* leases 20, spends 10 */
+  ck_assert_int_eq(r.stop, BACKOFF_STOP_EXHAUSTED);
+  /* c1's lease lapses (as after 30 s without a word from it). */
+  ck_assert(redis_inline(
+      "EVAL \"local l = redis.call('HGETALL', KEYS[1]) "
+      "local e = string.format('%.0f', "
+      "tonumber(redis.call('TIME')[1]) * 1000 - 1000) "
+      "for i = 1, #l, 2 do local a, x, rest = "
+      "string.match(l[i + 1], '^(%d+):(%d+):(.*)$') "
+      "redis.call('HSET', KEYS[1], l[i], a .. ':' .. e .. ':' .. rest) end "
+      "return 1\" 1 lapse:leases\r\n"));
+  /* c2 takes it back (all 20: what c1 spent is not known), then spends
+   * 50. */
+  ck_assert_int_eq(backoff_budget_open(&c2, spec("lapse"), &bo), 0);
+  ck_assert(backoff_budget_tokens(c2) == 100);
+  p2 = policy_for(c2, 2);
+  for (i = 0; i < 5; i++) {
+    backoff_run(p2, procs_fail, NULL, &r);
+    ck_assert_int_eq(r.stop, BACKOFF_STOP_EXHAUSTED);
+  }
+  backoff_policy_free(p2);
+  backoff_budget_free(c2);
+  /* c1 comes back and returns the 10 it holds: already taken back. */
+  backoff_policy_free(p1);
+  backoff_budget_free(c1);
+  bo.flags = BACKOFF_BUDGET_ATTACH;
+  ck_assert_int_eq(backoff_budget_open(&c3, spec("lapse"), &bo), 0);
+  ck_assert_msg(backoff_budget_tokens(c3) == 50, "%.0f tokens, want 50",
+                backoff_budget_tokens(c3));
+  backoff_budget_free(c3);
+}
+END_TEST
+
 /* Killed and restarted mid-run: the budget falls back (bounded by the
  * last lease), then recovers on the new server; no crash. */
 START_TEST(server_killed_and_restarted) {
@@ -333,10 +537,29 @@ START_TEST(credentials) {
   ck_assert_ptr_null(strstr(backoff_last_error(), "wrong-pw"));
   snprintf(url, sizeof(url), "redis://:@127.0.0.1:%d/k", port);
   EXPECT_ERR(backoff_budget_open(&b, url, NULL), BACKOFF_EAUTH, "NOAUTH");
+  {
+    backoff_budget_options_t bo;
+    memset(&bo, 0, sizeof(bo));
+    bo.flags = BACKOFF_BUDGET_ATTACH; /* its first command is not the script */
+    snprintf(url, sizeof(url), "redis://127.0.0.1:%d/k", port);
+    EXPECT_ERR(backoff_budget_open(&b, url, &bo), BACKOFF_EAUTH, "NOAUTH");
+  }
   snprintf(url, sizeof(url), "redis://nobody:s3cret-pw@127.0.0.1:%d/k", port);
   EXPECT_ERR(backoff_budget_open(&b, url, NULL), BACKOFF_EAUTH,
              "redis://nobody@127.0.0.1");
   ck_assert_ptr_null(strstr(backoff_last_error(), "s3cret"));
+  /* The last '@' ends the user information: a '/' in the password is
+   * neither a key nor shown. */
+  snprintf(url, sizeof(url), "redis://admin:1234/hunter2@127.0.0.1:%d/k",
+           port);
+  EXPECT_ERR(backoff_budget_open(&b, url, NULL), BACKOFF_EAUTH,
+             "redis://admin@127.0.0.1");
+  ck_assert_msg(strstr(backoff_last_error(), "hunter2") == NULL &&
+                    strstr(backoff_last_error(), "1234") == NULL,
+                "'%s' shows the password", backoff_last_error());
+  snprintf(url, sizeof(url), "redis://127.0.0.1:%d/k@x", port);
+  EXPECT_ERR(backoff_budget_open(&b, url, NULL), BACKOFF_ESYNTAX,
+             "a key may not contain '@'");
   snprintf(url, sizeof(url), "redis://:s3cret%%2Dpw@127.0.0.1:%d/k", port);
   ck_assert_msg(backoff_budget_open(&b, url, NULL) == 0, "%s",
                 backoff_last_error());
@@ -386,11 +609,13 @@ START_TEST(bad_inputs) {
                                                      "capacity=200"));
   /* ATTACH adopts the stored settings; a missing key is ENOENT. */
   bo.flags = BACKOFF_BUDGET_ATTACH;
+  bo.lease = 7; /* the handle's own, kept */
   ck_assert_int_eq(backoff_budget_open(&c, spec("mm"), &bo), 0);
   {
     backoff_budget_options_t got;
     ck_assert_int_eq(backoff_budget_settings(c, &got), 0);
     ck_assert_uint_eq(got.capacity, 100);
+    ck_assert_uint_eq(got.lease, 7);
     ck_assert(backoff_budget_tokens(c) == 100);
   }
   backoff_budget_free(c);
@@ -452,6 +677,75 @@ START_TEST(fork_child_uses_its_own_connection) {
 }
 END_TEST
 
+/* A child's threads all use the inherited handle at once: the handle is
+ * reset once, in the child, before any of them runs (a lazy reset from
+ * each thread freed the same connection twice). */
+static backoff_policy_t *fork_policy;
+static pthread_barrier_t fork_bar;
+static void *fork_thread(void *arg) {
+  backoff_report_t r;
+  (void)arg;
+  pthread_barrier_wait(&fork_bar);
+  backoff_run(fork_policy, procs_fail, NULL, &r);
+  backoff_run(fork_policy, procs_succeed, NULL, &r);
+  return NULL;
+}
+
+static int threads_now(void) {
+  char line[256];
+  int n = -1;
+  FILE *f = fopen("/proc/self/status", "r");
+  if (f == NULL)
+    return -1;
+  while (fgets(line, sizeof(line), f) != NULL)
+    if (strncmp(line, "Threads:", 8) == 0)
+      n = atoi(line + 8);
+  fclose(f);
+  return n;
+}
+
+START_TEST(fork_child_threads_share_one_reset) {
+  backoff_budget_options_t bo;
+  backoff_budget_t *b;
+  int k;
+
+#ifdef UNDER_TSAN
+  printf("# fork test not run under ThreadSanitizer\n");
+  return;
+#endif
+  memset(&bo, 0, sizeof(bo));
+  bo.capacity = 100000;
+  bo.timeout_ms = 5000;
+  ck_assert_int_eq(backoff_budget_open(&b, spec("forkthreads"), &bo), 0);
+  fork_policy = policy_for(b, 2);
+  for (k = 0; k < 10; k++) {
+    pid_t pid = fork();
+    int st;
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+      pthread_t t[8];
+      int i, n;
+      pthread_barrier_init(&fork_bar, NULL, 8);
+      for (i = 0; i < 8; i++)
+        pthread_create(&t[i], NULL, fork_thread, NULL);
+      for (i = 0; i < 8; i++)
+        pthread_join(t[i], NULL);
+      n = threads_now(); /* this one and the handle's own */
+      backoff_policy_free(fork_policy);
+      backoff_budget_free(b);
+      _exit(n == 2 ? 0 : 3);
+    }
+    ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+    ck_assert_msg(WIFEXITED(st), "child %d killed by signal %d", k,
+                  WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+    ck_assert_msg(WEXITSTATUS(st) == 0, "child %d: more than one handle "
+                  "thread", k);
+  }
+  backoff_policy_free(fork_policy);
+  backoff_budget_free(b);
+}
+END_TEST
+
 Suite *make_suite(void) {
   Suite *s = suite_create("budget_redis");
   TCase *tc = tcase_create("redis");
@@ -461,10 +755,15 @@ Suite *make_suite(void) {
   tcase_add_test(tc, accounting_across_processes_token_bucket);
   tcase_add_test(tc, accounting_across_processes_ratio);
   tcase_add_test(tc, stopped_server_bounds_every_wait);
+  tcase_add_test(tc, stopped_server_bounds_every_thread);
   tcase_add_test(tc, server_killed_and_restarted);
+  tcase_add_test(tc, ratio_clamped_while_unreachable);
+  tcase_add_test(tc, large_totals_keep_counting);
+  tcase_add_test(tc, lapsed_lease_returned_late_counts_once);
   tcase_add_test(tc, credentials);
   tcase_add_test(tc, bad_inputs);
   tcase_add_test(tc, fork_child_uses_its_own_connection);
+  tcase_add_test(tc, fork_child_threads_share_one_reset);
   suite_add_tcase(s, tc);
   return s;
 }

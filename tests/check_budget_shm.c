@@ -2,10 +2,16 @@
  * across 8 processes, a process SIGKILLed mid-update, creation races,
  * settings that differ, foreign/truncated/corrupt objects, bad names, the
  * file mode. */
+#include "config.h"
+
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include "budget_procs.h"
 
@@ -211,6 +217,43 @@ START_TEST(file_mode) {
 }
 END_TEST
 
+/* Whoever can write the object can crash its users: an object every
+ * user may write, or another user's (without BACKOFF_BUDGET_GROUP and a
+ * group of ours), is refused. */
+START_TEST(owner_and_mode) {
+  const char *spec = uniq("owner");
+  backoff_budget_options_t bo;
+  backoff_budget_t *b;
+  char path[300];
+
+  obj_path(spec, path, sizeof(path));
+  ck_assert_int_eq(backoff_budget_open(&b, spec, NULL), 0);
+  backoff_budget_free(b);
+  ck_assert_int_eq(chmod(path, 0666), 0);
+  EXPECT_ERR(backoff_budget_open(&b, spec, NULL), BACKOFF_ECORRUPT,
+             "every user may write it (mode 0666)");
+  ck_assert_int_eq(chmod(path, 0660), 0);
+  if (chown(path, geteuid() + 1000, getegid()) != 0) {
+    printf("# another user's object not tested: chown: %s\n",
+           strerror(errno));
+  } else {
+    EXPECT_ERR(backoff_budget_open(&b, spec, NULL), BACKOFF_ECORRUPT,
+               "not this user");
+    memset(&bo, 0, sizeof(bo));
+    bo.flags = BACKOFF_BUDGET_GROUP; /* same group: shared on purpose */
+    ck_assert_msg(backoff_budget_open(&b, spec, &bo) == 0, "%s",
+                  backoff_last_error());
+    backoff_budget_free(b);
+    ck_assert_int_eq(chown(path, geteuid() + 1000, getegid() + 1000), 0);
+    if (getgroups(0, NULL) == 0) {
+      EXPECT_ERR(backoff_budget_open(&b, spec, &bo), BACKOFF_ECORRUPT,
+                 "nor one of its groups");
+    }
+  }
+  ck_assert_int_eq(backoff_budget_unlink(spec), 0);
+}
+END_TEST
+
 /* Writes `len` bytes as the object behind spec. */
 static void plant(const char *spec, const void *bytes, size_t len) {
   char path[300];
@@ -301,6 +344,22 @@ START_TEST(bad_names_and_inputs) {
              "may not contain '/'");
   EXPECT_ERR(backoff_budget_open(&b, "nonsense", NULL), BACKOFF_ESYNTAX,
              "expected shm:NAME or redis://");
+  {
+    /* A malformed URL may still carry a password: never repeated. */
+    static const char *const leaky[] = {"Redis://:hunter2@h/k",
+                                        "redis:/:hunter2@h/k",
+                                        " redis://:hunter2@h/k"};
+    size_t i;
+    for (i = 0; i < sizeof(leaky) / sizeof(leaky[0]); i++) {
+      EXPECT_ERR(backoff_budget_open(&b, leaky[i], NULL), BACKOFF_ESYNTAX,
+                 "expected shm:NAME or redis://");
+      ck_assert_msg(strstr(backoff_last_error(), "hunter2") == NULL,
+                    "'%s' shows the password", backoff_last_error());
+      EXPECT_ERR(backoff_budget_unlink(leaky[i]), BACKOFF_ESYNTAX,
+                 "expected shm:NAME or redis://");
+      ck_assert_ptr_null(strstr(backoff_last_error(), "hunter2"));
+    }
+  }
   EXPECT_ERR(backoff_budget_open(&b, "shm", NULL), BACKOFF_ESYNTAX,
              "expected shm:NAME");
   EXPECT_ERR(backoff_budget_open(&b, "://x", NULL), BACKOFF_ESYNTAX,
@@ -328,6 +387,62 @@ END_TEST
 
 /* The ratio throttle, shared: one process's failures close the gate for
  * another. */
+/* A full /dev/shm (tmpfs allocates a page on first write): the open
+ * fails with a message instead of the process dying of SIGBUS, and leaves
+ * no file behind. Runs in a child with a private mount namespace and an
+ * 8 KiB tmpfs on /dev/shm; skipped where namespaces are not permitted. */
+static int full_shm_child(void) {
+  backoff_budget_t *b = NULL;
+  char buf[4096];
+  DIR *d;
+  struct dirent *e;
+  int fd, rc, left = 0;
+
+  if (unshare(CLONE_NEWNS) != 0 &&
+      unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0)
+    return 77;
+  if (mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) != 0 ||
+      mount("tmpfs", "/dev/shm", "tmpfs", 0, "size=8k") != 0)
+    return 77;
+  fd = open("/dev/shm/fill", O_WRONLY | O_CREAT, 0600);
+  memset(buf, 1, sizeof(buf));
+  while (fd >= 0 && write(fd, buf, sizeof(buf)) > 0)
+    ;
+  if (fd >= 0)
+    close(fd);
+  rc = backoff_budget_open(&b, "shm:full", NULL);
+  if (rc != BACKOFF_ESYS || strstr(backoff_last_error(), "No space") == NULL) {
+    fprintf(stderr, "# open on a full /dev/shm: %s (%s)\n",
+            backoff_err_name(rc), backoff_last_error());
+    return 1;
+  }
+  d = opendir("/dev/shm");
+  while (d != NULL && (e = readdir(d)) != NULL)
+    if (strncmp(e->d_name, "backoff-", 8) == 0)
+      left++;
+  if (d != NULL)
+    closedir(d);
+  return left == 0 ? 0 : 2;
+}
+
+START_TEST(full_shm_is_an_error_not_a_crash) {
+  pid_t pid = fork();
+  int st;
+
+  ck_assert_int_ge(pid, 0);
+  if (pid == 0)
+    _exit(full_shm_child());
+  ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+  ck_assert_msg(WIFEXITED(st), "the open died of signal %d", WTERMSIG(st));
+  if (WEXITSTATUS(st) == 77) {
+    printf("# full /dev/shm not tested: no private mount namespace here\n");
+    return;
+  }
+  ck_assert_msg(WEXITSTATUS(st) != 2, "a file was left in /dev/shm");
+  ck_assert_int_eq(WEXITSTATUS(st), 0);
+}
+END_TEST
+
 START_TEST(ratio_shared) {
   const char *spec = uniq("ratio2");
   backoff_budget_options_t bo;
@@ -369,6 +484,8 @@ Suite *make_suite(void) {
   tcase_add_test(tc, foreign_truncated_corrupt);
   tcase_add_test(tc, bad_names_and_inputs);
   tcase_add_test(tc, ratio_shared);
+  tcase_add_test(tc, full_shm_is_an_error_not_a_crash);
+  tcase_add_test(tc, owner_and_mode);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -174,18 +174,16 @@ int backoff_cli_budget_open(const backoff_cli_t *cli, backoff_budget_t **out,
 
 /* The spec without its user information: a password is never printed. */
 static void print_spec(FILE *out, const char *spec) {
-  const char *auth = strstr(spec, "://"), *at, *slash;
+  const char *auth = strstr(spec, "://"), *at;
 
   if (auth == NULL) {
     fprintf(out, "budget: %s\n", spec);
     return;
   }
   auth += 3;
-  slash = strchr(auth, '/');
-  at = NULL;
-  for (const char *p = auth; *p != '\0' && (slash == NULL || p < slash); p++)
-    if (*p == '@')
-      at = p;
+  /* As the URL parser reads it: the last '@' ends the user information
+   * (a password may hold a '/'). */
+  at = strrchr(auth, '@');
   fprintf(out, "budget: %.*s%s\n", (int)(auth - spec), spec,
           at != NULL ? at + 1 : auth);
 }
