@@ -95,8 +95,7 @@ int main(int argc, char **argv) {
            "libbackoff %s bench: %u rounds, median/min/max over rounds, "
            "%ld CPUs online, %.0f s",
            backoff_version_string(), bench_rounds,
-           sysconf(_SC_NPROCESSORS_ONLN),
-           (double)(bench_now_ns() - t0) / 1e9);
+           sysconf(_SC_NPROCESSORS_ONLN), (double)(bench_now_ns() - t0) / 1e9);
   bench_header(header);
   return bench_print(out) == 0 ? 0 : 1;
 }

@@ -47,8 +47,8 @@ void bench_row(const char *row, const char *what, double *v, size_t n,
 void bench_note(const char *row, const char *what, const char *text);
 /* The figures already reported for (row, what), for derived rows; -1 (and
  * NANs) when there is none. */
-int bench_stat_of(const char *row, const char *what, double *med,
-                  double *min, double *max);
+int bench_stat_of(const char *row, const char *what, double *med, double *min,
+                  double *max);
 /* A line printed above the table. */
 void bench_header(const char *text);
 double bench_median(double *v, size_t n);
@@ -69,13 +69,13 @@ long long bench_allocs(void);
 long long bench_ltdl_calls(void);
 
 /* The rows, in bench_*.c. */
-void bench_first_try(void);  /* 1 (and 3 for its own paths) */
-void bench_retry(void);      /* 2 */
-void bench_allocations(void);/* 3 */
-void bench_loading(void);    /* 4 */
-void bench_sleep(void);      /* 5 */
-void bench_threads(void);    /* 6 */
-void bench_names(void);      /* 7 */
+void bench_first_try(void);         /* 1 (and 3 for its own paths) */
+void bench_retry(void);             /* 2 */
+void bench_allocations(void);       /* 3 */
+void bench_loading(void);           /* 4 */
+void bench_sleep(void);             /* 5 */
+void bench_threads(void);           /* 6 */
+void bench_names(void);             /* 7 */
 void bench_peers(const char *path); /* 8: make bench-peers */
 /* Before anything reads BACKOFF_PLUGIN_PATH: row 7's 64 strategies. */
 void bench_names_setup(void);

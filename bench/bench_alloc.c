@@ -10,22 +10,23 @@
 
 #define CALLS 1000
 
-static BACKOFF_APPLY(apply_ok, bench_op_ok, .strategy = "exponential",
-                     .max_tries = 3)
-static BACKOFF_APPLY(apply_retry, bench_op_fail_once,
-                     .strategy = "exponential", .max_tries = 3,
-                     .sleep = bench_sleep_noop)
+static BACKOFF_APPLY(
+    apply_ok, bench_op_ok, .strategy = "exponential",
+    .max_tries = 3) static BACKOFF_APPLY(apply_retry, bench_op_fail_once,
+                                         .strategy = "exponential",
+                                         .max_tries = 3,
+                                         .sleep = bench_sleep_noop)
 
-enum {
-  APPLY_OK,
-  APPLY_RETRY,
-  RUN_RETRIES,
-  RUN_BUDGET,
-  SCHEDULE,
-  FORM_HELD,
-  FORM_ALONE,
-  NCASES
-};
+    enum {
+      APPLY_OK,
+      APPLY_RETRY,
+      RUN_RETRIES,
+      RUN_BUDGET,
+      SCHEDULE,
+      FORM_HELD,
+      FORM_ALONE,
+      NCASES
+    };
 
 static const char *const labels[NCASES] = {
     "decorator, first-try success",
@@ -87,9 +88,8 @@ static void one_call(int c, unsigned long *counter) {
 }
 
 void bench_allocations(void) {
-  const backoff_options_t o = {.strategy = "exponential",
-                               .max_tries = 9,
-                               .sleep = bench_sleep_noop};
+  const backoff_options_t o = {
+      .strategy = "exponential", .max_tries = 9, .sleep = bench_sleep_noop};
   backoff_options_t ob = o;
   backoff_policy_t *holder;
   int c;
@@ -120,8 +120,8 @@ void bench_allocations(void) {
     for (i = 0; i < CALLS; i++)
       one_call(c, &counter);
     per = (double)(bench_allocs() - before) / CALLS;
-    bench_row("3", labels[c], &per, 1, "allocs", c == FORM_ALONE ? NULL : "<=",
-              0);
+    bench_row("3", labels[c], &per, 1, "allocs",
+              c == FORM_ALONE ? NULL : "<=", 0);
   }
   backoff_policy_free(holder);
   backoff_policy_free(budgeted);

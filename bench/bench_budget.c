@@ -25,8 +25,8 @@ int bench_callgrind;
 #define CALLS_REDIS 200000
 
 enum { LOCAL, SHM, REDIS, NKINDS };
-static const char *const kind_names[NKINDS] = {"in-process", "shm:",
-                                               "redis://"};
+static const char *const kind_names[NKINDS] = {"in-process",
+                                               "shm:", "redis://"};
 static backoff_budget_t *budgets[NKINDS];
 static backoff_policy_t *policies[NKINDS];
 
@@ -41,8 +41,8 @@ static double time_calls(int k, backoff_fn fn, size_t n) {
     acc |= backoff_run(policies[k], fn, &counter, NULL);
   t1 = bench_now_ns();
   if (acc != 0) {
-    fprintf(stderr, "bench_budget: %s: a run failed (rc %d)\n",
-            kind_names[k], acc);
+    fprintf(stderr, "bench_budget: %s: a run failed (rc %d)\n", kind_names[k],
+            acc);
     exit(1);
   }
   return (double)(t1 - t0) / (double)n;

@@ -11,9 +11,9 @@
 
 #include "bench.h"
 
-#define CALLS 200000    /* per round, direct / decorator / backoff_run */
+#define CALLS 200000     /* per round, direct / decorator / backoff_run */
 #define CALLS_FORM 50000 /* per round, call form (about 10x slower) */
-#define CG_CALLS 10000  /* callgrind mode */
+#define CG_CALLS 10000   /* callgrind mode */
 
 static const backoff_options_t options = {.strategy = "exponential",
                                           .max_tries = 3};
@@ -21,7 +21,13 @@ static const backoff_options_t options = {.strategy = "exponential",
 static BACKOFF_APPLY(ok_retrying, bench_op_ok, .strategy = "exponential",
                      .max_tries = 3)
 
-enum { DIRECT, APPLY, RUN, FORM, NFORMS };
+    enum {
+      DIRECT,
+      APPLY,
+      RUN,
+      FORM,
+      NFORMS
+    };
 
 static backoff_policy_t *policy;
 
@@ -106,16 +112,16 @@ void bench_first_try(void) {
       extra[f][r] = v[f][r] - v[DIRECT][r];
   }
 
-  bench_row("1", "direct call of the operation", v[DIRECT], R, "ns/call",
-            NULL, 0);
+  bench_row("1", "direct call of the operation", v[DIRECT], R, "ns/call", NULL,
+            0);
   bench_row("1", "decorator BACKOFF_APPLY", v[APPLY], R, "ns/call", NULL, 0);
-  bench_row("1", "decorator, extra over direct call", extra[APPLY], R, "ns/call",
-            "<=", 10);
+  bench_row("1", "decorator, extra over direct call", extra[APPLY], R,
+            "ns/call", "<=", 10);
   bench_row("1", "backoff_run(policy), extra over direct", extra[RUN], R,
             "ns/call", NULL, 0);
   bench_row("1", "call form backoff()", v[FORM], R, "ns/call", NULL, 0);
-  bench_row("1", "call form, extra over direct call", extra[FORM], R, "ns/call",
-            "<=", 200);
+  bench_row("1", "call form, extra over direct call", extra[FORM], R,
+            "ns/call", "<=", 200);
 
   for (f = 0; f < NFORMS; f++) {
     free(v[f]);

@@ -50,8 +50,7 @@ static void make_copies(void) {
   char src[PATH_MAX];
   unsigned i;
 
-  snprintf(src, sizeof(src), "%s/.libs/strategy_" NAME ".so",
-           plugins);
+  snprintf(src, sizeof(src), "%s/.libs/strategy_" NAME ".so", plugins);
   if (mkdtemp(dir) == NULL) {
     perror("bench: mkdtemp");
     exit(1);
@@ -110,8 +109,10 @@ static double time_lonely_calls(size_t n) {
 
 void bench_loading(void) {
   const unsigned R = bench_rounds;
-  double *cold = calloc(R, sizeof(double)), *cached = calloc(R, sizeof(double));
-  double *calls = calloc(R, sizeof(double)), *ratio = calloc(R, sizeof(double));
+  double *cold = calloc(R, sizeof(double)),
+         *cached = calloc(R, sizeof(double));
+  double *calls = calloc(R, sizeof(double)),
+         *ratio = calloc(R, sizeof(double));
   double *lonely = calloc(R, sizeof(double));
   long long n;
   unsigned r;
@@ -121,8 +122,10 @@ void bench_loading(void) {
   make_copies();
   time_opens(COPIES, 1, &n); /* warm up: libltdl initialised, files cached */
   if (n < COPIES) {
-    fprintf(stderr, "bench: row 4: %lld libltdl calls for %d cold opens: "
-                    "are the copies being cached?\n", n, COPIES);
+    fprintf(stderr,
+            "bench: row 4: %lld libltdl calls for %d cold opens: "
+            "are the copies being cached?\n",
+            n, COPIES);
     exit(1);
   }
   for (r = 0; r < R; r++) {
@@ -136,11 +139,11 @@ void bench_loading(void) {
   bench_row("4", "cold open + free (dlopen; dlclose on eviction)", cold, R,
             "us/open", NULL, 0);
   bench_row("4", "cached open + free", cached, R, "ns/open", "<=", 100);
-  bench_row("4", "  libltdl calls per cached open", calls, R, "calls", "<=",
-            0);
+  bench_row("4", "  libltdl calls per cached open", calls, R, "calls",
+            "<=", 0);
   bench_row("4", "  cold / cached", ratio, R, "x", NULL, 0);
-  bench_row("4", "call form, strategy held by no policy", lonely, R,
-            "ns/call", NULL, 0);
+  bench_row("4", "call form, strategy held by no policy", lonely, R, "ns/call",
+            NULL, 0);
 out:
   free(cold);
   free(cached);

@@ -15,8 +15,8 @@
 
 #include "bench.h"
 
-#define TRIES 9     /* calls per failing run: 8 retries */
-#define RUNS 20000  /* runs per round and kind */
+#define TRIES 9    /* calls per failing run: 8 retries */
+#define RUNS 20000 /* runs per round and kind */
 #define CG_RUNS 2000
 
 typedef struct {
@@ -63,7 +63,8 @@ static double time_runs(const workload_t *w, backoff_fn fn, size_t runs) {
   t0 = bench_now_ns();
   if (w == NULL) {
     for (i = 0; i < runs; i++)
-      bad |= bench_hand_loop(fn, &counter, &rng, TRIES, bench_sleep_noop) != want;
+      bad |=
+          bench_hand_loop(fn, &counter, &rng, TRIES, bench_sleep_noop) != want;
   } else {
     for (i = 0; i < runs; i++)
       bad |= backoff_run(w->policy, fn, &counter, NULL) != want;
@@ -131,8 +132,7 @@ void bench_retry(void) {
                                  .max_tries = TRIES,
                                  .max_delay = work[i].max_delay,
                                  .sleep = bench_sleep_noop};
-    bench_check(backoff_policy_new(&work[i].policy, &o),
-                "backoff_policy_new");
+    bench_check(backoff_policy_new(&work[i].policy, &o), "backoff_policy_new");
     per_retry(&work[i], 500); /* warm up */
   }
   per_retry(NULL, 500);
@@ -153,10 +153,10 @@ void bench_retry(void) {
       extra[i][r] = v[i][r] - hand[r];
     }
   }
-  bench_row("2", "hand-written loop: 2^n + U[0,1)", hand, R, "ns/retry",
-            NULL, 0);
-  bench_row("2", "one clock read, backoff_clock_ns()", clock_ns, R, "ns",
-            NULL, 0);
+  bench_row("2", "hand-written loop: 2^n + U[0,1)", hand, R, "ns/retry", NULL,
+            0);
+  bench_row("2", "one clock read, backoff_clock_ns()", clock_ns, R, "ns", NULL,
+            0);
   for (i = 0; i < NWORK; i++) {
     bench_row("2", work[i].label, v[i], R, "ns/retry", "<=", 50);
     snprintf(what, sizeof(what), "  extra over hand loop");

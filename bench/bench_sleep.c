@@ -33,9 +33,11 @@ void bench_sleep(void) {
     const char *label;
     uint64_t ns;
     unsigned samples; /* per kind and round */
-  } d[] = {{"0.1 ms", 100000, 15}, {"1 ms", 1000000, 8}, {"10 ms", 10000000, 3}};
+  } d[] = {
+      {"0.1 ms", 100000, 15}, {"1 ms", 1000000, 8}, {"10 ms", 10000000, 3}};
   const unsigned R = bench_rounds;
-  double *ratio = calloc(R, sizeof(double)), *lib_us = calloc(R, sizeof(double));
+  double *ratio = calloc(R, sizeof(double)),
+         *lib_us = calloc(R, sizeof(double));
   double *raw_us = calloc(R, sizeof(double)), a[16], b[16];
   char what[96];
   unsigned r, k;
@@ -65,8 +67,8 @@ void bench_sleep(void) {
     snprintf(what, sizeof(what), "sleep %s: overshoot, backoff_sleep",
              d[i].label);
     bench_row("5", what, lib_us, R, "us", NULL, 0);
-    bench_row("5", "  overshoot ratio, libbackoff / raw", ratio, R, "x", "<=",
-              1.05);
+    bench_row("5", "  overshoot ratio, libbackoff / raw", ratio, R, "x",
+              "<=", 1.05);
   }
 out:
   free(ratio);

@@ -22,7 +22,7 @@
 #define HAND_TRIES 2         /* the hand loop: 1 retry per run */
 
 typedef struct {
-  const backoff_policy_t *policy; /* NULL: the call form, or the hand loop */
+  const backoff_policy_t *policy;   /* NULL: the call form, or the hand loop */
   const backoff_options_t *options; /* the call form's, or NULL */
   backoff_fn fn;
   size_t runs;
@@ -59,8 +59,8 @@ static void *work(void *arg) {
       bad |= backoff(w->fn, &counter, w->options);
   } else if (w->policy == NULL) {
     for (i = 0; i < w->runs; i++)
-      bad |= bench_hand_loop(w->fn, &counter, &rng, HAND_TRIES,
-                             bench_sleep_noop);
+      bad |=
+          bench_hand_loop(w->fn, &counter, &rng, HAND_TRIES, bench_sleep_noop);
   } else {
     for (i = 0; i < w->runs; i++)
       bad |= backoff_run(w->policy, w->fn, &counter, NULL);
@@ -83,8 +83,7 @@ static double throughput(int n, const backoff_policy_t *p, backoff_fn fn,
 
   pthread_barrier_init(&barrier, NULL, (unsigned)n);
   for (i = 0; i < n; i++) {
-    w[i] = (worker_t){p, p ? NULL : call_form, fn, runs, i, &barrier, 0, 0,
-                      0};
+    w[i] = (worker_t){p, p ? NULL : call_form, fn, runs, i, &barrier, 0, 0, 0};
     if (pthread_create(&t[i], NULL, work, &w[i]) != 0) {
       fprintf(stderr, "bench: row 6: pthread_create failed\n");
       exit(1);
@@ -113,8 +112,8 @@ static size_t calibrate(const backoff_policy_t *p, backoff_fn fn) {
   return runs < 20000 ? 20000 : (size_t)runs;
 }
 
-static void scaling(const char *what, const backoff_policy_t *p,
-                    backoff_fn fn, double *hand_out) {
+static void scaling(const char *what, const backoff_policy_t *p, backoff_fn fn,
+                    double *hand_out) {
   const unsigned R = bench_rounds;
   double *v = calloc(R, sizeof(double)), *one = calloc(R, sizeof(double));
   double *rel = calloc(R, sizeof(double)), *hand = calloc(R, sizeof(double));
@@ -144,8 +143,8 @@ static void scaling(const char *what, const backoff_policy_t *p,
   snprintf(label, sizeof(label), "%s, 1 thread", what);
   bench_row("6", label, one, R, "ns/run", NULL, 0);
   bench_row("6", "  2 threads / 1 thread throughput", v, R, "x", ">=", 1.8);
-  bench_row("6", "  same, relative to the hand loop's", rel, R, "x", ">=",
-            0.9);
+  bench_row("6", "  same, relative to the hand loop's", rel, R, "x",
+            ">=", 0.9);
   free(v);
   free(one);
   free(rel);
@@ -153,9 +152,8 @@ static void scaling(const char *what, const backoff_policy_t *p,
 }
 
 void bench_threads(void) {
-  backoff_options_t o = {.strategy = "exponential",
-                         .max_tries = 3,
-                         .sleep = bench_sleep_noop};
+  backoff_options_t o = {
+      .strategy = "exponential", .max_tries = 3, .sleep = bench_sleep_noop};
   const backoff_options_t o_form = o;
   const unsigned R = bench_rounds;
   double *hand = calloc(R, sizeof(double));

@@ -82,8 +82,8 @@ void bench_row(const char *row, const char *what, double *v, size_t n,
   r->max = n ? v[n - 1] : NAN;
   snprintf(r->unit, sizeof(r->unit), "%s", unit);
   if (goal_op != NULL) {
-    const int ok = strcmp(goal_op, "<=") == 0 ? r->med <= goal
-                                              : r->med >= goal;
+    const int ok =
+        strcmp(goal_op, "<=") == 0 ? r->med <= goal : r->med >= goal;
     snprintf(r->goal, sizeof(r->goal), "%s %g", goal_op, goal);
     snprintf(r->verdict, sizeof(r->verdict), "%s", ok ? "met" : "MISSED");
   }
@@ -97,8 +97,8 @@ void bench_note(const char *row, const char *what, const char *text) {
   snprintf(r->note, sizeof(r->note), "%s", text);
 }
 
-int bench_stat_of(const char *row, const char *what, double *med,
-                  double *min, double *max) {
+int bench_stat_of(const char *row, const char *what, double *med, double *min,
+                  double *max) {
   size_t i;
   for (i = 0; i < nrows; i++) {
     if (strcmp(rows[i].row, row) == 0 && strcmp(rows[i].what, what) == 0 &&
@@ -149,8 +149,8 @@ static void print_to(FILE *f) {
     fmt(a, sizeof(a), r->med);
     fmt(b, sizeof(b), r->min);
     fmt(c, sizeof(c), r->max);
-    fprintf(f, "%-4s %-46s %9s %9s %9s  %-8s %-9s %s\n", r->row, r->what, a,
-            b, c, r->unit, r->goal, r->verdict);
+    fprintf(f, "%-4s %-46s %9s %9s %9s  %-8s %-9s %s\n", r->row, r->what, a, b,
+            c, r->unit, r->goal, r->verdict);
   }
 }
 

@@ -28,7 +28,7 @@ static void *next(const char *name) {
 }
 
 /* One forwarder per entry point; the pointer is resolved on first use. */
-#define FORWARD(ret, name, params, args)                                     \
+#define FORWARD(ret, name, params, args)                                      \
   ret name params {                                                           \
     static ret(*real) params;                                                 \
     __atomic_fetch_add(&calls, 1, __ATOMIC_RELAXED);                          \

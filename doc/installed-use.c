@@ -123,7 +123,8 @@ static int strategies(int exact, const char *dir, char **names, int count) {
         fail("backoff_strategy_delay", rc);
         break;
       }
-      check(d >= 0 && d <= BACKOFF_DELAY_MAX, "delay in [0, BACKOFF_DELAY_MAX]");
+      check(d >= 0 && d <= BACKOFF_DELAY_MAX,
+            "delay in [0, BACKOFF_DELAY_MAX]");
       printf(" %g", d);
     }
     printf("   [%s]\n", backoff_strategy_path(s));

@@ -21,8 +21,8 @@
 #include <curl/curl.h>
 
 /* Failure codes of one attempt (the operation's own, all positive). */
-#define HTTP_FAILED 1   /* a status that is not retried */
-#define HTTP_RETRY 2    /* 429 or 503 */
+#define HTTP_FAILED 1    /* a status that is not retried */
+#define HTTP_RETRY 2     /* 429 or 503 */
 #define HTTP_TRANSPORT 3 /* no response at all */
 
 typedef struct {
@@ -49,7 +49,8 @@ static size_t on_header(char *line, size_t size, size_t n, void *ctx) {
   request_t *r = ctx;
   size_t len = size * n;
   static const char name[] = "retry-after:";
-  if (len > sizeof(name) - 1 && strncasecmp(line, name, sizeof(name) - 1) == 0) {
+  if (len > sizeof(name) - 1 &&
+      strncasecmp(line, name, sizeof(name) - 1) == 0) {
     char value[32];
     size_t i = sizeof(name) - 1, j = 0;
     while (i < len && (line[i] == ' ' || line[i] == '\t'))
@@ -131,10 +132,15 @@ int main(int argc, char **argv) {
   curl_easy_setopt(req.curl, CURLOPT_NOSIGNAL, 1L);
 
   /* Small delays so the example runs quickly: 0.05 s, 0.1 s, 0.2 s... */
-  rc = backoff(get_once, &req, &(backoff_options_t){
-      .strategy = "exponential", .jitter = BACKOFF_JITTER_NONE,
-      .scale_factor = 0.05, .max_tries = max_tries, .max_delay = 30,
-      .on_retry = on_retry, .callback_ctx = &req, .report = &report});
+  rc = backoff(get_once, &req,
+               &(backoff_options_t){.strategy = "exponential",
+                                    .jitter = BACKOFF_JITTER_NONE,
+                                    .scale_factor = 0.05,
+                                    .max_tries = max_tries,
+                                    .max_delay = 30,
+                                    .on_retry = on_retry,
+                                    .callback_ctx = &req,
+                                    .report = &report});
   if (rc < 0)
     fprintf(stderr, "curl_retry: %s\n", backoff_last_error());
   printf("%s after %u attempts: HTTP %ld\n", backoff_stop_name(report.stop),

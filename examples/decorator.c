@@ -24,13 +24,12 @@ static int fetch(void *arg) {
  * initializer the code list must be a named array. */
 static const int transient[] = {ETIMEDOUT, EAGAIN};
 
-static BACKOFF_APPLY(fetch_retrying, fetch,
-                     .strategy = "exponential", .max_tries = 3,
-                     .max_delay = 3600, .retry_on = transient,
+static BACKOFF_APPLY(fetch_retrying, fetch, .strategy = "exponential",
+                     .max_tries = 3, .max_delay = 3600, .retry_on = transient,
                      .retry_on_count = 2,
                      .scale_factor = 0.01) /* demo only: 10 ms, 20 ms */
 
-int main(void) {
+    int main(void) {
   struct fetch f = {"https://example.com/status", 2};
   int rc = fetch_retrying(&f);
 

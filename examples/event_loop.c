@@ -17,9 +17,7 @@
 
 static int unavailable = 2; /* the "service" is down for two calls */
 
-static int try_send(void) {
-  return unavailable-- > 0 ? EHOSTUNREACH : 0;
-}
+static int try_send(void) { return unavailable-- > 0 ? EHOSTUNREACH : 0; }
 
 /* Fires at wake_ns on CLOCK_MONOTONIC (the policy's default clock). */
 static void arm_at(int tfd, uint64_t wake_ns) {
@@ -32,8 +30,10 @@ static void arm_at(int tfd, uint64_t wake_ns) {
 }
 
 int main(void) {
-  backoff_options_t options = {.strategy = "exponential", .max_tries = 5,
-                               .max_delay = 60, .scale_factor = 0.01};
+  backoff_options_t options = {.strategy = "exponential",
+                               .max_tries = 5,
+                               .max_delay = 60,
+                               .scale_factor = 0.01};
   backoff_policy_t *policy;
   backoff_schedule_t schedule;
   backoff_report_t report;

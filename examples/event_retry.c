@@ -23,9 +23,7 @@ typedef struct {
   int down; /* calls still to fail */
 } job_t;
 
-static int try_send(job_t *job) {
-  return job->down-- > 0 ? ECONNREFUSED : 0;
-}
+static int try_send(job_t *job) { return job->down-- > 0 ? ECONNREFUSED : 0; }
 
 /* The interval from now until wake_ns, for evtimer_add (relative). */
 static struct timeval until(uint64_t wake_ns) {
@@ -70,8 +68,10 @@ static void on_heartbeat(evutil_socket_t fd, short what, void *arg) {
 }
 
 int main(void) {
-  backoff_options_t options = {.strategy = "exponential", .max_tries = 5,
-                               .max_delay = 60, .scale_factor = 0.01};
+  backoff_options_t options = {.strategy = "exponential",
+                               .max_tries = 5,
+                               .max_delay = 60,
+                               .scale_factor = 0.01};
   backoff_policy_t *policy;
   backoff_report_t report;
   struct timeval now = {0, 0}, ms = {0, 1000};

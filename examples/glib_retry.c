@@ -21,9 +21,7 @@ typedef struct {
   int down; /* calls still to fail */
 } job_t;
 
-static int try_send(job_t *job) {
-  return job->down-- > 0 ? ECONNREFUSED : 0;
-}
+static int try_send(job_t *job) { return job->down-- > 0 ? ECONNREFUSED : 0; }
 
 /* Milliseconds from now until wake_ns, rounded up (g_timeout counts ms). */
 static guint ms_until(uint64_t wake_ns) {
@@ -62,8 +60,10 @@ static gboolean on_heartbeat(gpointer data) {
 }
 
 int main(void) {
-  backoff_options_t options = {.strategy = "exponential", .max_tries = 5,
-                               .max_delay = 60, .scale_factor = 0.01};
+  backoff_options_t options = {.strategy = "exponential",
+                               .max_tries = 5,
+                               .max_delay = 60,
+                               .scale_factor = 0.01};
   backoff_policy_t *policy;
   backoff_report_t report;
   job_t job = {.down = 2};

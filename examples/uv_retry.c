@@ -22,9 +22,7 @@ typedef struct {
   int down; /* calls still to fail */
 } job_t;
 
-static int try_send(job_t *job) {
-  return job->down-- > 0 ? ECONNREFUSED : 0;
-}
+static int try_send(job_t *job) { return job->down-- > 0 ? ECONNREFUSED : 0; }
 
 /* Milliseconds from now until wake_ns, rounded up (uv timers count in ms). */
 static uint64_t ms_until(uint64_t wake_ns) {
@@ -65,8 +63,10 @@ static void on_heartbeat(uv_timer_t *timer) {
 }
 
 int main(void) {
-  backoff_options_t options = {.strategy = "exponential", .max_tries = 5,
-                               .max_delay = 60, .scale_factor = 0.01};
+  backoff_options_t options = {.strategy = "exponential",
+                               .max_tries = 5,
+                               .max_delay = 60,
+                               .scale_factor = 0.01};
   backoff_policy_t *policy;
   backoff_report_t report;
   uv_loop_t *loop = uv_default_loop();

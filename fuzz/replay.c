@@ -58,7 +58,8 @@ static int replay_dir(const char *dir) {
 
 START_TEST(replay_corpus) {
   int n = replay_dir(FUZZ_SRCDIR "/corpus/" FUZZ_TARGET);
-  ck_assert_msg(n > 0, "no seed corpus in " FUZZ_SRCDIR "/corpus/" FUZZ_TARGET);
+  ck_assert_msg(n > 0,
+                "no seed corpus in " FUZZ_SRCDIR "/corpus/" FUZZ_TARGET);
 }
 END_TEST
 

@@ -101,7 +101,7 @@ extern "C" {
   XX(EENV, -13, "bad value in a BACKOFF_DEFAULT_* environment variable")      \
   XX(ERANDOM, -14, "random source returned a value outside [0, 1)")           \
   XX(ESYS, -15, "system call failed")                                         \
-  XX(ESTATE, -16, "call not valid in this state")                            \
+  XX(ESTATE, -16, "call not valid in this state")                             \
   XX(EMISMATCH, -17, "shared budget exists with other settings")              \
   XX(ECORRUPT, -18, "shared budget object is foreign, truncated or corrupt")  \
   XX(EUNREACH, -19, "budget server unreachable")                              \
@@ -111,8 +111,8 @@ extern "C" {
 #define BACKOFF_ERR_ENUM_(name, value, msg) BACKOFF_##name = (value),
 #define BACKOFF_ERR_COUNT_(name, value, msg) -1
 typedef enum {
-  BACKOFF_ERRNO_MAP(BACKOFF_ERR_ENUM_)
-  BACKOFF_ERRNO_MIN_ = 0 BACKOFF_ERRNO_MAP(BACKOFF_ERR_COUNT_) /* internal */
+  BACKOFF_ERRNO_MAP(BACKOFF_ERR_ENUM_) BACKOFF_ERRNO_MIN_ =
+      0 BACKOFF_ERRNO_MAP(BACKOFF_ERR_COUNT_) /* internal */
 } backoff_errno_t;
 #undef BACKOFF_ERR_ENUM_
 #undef BACKOFF_ERR_COUNT_
@@ -336,7 +336,10 @@ typedef struct backoff_cancel_s {
   int state_;
   int reserved_[3];
 } backoff_cancel_t;
-#define BACKOFF_CANCEL_INIT {0, {0, 0, 0}}
+#define BACKOFF_CANCEL_INIT                                                   \
+  {                                                                           \
+    0, { 0, 0, 0 }                                                            \
+  }
 
 /* backoff_cancel_init: set a token to "not cancelled" (as
  * BACKOFF_CANCEL_INIT does). NULL is ignored. */
@@ -345,7 +348,8 @@ BACKOFF_EXTERN void backoff_cancel_init(backoff_cancel_t *token);
  * the runs using it stop before their next retry. Any thread, or a signal
  * handler. NULL is ignored. */
 BACKOFF_EXTERN void backoff_cancel(backoff_cancel_t *token);
-/* backoff_cancel_reset: make a token usable again (not while a loop uses it). */
+/* backoff_cancel_reset: make a token usable again (not while a loop uses it).
+ */
 BACKOFF_EXTERN void backoff_cancel_reset(backoff_cancel_t *token);
 /* backoff_cancel_requested: non-zero once the token was cancelled (0 for
  * NULL). Async-signal-safe. */
@@ -472,15 +476,15 @@ BACKOFF_EXTERN int backoff_budget_new(backoff_budget_t **out,
  * Errors: EINVAL (NULL, bad options), ESYNTAX (malformed spec or name, a
  * URL without a key), EMISMATCH (exists with other settings: the message
  * gives both), ECORRUPT (not a budget, truncated, another layout version,
- * impossible values; another user's, or writable by all), ENOENT (ATTACH and no such budget; or no module for
- * the URL's scheme), EUNREACH (server unreachable at open), EAUTH (wrong
- * password or user), ESYS, ENOMEM, and the loader's (ELOAD, EABI, ENOSYM).
- * Messages never contain a password. Thread-safe; a child process after
- * fork() may go on using a handle (it never shares its parent's
- * connection or lease). */
-BACKOFF_EXTERN int backoff_budget_open(backoff_budget_t **out,
-                                       const char *spec,
-                                       const backoff_budget_options_t *options);
+ * impossible values; another user's, or writable by all), ENOENT (ATTACH and
+ * no such budget; or no module for the URL's scheme), EUNREACH (server
+ * unreachable at open), EAUTH (wrong password or user), ESYS, ENOMEM, and the
+ * loader's (ELOAD, EABI, ENOSYM). Messages never contain a password.
+ * Thread-safe; a child process after fork() may go on using a handle (it never
+ * shares its parent's connection or lease). */
+BACKOFF_EXTERN int
+backoff_budget_open(backoff_budget_t **out, const char *spec,
+                    const backoff_budget_options_t *options);
 
 /* backoff_budget_unlink: remove a shared budget; handles already open keep
  * working on the old one. Returns 0, or EINVAL, ESYNTAX, ENOENT (none),
@@ -522,14 +526,14 @@ typedef enum {
 BACKOFF_EXTERN const char *backoff_stop_name(backoff_stop_t stop);
 
 typedef struct backoff_report_s {
-  int result;          /* what the call returned to its caller */
-  int last_rc;         /* the operation's last own code (0: success) */
-  backoff_stop_t stop; /* why it stopped */
-  int error;           /* BACKOFF_E* when stop == BACKOFF_STOP_ERROR */
+  int result;            /* what the call returned to its caller */
+  int last_rc;           /* the operation's last own code (0: success) */
+  backoff_stop_t stop;   /* why it stopped */
+  int error;             /* BACKOFF_E* when stop == BACKOFF_STOP_ERROR */
   unsigned int attempts; /* calls made */
-  double slept;        /* seconds waited between calls, in total */
-  double elapsed;      /* seconds from the first call to the stop */
-  double last_delay;   /* the last delay waited (0 if none) */
+  double slept;          /* seconds waited between calls, in total */
+  double elapsed;        /* seconds from the first call to the stop */
+  double last_delay;     /* the last delay waited (0 if none) */
   uint64_t reserved_[4]; /* room to grow; never written by the library */
 } backoff_report_t;
 
@@ -618,8 +622,8 @@ typedef struct backoff_options_s {
   uint64_t seed;
   unsigned int flags; /* BACKOFF_SEEDED */
 
-  backoff_cancel_t *cancel;  /* wakes a sleep and stops the loop */
-  backoff_budget_t *budget;  /* shared retry budget; NULL: none */
+  backoff_cancel_t *cancel; /* wakes a sleep and stops the loop */
+  backoff_budget_t *budget; /* shared retry budget; NULL: none */
 
   /* backoff() only: filled on return when not NULL. */
   backoff_report_t *report;
@@ -699,14 +703,16 @@ BACKOFF_EXTERN int backoff_run(const backoff_policy_t *policy, backoff_fn fn,
  * BACKOFF_APPLY defines `int name(void *arg)` at file scope; put `static`
  * before it for a file-local wrapper. It gives no report: an operation
  * whose own codes may be negative, and must tell them from BACKOFF_E*
- * codes, should use backoff_policy_new() + backoff_run() with a report. Building the policy may fail (e.g. a bad environment
- * default): the wrapper then returns the negative BACKOFF_E* code without
- * calling fn, and tries to build again on the next call. */
+ * codes, should use backoff_policy_new() + backoff_run() with a report.
+ * Building the policy may fail (e.g. a bad environment default): the wrapper
+ * then returns the negative BACKOFF_E* code without calling fn, and tries to
+ * build again on the next call. */
 typedef struct backoff_apply_s {
   const backoff_options_t *options_;
   backoff_policy_t *policy_;
 } backoff_apply_t;
-#define BACKOFF_APPLY_INIT(options_ptr) {(options_ptr), NULL}
+#define BACKOFF_APPLY_INIT(options_ptr)                                       \
+  { (options_ptr), NULL }
 
 BACKOFF_EXTERN int backoff_apply(backoff_apply_t *bound, backoff_fn fn,
                                  void *arg);
@@ -722,26 +728,26 @@ BACKOFF_EXTERN int backoff_apply(backoff_apply_t *bound, backoff_fn fn,
  * -Wmissing-field-initializers warnings. */
 #define BACKOFF_APPLY(...)                                                    \
   BACKOFF_APPLY_PICK_(__VA_ARGS__, BACKOFF_APPLY_N8_, BACKOFF_APPLY_N8_,      \
-                      BACKOFF_APPLY_N8_, BACKOFF_APPLY_N8_, BACKOFF_APPLY_N8_, \
-                      BACKOFF_APPLY_N8_, BACKOFF_APPLY_N8_, BACKOFF_APPLY_N_,  \
-                      BACKOFF_APPLY_N_, BACKOFF_APPLY_N_, BACKOFF_APPLY_N_,    \
-                      BACKOFF_APPLY_N_, BACKOFF_APPLY_N_, BACKOFF_APPLY_2_,    \
-                      ~)(__VA_ARGS__)
+                      BACKOFF_APPLY_N8_, BACKOFF_APPLY_N8_,                   \
+                      BACKOFF_APPLY_N8_, BACKOFF_APPLY_N8_,                   \
+                      BACKOFF_APPLY_N8_, BACKOFF_APPLY_N_, BACKOFF_APPLY_N_,  \
+                      BACKOFF_APPLY_N_, BACKOFF_APPLY_N_, BACKOFF_APPLY_N_,   \
+                      BACKOFF_APPLY_N_, BACKOFF_APPLY_2_, ~)                  \
+  (__VA_ARGS__)
 #define BACKOFF_APPLY_N8_                                                     \
-  BACKOFF_APPLY_N_, BACKOFF_APPLY_N_, BACKOFF_APPLY_N_, BACKOFF_APPLY_N_,    \
+  BACKOFF_APPLY_N_, BACKOFF_APPLY_N_, BACKOFF_APPLY_N_, BACKOFF_APPLY_N_,     \
       BACKOFF_APPLY_N_, BACKOFF_APPLY_N_, BACKOFF_APPLY_N_, BACKOFF_APPLY_N_
 #define BACKOFF_APPLY_PICK_(...) BACKOFF_APPLY_65TH_(__VA_ARGS__)
-#define BACKOFF_APPLY_65TH_(a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11,      \
-                            a12, a13, a14, a15, a16, a17, a18, a19, a20, a21,  \
-                            a22, a23, a24, a25, a26, a27, a28, a29, a30, a31,  \
-                            a32, a33, a34, a35, a36, a37, a38, a39, a40, a41,  \
-                            a42, a43, a44, a45, a46, a47, a48, a49, a50, a51,  \
-                            a52, a53, a54, a55, a56, a57, a58, a59, a60, a61,  \
-                            a62, a63, a64, m, ...)                             \
+#define BACKOFF_APPLY_65TH_(                                                  \
+    a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15, a16,    \
+    a17, a18, a19, a20, a21, a22, a23, a24, a25, a26, a27, a28, a29, a30,     \
+    a31, a32, a33, a34, a35, a36, a37, a38, a39, a40, a41, a42, a43, a44,     \
+    a45, a46, a47, a48, a49, a50, a51, a52, a53, a54, a55, a56, a57, a58,     \
+    a59, a60, a61, a62, a63, a64, m, ...)                                     \
   m
 #if defined(__cplusplus) && (defined(__GNUC__) || defined(__clang__))
 #define BACKOFF_APPLY_QUIET_                                                  \
-  _Pragma("GCC diagnostic push")                                             \
+  _Pragma("GCC diagnostic push")                                              \
       _Pragma("GCC diagnostic ignored \"-Wmissing-field-initializers\"")
 #define BACKOFF_APPLY_LOUD_ _Pragma("GCC diagnostic pop")
 #else
@@ -749,27 +755,27 @@ BACKOFF_EXTERN int backoff_apply(backoff_apply_t *bound, backoff_fn fn,
 #define BACKOFF_APPLY_LOUD_
 #endif
 #define BACKOFF_APPLY_N_(name, fn, ...)                                       \
-  int name(void *backoff_arg_);                                              \
-  BACKOFF_APPLY_QUIET_                                                       \
-  static const backoff_options_t name##_backoff_options_ = {__VA_ARGS__};    \
-  BACKOFF_APPLY_LOUD_                                                        \
+  int name(void *backoff_arg_);                                               \
+  BACKOFF_APPLY_QUIET_                                                        \
+  static const backoff_options_t name##_backoff_options_ = {__VA_ARGS__};     \
+  BACKOFF_APPLY_LOUD_                                                         \
   BACKOFF_APPLY_BODY_(name, fn)
 #ifdef __cplusplus
 #define BACKOFF_APPLY_2_(name, fn)                                            \
-  int name(void *backoff_arg_);                                              \
-  static const backoff_options_t name##_backoff_options_ = {};               \
+  int name(void *backoff_arg_);                                               \
+  static const backoff_options_t name##_backoff_options_ = {};                \
   BACKOFF_APPLY_BODY_(name, fn)
 #else
 #define BACKOFF_APPLY_2_(name, fn)                                            \
-  int name(void *backoff_arg_);                                              \
-  static const backoff_options_t name##_backoff_options_;                    \
+  int name(void *backoff_arg_);                                               \
+  static const backoff_options_t name##_backoff_options_;                     \
   BACKOFF_APPLY_BODY_(name, fn)
 #endif
 #define BACKOFF_APPLY_BODY_(name, fn)                                         \
-  static backoff_apply_t name##_backoff_bound_ =                             \
-      BACKOFF_APPLY_INIT(&name##_backoff_options_);                          \
-  int name(void *backoff_arg_) {                                             \
-    return backoff_apply(&name##_backoff_bound_, (fn), backoff_arg_);        \
+  static backoff_apply_t name##_backoff_bound_ =                              \
+      BACKOFF_APPLY_INIT(&name##_backoff_options_);                           \
+  int name(void *backoff_arg_) {                                              \
+    return backoff_apply(&name##_backoff_bound_, (fn), backoff_arg_);         \
   }
 
 /* ------------------------------------------------------------------------
@@ -853,8 +859,7 @@ BACKOFF_EXTERN int backoff_schedule_retry_after(backoff_schedule_t *s,
  * between next() and the wait then cannot push the retry past max_delay,
  * which next() checked against this very instant. 0 when no retry is
  * pending (before the first next(), during an attempt, after a stop). */
-BACKOFF_EXTERN uint64_t
-backoff_schedule_wake_ns(const backoff_schedule_t *s);
+BACKOFF_EXTERN uint64_t backoff_schedule_wake_ns(const backoff_schedule_t *s);
 
 /* backoff_schedule_attempts: calls begun so far. */
 BACKOFF_EXTERN unsigned int

@@ -95,20 +95,21 @@ static int make_conf(const backoff_budget_options_t *o,
     return backoff__fail(BACKOFF_EINVAL,
                          "timeout_codes: %zu codes (at most 4096, non-NULL)",
                          o->timeout_codes_count);
-  if (o->kind != BACKOFF_BUDGET_TOKEN_BUCKET && o->kind != BACKOFF_BUDGET_RATIO)
+  if (o->kind != BACKOFF_BUDGET_TOKEN_BUCKET &&
+      o->kind != BACKOFF_BUDGET_RATIO)
     return backoff__fail(BACKOFF_EINVAL, "unknown budget kind %d",
                          (int)o->kind);
   if (o->flags & ~(BACKOFF_BUDGET_GROUP | BACKOFF_BUDGET_ATTACH))
     return backoff__fail(BACKOFF_EINVAL, "unknown budget flags 0x%x",
-                         o->flags & ~(BACKOFF_BUDGET_GROUP |
-                                      BACKOFF_BUDGET_ATTACH));
+                         o->flags &
+                             ~(BACKOFF_BUDGET_GROUP | BACKOFF_BUDGET_ATTACH));
   c->kind = o->kind;
   c->flags = o->flags;
   c->timeout_ms = o->timeout_ms ? o->timeout_ms : 50;
   c->flush_ms = o->flush_ms ? o->flush_ms : 100;
   c->on_event = o->on_event;
-  if (!(o->max_tokens >= 0) || o->max_tokens > 1e9 ||
-      !(o->token_ratio >= 0) || o->token_ratio > 1e9)
+  if (!(o->max_tokens >= 0) || o->max_tokens > 1e9 || !(o->token_ratio >= 0) ||
+      o->token_ratio > 1e9)
     return backoff__fail(BACKOFF_EINVAL,
                          "max_tokens=%g and token_ratio=%g must be in "
                          "[0, 1e9]",
@@ -123,9 +124,8 @@ static int make_conf(const backoff_budget_options_t *o,
   prices_timeouts = o->timeout_codes_count > 0 || o->timeout_cost != 0;
   if ((rc = bucket_conf(c, prices_timeouts)) != 0)
     return rc;
-  dearer = prices_timeouts && c->timeout_cost > c->retry_cost
-               ? c->timeout_cost
-               : c->retry_cost;
+  dearer = prices_timeouts && c->timeout_cost > c->retry_cost ? c->timeout_cost
+                                                              : c->retry_cost;
   c->lease_asked = (int64_t)o->lease * MILLI;
   c->lease = o->lease ? c->lease_asked : 2 * dearer;
   if (c->lease > c->capacity)

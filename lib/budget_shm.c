@@ -124,10 +124,10 @@ static void fill(shm_budget_t *h, const backoff__budget_conf_t *c) {
 
 static int values_ok(const shm_budget_t *h) {
   const int64_t t = __atomic_load_n(&h->tokens, __ATOMIC_RELAXED);
-  if (h->kind != BACKOFF_BUDGET_TOKEN_BUCKET && h->kind != BACKOFF_BUDGET_RATIO)
+  if (h->kind != BACKOFF_BUDGET_TOKEN_BUCKET &&
+      h->kind != BACKOFF_BUDGET_RATIO)
     return 0;
-  if (h->capacity < 1 || h->capacity > TOKENS_MAX || t < 0 ||
-      t > h->capacity)
+  if (h->capacity < 1 || h->capacity > TOKENS_MAX || t < 0 || t > h->capacity)
     return 0;
   if (h->kind == BACKOFF_BUDGET_RATIO)
     return h->ratio >= 1 && h->ratio <= TOKENS_MAX;
@@ -165,7 +165,8 @@ static int check_header(const shm_budget_t *h, const char *name) {
 static int same_settings(const backoff__budget_conf_t *a,
                          const backoff__budget_conf_t *b) {
   return a->kind == b->kind && a->capacity == b->capacity &&
-         a->retry_cost == b->retry_cost && a->timeout_cost == b->timeout_cost &&
+         a->retry_cost == b->retry_cost &&
+         a->timeout_cost == b->timeout_cost &&
          a->success_refund == b->success_refund && a->ratio == b->ratio;
 }
 
@@ -212,13 +213,13 @@ static int check_owner(const struct stat *st, const char *name, int group) {
     return 0;
   if (group && in_my_groups(st->st_gid))
     return 0;
-  return backoff__fail(BACKOFF_ECORRUPT,
-                       "shm:%s: owned by uid %ld, group %ld: not this user "
-                       "(uid %ld)%s",
-                       name, (long)st->st_uid, (long)st->st_gid,
-                       (long)geteuid(),
-                       group ? " nor one of its groups"
-                             : "; BACKOFF_BUDGET_GROUP shares it with a group");
+  return backoff__fail(
+      BACKOFF_ECORRUPT,
+      "shm:%s: owned by uid %ld, group %ld: not this user "
+      "(uid %ld)%s",
+      name, (long)st->st_uid, (long)st->st_gid, (long)geteuid(),
+      group ? " nor one of its groups"
+            : "; BACKOFF_BUDGET_GROUP shares it with a group");
 }
 
 /* Maps the existing object behind fd after checking what it is. */
@@ -238,15 +239,15 @@ static int map_existing(int fd, const char *name, int group,
     return BACKOFF_ECORRUPT;
   if (st.st_size != (off_t)sizeof(shm_budget_t)) {
     char head[sizeof(magic)];
-    const int ours = pread(fd, head, sizeof(head), 0) == (ssize_t)sizeof(head) &&
-                     memcmp(head, magic, sizeof(magic)) == 0;
-    return backoff__fail(BACKOFF_ECORRUPT,
-                         "shm:%s %s: %lld bytes, layout version %u has %zu",
-                         name,
-                         ours ? "is truncated or of another layout"
-                              : "is not a libbackoff budget",
-                         (long long)st.st_size, LAYOUT_VERSION,
-                         sizeof(shm_budget_t));
+    const int ours =
+        pread(fd, head, sizeof(head), 0) == (ssize_t)sizeof(head) &&
+        memcmp(head, magic, sizeof(magic)) == 0;
+    return backoff__fail(
+        BACKOFF_ECORRUPT, "shm:%s %s: %lld bytes, layout version %u has %zu",
+        name,
+        ours ? "is truncated or of another layout"
+             : "is not a libbackoff budget",
+        (long long)st.st_size, LAYOUT_VERSION, sizeof(shm_budget_t));
   }
   p = mmap(NULL, sizeof(shm_budget_t), PROT_READ | PROT_WRITE, MAP_SHARED, fd,
            0);
@@ -305,8 +306,9 @@ static int create(const char *name, const char *obj_path,
 
   fd = new_file(name, mode, tmp, sizeof(tmp));
   if (fd < 0)
-    return backoff__fail(BACKOFF_ESYS, "shm:%s: cannot create a file in "
-                         SHM_DIR ": %s", name, strerror(errno));
+    return backoff__fail(BACKOFF_ESYS,
+                         "shm:%s: cannot create a file in " SHM_DIR ": %s",
+                         name, strerror(errno));
   /* The umask applied; the mode asked for is the mode given. Every page
    * is allocated now: tmpfs allocates on first write, and a full
    * /dev/shm would then kill the process with SIGBUS. */
@@ -316,15 +318,15 @@ static int create(const char *name, const char *obj_path,
     goto fail_fd;
   }
   if ((rc = posix_fallocate(fd, 0, sizeof(shm_budget_t))) != 0) {
-    rc = backoff__fail(BACKOFF_ESYS, "shm:%s: cannot allocate %zu bytes in "
-                       SHM_DIR ": %s", name, sizeof(shm_budget_t),
-                       strerror(rc));
+    rc = backoff__fail(BACKOFF_ESYS,
+                       "shm:%s: cannot allocate %zu bytes in " SHM_DIR ": %s",
+                       name, sizeof(shm_budget_t), strerror(rc));
     goto fail_fd;
   }
   h = mmap(NULL, sizeof(*h), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
   if (h == MAP_FAILED) {
-    rc = backoff__fail(BACKOFF_ESYS, "shm:%s: mmap: %s", name,
-                       strerror(errno));
+    rc =
+        backoff__fail(BACKOFF_ESYS, "shm:%s: mmap: %s", name, strerror(errno));
     goto fail_fd;
   }
   fill(h, conf);
@@ -335,8 +337,10 @@ static int create(const char *name, const char *obj_path,
   } else if (errno == EEXIST) {
     rc = 1;
   } else {
-    rc = backoff__fail(BACKOFF_ESYS, "shm:%s: cannot link the new object "
-                       "to %s: %s", name, obj_path, strerror(errno));
+    rc = backoff__fail(BACKOFF_ESYS,
+                       "shm:%s: cannot link the new object "
+                       "to %s: %s",
+                       name, obj_path, strerror(errno));
   }
   if (h != MAP_FAILED)
     munmap(h, sizeof(*h));
@@ -381,13 +385,12 @@ int backoff__shm_open(const char *name, backoff__budget_conf_t *conf,
   /* Open, else create; a creation lost to another process, or an object
    * unlinked between two steps, sends us round again. */
   for (tries = 0; tries < 8; tries++) {
-    if ((rc = open_existing(name, obj,
-                            (conf->flags & BACKOFF_BUDGET_GROUP) != 0, &h)) <=
-        0)
+    if ((rc = open_existing(
+             name, obj, (conf->flags & BACKOFF_BUDGET_GROUP) != 0, &h)) <= 0)
       break;
     if (attach)
-      return backoff__fail(BACKOFF_ENOENT, "shm:%s: no such budget (%s)",
-                           name, obj_path);
+      return backoff__fail(BACKOFF_ENOENT, "shm:%s: no such budget (%s)", name,
+                           obj_path);
     if ((rc = create(name, obj_path, conf, &h)) <= 0)
       break;
   }

@@ -102,9 +102,8 @@ int backoff_sleep_until(uint64_t wake_ns, const backoff_cancel_t *token) {
 
 int backoff_sleep(double seconds, const backoff_cancel_t *token) {
   if (!(seconds >= 0) || seconds > BACKOFF_DELAY_MAX)
-    return backoff__fail(BACKOFF_EINVAL,
-                         "sleep of %g s: must be in [0, %g]", seconds,
-                         BACKOFF_DELAY_MAX);
+    return backoff__fail(BACKOFF_EINVAL, "sleep of %g s: must be in [0, %g]",
+                         seconds, BACKOFF_DELAY_MAX);
   return backoff_sleep_until(backoff_clock_ns() + (uint64_t)(seconds * 1e9),
                              token);
 }

@@ -37,14 +37,14 @@ struct backoff__module_s {
   backoff_compute_delay_fn compute;
   const backoff_param_t *params; /* validated table, or NULL */
   size_t nparams;
-  const char *description;       /* never NULL */
-  unsigned int flags;            /* backoff_plugin_flags, or 0 */
-  const char *path;              /* the file loaded */
+  const char *description; /* never NULL */
+  unsigned int flags;      /* backoff_plugin_flags, or 0 */
+  const char *path;        /* the file loaded */
   /* private to loader.c */
   void *handle_;
-  unsigned long refs_;           /* atomic */
-  int used_;                     /* atomic: looked up since the clock hand */
-  backoff__alias_t *aliases_;    /* the cache keys naming it */
+  unsigned long refs_;        /* atomic */
+  int used_;                  /* atomic: looked up since the clock hand */
+  backoff__alias_t *aliases_; /* the cache keys naming it */
 };
 /* reserved: the names a plugin parameter may not take (the core's own
  * settings), NULL-terminated; the loader refuses a table that uses one. */
@@ -150,7 +150,6 @@ double backoff__thread_uniform(void *unused);
 int backoff__env_tries(unsigned int *tries);
 int backoff__env_delay(double *delay_s);
 
-
 /* policy.c */
 struct backoff_policy_s {
   /* The options, kept whole and read in place by the schedule and the
@@ -206,7 +205,7 @@ static inline int backoff__room_is_zero(const uint64_t *room, size_t n) {
   return any == 0;
 }
 #define BACKOFF__ROOM_IS_ZERO(s)                                              \
-  backoff__room_is_zero((s)->reserved_,                                      \
+  backoff__room_is_zero((s)->reserved_,                                       \
                         sizeof((s)->reserved_) / sizeof((s)->reserved_[0]))
 
 static inline uint64_t backoff__now(const struct backoff_policy_s *p) {

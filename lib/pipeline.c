@@ -53,9 +53,9 @@ int backoff__delay(const struct backoff_strategy_s *s, unsigned int n,
                    double previous, backoff_random_fn rnd, void *rnd_ctx,
                    double *delay) {
   guard_t guard = {rnd, rnd_ctx, 0, 0};
-  const backoff_delay_args_t args = {sizeof(args), n, s->values,
-                                     s->module->nparams, previous,
-                                     guarded_uniform, &guard};
+  const backoff_delay_args_t args = {
+      sizeof(args),    n,     s->values, s->module->nparams, previous,
+      guarded_uniform, &guard};
   const double cap = s->cap > 0 ? s->cap : BACKOFF_DELAY_MAX;
   const double scale = s->scale_factor;
   double base, b, d, u = 0;

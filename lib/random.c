@@ -84,9 +84,8 @@ uint64_t backoff__seed_next(void) {
   if (BACKOFF_UNLIKELY(!thread_seed_ready)) {
     uint64_t x;
     pthread_once(&seed_once, seed_process);
-    x = process_seed +
-        __atomic_fetch_add(&seed_counter, 0x9e3779b97f4a7c15ULL,
-                           __ATOMIC_RELAXED);
+    x = process_seed + __atomic_fetch_add(&seed_counter, 0x9e3779b97f4a7c15ULL,
+                                          __ATOMIC_RELAXED);
     thread_seed = splitmix64(&x);
     thread_seed_ready = 1;
   }

@@ -71,9 +71,8 @@ static int run(const struct backoff_policy_s *p, backoff_fn fn, void *arg,
   double delay;
   int rc, r;
 
-  backoff__schedule_start(&s, p,
-                          report != NULL || p->opt.on_success ||
-                              p->opt.on_failure);
+  backoff__schedule_start(
+      &s, p, report != NULL || p->opt.on_success || p->opt.on_failure);
   s.outer_ = current;
   current = &s;
   for (;;) {

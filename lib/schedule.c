@@ -141,8 +141,8 @@ static int past_deadline(backoff_schedule_t *s,
     s->flags_ |= F_CLOCK;
   }
   d_ns = (uint64_t)(d * 1e9);
-  return p->max_delay_ns != 0 && (s->now_ns_ > s->deadline_ns_ ||
-                                  d_ns > s->deadline_ns_ - s->now_ns_);
+  return p->max_delay_ns != 0 &&
+         (s->now_ns_ > s->deadline_ns_ || d_ns > s->deadline_ns_ - s->now_ns_);
 }
 
 int backoff_schedule_next(backoff_schedule_t *s, int rc, double *delay) {
@@ -284,11 +284,9 @@ void backoff_schedule_report(const backoff_schedule_t *s,
 }
 
 const char *backoff_stop_name(backoff_stop_t stop) {
-  static const char *const names[] = {"none",          "success",
-                                      "exhausted",     "deadline",
-                                      "not-retryable", "permanent",
-                                      "cancelled",     "budget",
-                                      "error"};
+  static const char *const names[] = {
+      "none",      "success",   "exhausted", "deadline", "not-retryable",
+      "permanent", "cancelled", "budget",    "error"};
   if ((unsigned)stop >= sizeof(names) / sizeof(names[0]))
     return "unknown";
   return names[stop];

@@ -65,23 +65,23 @@ static long find_param(const struct backoff_strategy_s *s, const char *name,
 
 /* "no parameter 'x'" with what there is instead, so a typo is fixed from
  * the message alone. */
-static int no_such_param(const struct backoff_strategy_s *s,
-                         const char *name, size_t len) {
+static int no_such_param(const struct backoff_strategy_s *s, const char *name,
+                         size_t len) {
   char list[BACKOFF_PARAM_MAX * (BACKOFF_PARAM_NAME_MAX + 2) + 8];
   char core[128];
   size_t i, used = 0, cused = 0;
 
   list[0] = core[0] = '\0';
   for (i = 0; i < s->module->nparams; i++) {
-    int n = snprintf(list + used, sizeof(list) - used, "%s%s",
-                     i ? ", " : "", s->module->params[i].name);
+    int n = snprintf(list + used, sizeof(list) - used, "%s%s", i ? ", " : "",
+                     s->module->params[i].name);
     if (n < 0 || (size_t)n >= sizeof(list) - used)
       break;
     used += (size_t)n;
   }
   for (i = 0; core_names[i] != NULL; i++) {
-    int n = snprintf(core + cused, sizeof(core) - cused, "%s%s",
-                     i ? ", " : "", core_names[i]);
+    int n = snprintf(core + cused, sizeof(core) - cused, "%s%s", i ? ", " : "",
+                     core_names[i]);
     if (n < 0 || (size_t)n >= sizeof(core) - cused)
       break;
     cused += (size_t)n;

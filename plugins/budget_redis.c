@@ -30,8 +30,8 @@
 #include <errno.h>
 #include <hiredis/hiredis.h>
 #include <inttypes.h>
-#include <netdb.h>
 #include <math.h>
+#include <netdb.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -101,7 +101,8 @@ static const char script[] =
     "  if rec then\n"
     "    local a, e, q, d, g, rt = string.match(rec,\n"
     "      '^(%d+):(%d+):(%d+):(%-?%d+):(%d+):(%d+)$')\n"
-    "    sq, s0, r0 = tonumber(q) or 0, tonumber(d) or sent, tonumber(g) or recv\n"
+    "    sq, s0, r0 = tonumber(q) or 0, tonumber(d) or sent, tonumber(g) or "
+    "recv\n"
     "    rt0, lent = tonumber(rt) or ret, tonumber(a) or 0\n"
     "  end\n"
     "end\n"
@@ -176,21 +177,21 @@ typedef struct rb_s {
   int used; /* a retry spent from the lease since the thread last looked */
 
   int64_t last_grant A8; /* atomic: the last lease granted */
-  uint64_t seq;       /* under io: exchanges sent */
-  int64_t sent, recv; /* under io: all deposits sent, all grants received */
-  int64_t ret;        /* under io: all lease returned and sent */
+  uint64_t seq;          /* under io: exchanges sent */
+  int64_t sent, recv;    /* under io: all deposits sent, all grants received */
+  int64_t ret;           /* under io: all lease returned and sent */
   int64_t pending_ret A8; /* atomic: lease returned, not sent yet */
-  pthread_mutex_t mu; /* thread control */
+  pthread_mutex_t mu;     /* thread control */
   pthread_cond_t cond;
   pthread_t thread;
   int thread_on, stop;
   unsigned io_timeout_ms; /* under io: the socket's timeout now */
   uint64_t results;       /* under io: exchanges attempted */
   uint64_t applied A8;    /* atomic: the latest result acted upon */
-  int kick;             /* under mu: a caller wants a tick now */
-  unsigned long ticks;  /* under mu: ticks done */
-  pthread_cond_t done;  /* signalled after each tick */
-  int need_thread; /* atomic: a child after fork has no thread yet */
+  int kick;               /* under mu: a caller wants a tick now */
+  unsigned long ticks;    /* under mu: ticks done */
+  pthread_cond_t done;    /* signalled after each tick */
+  int need_thread;        /* atomic: a child after fork has no thread yet */
   backoff_strategy_t *reconnect;
   unsigned failures;
   struct rb_s *next, *prev; /* the live handles (under handles_mu) */
@@ -319,8 +320,8 @@ static int parse_hostport(rb_t *r, const char *h, size_t n, char *msg,
   long port = 6379;
 
   if (hl == 0 || hl >= sizeof(r->host))
-    return fail(msg, len, BACKOFF_ESYNTAX,
-                "redis URL: %s host name", hl == 0 ? "no" : "too long a");
+    return fail(msg, len, BACKOFF_ESYNTAX, "redis URL: %s host name",
+                hl == 0 ? "no" : "too long a");
   memcpy(r->host, h, hl);
   r->host[hl] = '\0';
   if (colon != NULL) {
@@ -451,7 +452,8 @@ static int connect_locked(rb_t *r, char *msg, size_t len) {
 
   if (r->ctx != NULL)
     return 0;
-  r->ctx = redisConnectWithTimeout(r->addr, r->port, tv_of(r->conf.timeout_ms));
+  r->ctx =
+      redisConnectWithTimeout(r->addr, r->port, tv_of(r->conf.timeout_ms));
   if (r->ctx == NULL)
     return fail(msg, len, BACKOFF_ENOMEM, "%s: out of memory", r->shown);
   if (r->ctx->err) {
@@ -462,8 +464,8 @@ static int connect_locked(rb_t *r, char *msg, size_t len) {
   }
   r->io_timeout_ms = r->conf.timeout_ms;
   if (redisSetTimeout(r->ctx, tv_of(r->conf.timeout_ms)) != REDIS_OK) {
-    rc = fail(msg, len, BACKOFF_EUNREACH, "%s: cannot set a timeout",
-              r->shown);
+    rc =
+        fail(msg, len, BACKOFF_EUNREACH, "%s: cannot set a timeout", r->shown);
     drop_locked(r);
     return rc;
   }
@@ -587,15 +589,17 @@ static void set_down(rb_t *r, const char *why, uint64_t n) {
   if (__atomic_exchange_n(&r->down, 1, __ATOMIC_ACQ_REL) != 0)
     return;
   if (r->conf.kind == BACKOFF_BUDGET_RATIO)
-    event(r, "%s unreachable (%s): retries follow this process's own "
-             "count, from the fleet's last (%.1f of %.1f tokens)",
+    event(r,
+          "%s unreachable (%s): retries follow this process's own "
+          "count, from the fleet's last (%.1f of %.1f tokens)",
           r->shown, why,
           (double)__atomic_load_n(&r->local, __ATOMIC_RELAXED) /
               BACKOFF__MILLI,
           (double)r->conf.capacity / BACKOFF__MILLI);
   else
-    event(r, "%s unreachable (%s): retries spend this process's lease, "
-             "then a local budget of at most %" PRId64 " tokens",
+    event(r,
+          "%s unreachable (%s): retries spend this process's lease, "
+          "then a local budget of at most %" PRId64 " tokens",
           r->shown, why, fallback_cap(r) / BACKOFF__MILLI);
 }
 
@@ -619,8 +623,7 @@ static int bad_reply(rb_t *r, redisReply *rep, char *msg, size_t len) {
 /* The socket's timeout for the next command: the whole of timeout_ms, or
  * what is left of a caller's deadline. 0, or NOT_NOW if too little is
  * left to tell a slow server from a dead one. */
-static int set_io_timeout(rb_t *r, uint64_t deadline, char *msg,
-                          size_t len) {
+static int set_io_timeout(rb_t *r, uint64_t deadline, char *msg, size_t len) {
   unsigned ms = r->conf.timeout_ms;
 
   if (deadline != 0) {
@@ -690,12 +693,12 @@ static int exchange_io(rb_t *r, int64_t want, int64_t least, int closing,
     return bad_reply(r, rep, msg, len);
   granted = rep->element[0]->integer;
   if (granted == -1) {
-    rc = fail(msg, len, BACKOFF_EMISMATCH,
-              "%s exists with %.150s; this open asked for %s", r->shown,
-              rep->element[1]->type == REDIS_REPLY_STRING
-                  ? rep->element[1]->str
-                  : "?",
-              r->settings);
+    rc =
+        fail(msg, len, BACKOFF_EMISMATCH,
+             "%s exists with %.150s; this open asked for %s", r->shown,
+             rep->element[1]->type == REDIS_REPLY_STRING ? rep->element[1]->str
+                                                         : "?",
+             r->settings);
     freeReplyObject(rep);
     return rc;
   }
@@ -850,8 +853,8 @@ static unsigned tick(rb_t *r, uint64_t *last_ns, int kicked) {
   }
   set_down(r, msg, n);
   /* Reconnect with backoff: 50 ms doubling to 5 s, full jitter. */
-  if (r->reconnect == NULL ||
-      backoff_strategy_delay(r->reconnect, r->failures, 0, NULL, NULL, &d) != 0)
+  if (r->reconnect == NULL || backoff_strategy_delay(r->reconnect, r->failures,
+                                                     0, NULL, NULL, &d) != 0)
     d = 1;
   if (r->failures < 64)
     r->failures++;
@@ -874,8 +877,7 @@ static void *flusher(void *arg) {
       ts.tv_sec++;
       ts.tv_nsec -= 1000000000L;
     }
-    if (pthread_cond_timedwait(&r->cond, &r->mu, &ts) != ETIMEDOUT &&
-        !r->kick)
+    if (pthread_cond_timedwait(&r->cond, &r->mu, &ts) != ETIMEDOUT && !r->kick)
       continue;
     kicked = r->kick;
     r->kick = 0;
@@ -915,8 +917,7 @@ static void new_client_id(rb_t *r) {
   clock_gettime(CLOCK_REALTIME, &ts);
   gethostname(host, sizeof(host) - 1);
   host[sizeof(host) - 1] = '\0';
-  snprintf(r->client, sizeof(r->client), "%.30s:%ld:%lx", host,
-           (long)getpid(),
+  snprintf(r->client, sizeof(r->client), "%.30s:%ld:%lx", host, (long)getpid(),
            (unsigned long)(ts.tv_nsec ^ (long)(uintptr_t)r ^ ts.tv_sec));
 }
 
@@ -956,8 +957,7 @@ static void reset_in_child(rb_t *r) {
  * in the fork handler: a program may fork to exec at once. */
 static void check_fork(rb_t *r) {
   int one = 1;
-  if (__builtin_expect(!__atomic_load_n(&r->need_thread, __ATOMIC_ACQUIRE),
-                       1))
+  if (__builtin_expect(!__atomic_load_n(&r->need_thread, __ATOMIC_ACQUIRE), 1))
     return;
   if (__atomic_compare_exchange_n(&r->need_thread, &one, 0, 0,
                                   __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
@@ -979,8 +979,7 @@ static int take_lease(rb_t *r, int64_t price) {
 }
 
 static struct timespec ts_of_ns(uint64_t ns) {
-  struct timespec ts = {(time_t)(ns / 1000000000u),
-                        (long)(ns % 1000000000u)};
+  struct timespec ts = {(time_t)(ns / 1000000000u), (long)(ns % 1000000000u)};
   return ts;
 }
 
@@ -1046,8 +1045,8 @@ static int try_exchange(rb_t *r, int64_t price, uint64_t deadline) {
     int64_t want = 0;
     if (price > 0)
       want = r->conf.lease > price ? r->conf.lease : price;
-    rc = exchange_locked(r, want, price > held ? price - held : 0, 0,
-                         deadline, msg, sizeof(msg));
+    rc = exchange_locked(r, want, price > held ? price - held : 0, 0, deadline,
+                         msg, sizeof(msg));
     n = r->results;
   }
   pthread_mutex_unlock(&r->io);
@@ -1064,8 +1063,7 @@ static int try_exchange(rb_t *r, int64_t price, uint64_t deadline) {
  * > 0: a retry that the lease cannot pay; returns 1 if, once we hold the
  * connection, it can (another thread refilled it meanwhile). */
 static int exchange_now(rb_t *r, int64_t price) {
-  const uint64_t deadline =
-      now_ns() + (uint64_t)r->conf.timeout_ms * 1000000u;
+  const uint64_t deadline = now_ns() + (uint64_t)r->conf.timeout_ms * 1000000u;
   int rc = try_exchange(r, price, deadline);
 
   if (rc != NOT_NOW)
@@ -1159,7 +1157,8 @@ static void rb_free(void *be) {
 static const backoff__budget_ops_t rb_ops = {rb_withdraw, rb_deposit,
                                              rb_tokens, rb_free};
 
-/* ---- open / unlink -------------------------------------------------------- */
+/* ---- open / unlink --------------------------------------------------------
+ */
 
 static int load_script_locked(rb_t *r, char *msg, size_t len) {
   redisReply *rep = redisCommand(r->ctx, "SCRIPT LOAD %s", script);
@@ -1168,11 +1167,12 @@ static int load_script_locked(rb_t *r, char *msg, size_t len) {
   if (rep == NULL)
     rc = io_error(r, msg, len);
   else if (rep->type != REDIS_REPLY_STRING || rep->len >= sizeof(r->sha))
-    rc = fail(msg, len, reply_error(rep) && strstr(rep->str, "NOAUTH")
-                            ? BACKOFF_EAUTH
-                            : BACKOFF_EUNREACH,
-              "%s: SCRIPT LOAD: %.100s", r->shown,
-              reply_error(rep) ? rep->str : "unexpected reply");
+    rc =
+        fail(msg, len,
+             reply_error(rep) && strstr(rep->str, "NOAUTH") ? BACKOFF_EAUTH
+                                                            : BACKOFF_EUNREACH,
+             "%s: SCRIPT LOAD: %.100s", r->shown,
+             reply_error(rep) ? rep->str : "unexpected reply");
   else
     memcpy(r->sha, rep->str, rep->len + 1);
   freeReplyObject(rep);
@@ -1198,8 +1198,9 @@ static int parse_settings(const char *s, backoff__budget_conf_t *c) {
   double max, ratio;
   int64_t dearer;
 
-  if (sscanf(s, "kind=token-bucket capacity=%lld retry_cost=%lld "
-                "timeout_cost=%lld success_refund=%lld",
+  if (sscanf(s,
+             "kind=token-bucket capacity=%lld retry_cost=%lld "
+             "timeout_cost=%lld success_refund=%lld",
              &cap, &retry, &tmo, &refund) == 4) {
     if (cap < 1 || cap > 1000000000 || retry < 0 || retry > cap || tmo < 0 ||
         tmo > cap || refund < 0 || refund > 1000000000)
@@ -1258,8 +1259,8 @@ static int attach_locked(rb_t *r, char *msg, size_t len) {
 }
 
 static int rb_open(void **be, const backoff__budget_ops_t **ops,
-                   const char *spec, backoff__budget_conf_t *conf,
-                   char *msg, size_t len) {
+                   const char *spec, backoff__budget_conf_t *conf, char *msg,
+                   size_t len) {
   pipe_guard_t guard;
   rb_t *r;
   int rc;
@@ -1293,8 +1294,7 @@ static int rb_open(void **be, const backoff__budget_ops_t **ops,
   open_reconnect_strategy(r);
   init_thread_control(r);
   if (start_thread(r) != 0) {
-    rc = fail(msg, len, BACKOFF_ESYS, "%s: cannot start a thread",
-              r->shown);
+    rc = fail(msg, len, BACKOFF_ESYS, "%s: cannot start a thread", r->shown);
     goto fail_thread;
   }
   handles_add(r);

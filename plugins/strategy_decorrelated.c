@@ -55,8 +55,10 @@ BACKOFF_PLUGIN_EXPORT const unsigned int backoff_plugin_flags =
     BACKOFF_PLUGIN_OWN_JITTER;
 
 BACKOFF_PLUGIN_EXPORT const backoff_param_t backoff_plugin_params[] = {
-    {"base", 1.0, 1e-6, 1e9, "seconds: the shortest delay and the first "
-                             "window [base, 3*base]", 0},
+    {"base", 1.0, 1e-6, 1e9,
+     "seconds: the shortest delay and the first "
+     "window [base, 3*base]",
+     0},
     {"ceiling", 60.0, 1e-6, 1e9, "seconds: no delay exceeds it", 0},
     {NULL, 0, 0, 0, NULL, 0}};
 

@@ -13,8 +13,7 @@ BACKOFF_PLUGIN_EXPORT const char backoff_plugin_description[] =
     "n^exponent seconds: exponent 2 gives 0, 1, 4, 9, 16, ...";
 
 BACKOFF_PLUGIN_EXPORT const backoff_param_t backoff_plugin_params[] = {
-    {"exponent", 1.0, 0.0, 100.0, "power of n", 0},
-    {NULL, 0, 0, 0, NULL, 0}};
+    {"exponent", 1.0, 0.0, 100.0, "power of n", 0}, {NULL, 0, 0, 0, NULL, 0}};
 
 BACKOFF_PLUGIN_EXPORT double compute_delay(const backoff_delay_args_t *a) {
   const double e = a->params[0].value, n = (double)a->n;

@@ -10,10 +10,10 @@
 #include <stddef.h>
 
 typedef struct {
-  unsigned long calls;     /* allocation calls while armed */
-  unsigned long fail_at;   /* 1-based call that returns NULL; 0: none */
-  void *failed_caller;     /* return address of the call that failed */
-  long live;               /* armed allocations not yet freed */
+  unsigned long calls;   /* allocation calls while armed */
+  unsigned long fail_at; /* 1-based call that returns NULL; 0: none */
+  void *failed_caller;   /* return address of the call that failed */
+  long live;             /* armed allocations not yet freed */
 } alloc_hook_t;
 
 extern alloc_hook_t alloc_hook;

@@ -128,8 +128,9 @@ static void procs_run(const char *spec, int kind, int rounds) {
     want = 1000000.0 - 3.0 * PROCS * rounds;
   else
     want = (100000000.0 - 100.0 * PROCS * rounds) / 1000;
-  ck_assert_msg(backoff_budget_tokens(b) == want, "%s: tokens %.17g, want %.17g",
-                spec, backoff_budget_tokens(b), want);
+  ck_assert_msg(backoff_budget_tokens(b) == want,
+                "%s: tokens %.17g, want %.17g", spec, backoff_budget_tokens(b),
+                want);
   backoff_budget_free(b);
 }
 

@@ -178,10 +178,11 @@ static int sc_handle_and_cache(void) {
   fake_time_t t = {0};
   backoff_strategy_t *s = NULL;
   backoff_policy_t *p1 = NULL, *p2 = NULL;
-  backoff_options_t o = {.sleep = fake_sleep, .sleep_ctx = &t,
-                         .max_tries = 3};
-  backoff_options_t o2 = {.strategy = "exponential", .sleep = fake_sleep,
-                          .sleep_ctx = &t, .max_tries = 3};
+  backoff_options_t o = {.sleep = fake_sleep, .sleep_ctx = &t, .max_tries = 3};
+  backoff_options_t o2 = {.strategy = "exponential",
+                          .sleep = fake_sleep,
+                          .sleep_ctx = &t,
+                          .max_tries = 3};
   int left = 1, rc;
 
   if ((rc = backoff_strategy_open(&s, "exponential")) != 0)
@@ -207,12 +208,14 @@ static int sc_handle_and_cache(void) {
 static int sc_budget(void) {
   static const int timeouts[] = {110, 111};
   fake_time_t t = {0};
-  backoff_budget_options_t bo = {.capacity = 20, .timeout_codes = timeouts,
-                                 .timeout_codes_count = 2};
+  backoff_budget_options_t bo = {
+      .capacity = 20, .timeout_codes = timeouts, .timeout_codes_count = 2};
   backoff_budget_t *b = NULL;
   backoff_policy_t *p = NULL;
-  backoff_options_t o = {.strategy = "linear", .sleep = fake_sleep,
-                         .sleep_ctx = &t, .max_tries = 3};
+  backoff_options_t o = {.strategy = "linear",
+                         .sleep = fake_sleep,
+                         .sleep_ctx = &t,
+                         .max_tries = 3};
   int left = 1, rc;
 
   if ((rc = backoff_budget_new(&b, &bo)) != 0) {
@@ -421,8 +424,10 @@ START_TEST(first_failure_is_not_sticky) {
       _exit(rc == 0 && failed_expect[0] == '\0' ? 0 : 3);
     }
     ck_assert_int_eq(waitpid(pid, &st, 0), pid);
-    ck_assert_msg(!WIFSIGNALED(st), "allocation %lu failed in a cold process: "
-                  "killed by signal %d", k, WTERMSIG(st));
+    ck_assert_msg(!WIFSIGNALED(st),
+                  "allocation %lu failed in a cold process: "
+                  "killed by signal %d",
+                  k, WTERMSIG(st));
     if (WEXITSTATUS(st) == 4)
       break;
     ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0,
@@ -431,8 +436,10 @@ START_TEST(first_failure_is_not_sticky) {
                       ? "the next call failed too (sticky state)"
                       : "bad result (see the log)");
   }
-  fprintf(stderr, "# alloc-fail %-14s %3lu allocations injected, each in a "
-          "fresh process\n", cold_names[_i], k - 1);
+  fprintf(stderr,
+          "# alloc-fail %-14s %3lu allocations injected, each in a "
+          "fresh process\n",
+          cold_names[_i], k - 1);
   ck_assert_uint_gt(k, 10);
 }
 END_TEST
@@ -512,8 +519,10 @@ START_TEST(real_sleep_loop_allocates_nothing) {
   backoff_budget_t *b;
   backoff_policy_t *p;
   backoff_report_t r;
-  backoff_options_t o = {.strategy = "linear", .scale_factor = 1e-4,
-                         .max_tries = 5, .cancel = &c};
+  backoff_options_t o = {.strategy = "linear",
+                         .scale_factor = 1e-4,
+                         .max_tries = 5,
+                         .cancel = &c};
   int n = 0, i;
 
   ck_assert_int_eq(backoff_budget_new(&b, NULL), 0);
@@ -540,9 +549,12 @@ static int fail_twice_then_ok(void *arg) {
 }
 
 static fake_time_t apply_time;
-static const backoff_options_t apply_opts = {
-    .strategy = "fibonacci", .max_tries = 3, .sleep = fake_sleep,
-    .sleep_ctx = &apply_time, .clock = fake_clock, .clock_ctx = &apply_time};
+static const backoff_options_t apply_opts = {.strategy = "fibonacci",
+                                             .max_tries = 3,
+                                             .sleep = fake_sleep,
+                                             .sleep_ctx = &apply_time,
+                                             .clock = fake_clock,
+                                             .clock_ctx = &apply_time};
 
 START_TEST(apply_and_schedule_allocate_nothing) {
   static backoff_apply_t bound = BACKOFF_APPLY_INIT(&apply_opts);

@@ -40,7 +40,8 @@ static void unescape(const char *in, size_t len, arg_t *a) {
   if (len == 2 && memcmp(in, "\"\"", 2) == 0)
     len = 0;
   for (i = 0; i < len && o + 1 < sizeof(a->s); i++) {
-    if (in[i] == '\\' && i + 1 < len && (in[i + 1] == 's' || in[i + 1] == 't')) {
+    if (in[i] == '\\' && i + 1 < len &&
+        (in[i + 1] == 's' || in[i + 1] == 't')) {
       a->s[o++] = in[i + 1] == 's' ? ' ' : '\t';
       i++;
     } else if (strncmp(in + i, "@rep(", 5) == 0) {
@@ -141,7 +142,8 @@ static void parse_options(const char *spec, opts_t *x) {
   int nstr = 0;
   memset(x, 0, sizeof(*x));
   snprintf(buf, sizeof(buf), "%s", spec);
-  for (item = strtok_r(buf, ";", &save); item; item = strtok_r(NULL, ";", &save)) {
+  for (item = strtok_r(buf, ";", &save); item;
+       item = strtok_r(NULL, ";", &save)) {
     char *eq = strchr(item, '=');
     const char *k = item, *v;
     arg_t a;
@@ -213,7 +215,8 @@ static void parse_budget(const char *spec, backoff_budget_options_t *b,
   memset(b, 0, sizeof(*b));
   *out_null = 0;
   snprintf(buf, sizeof(buf), "%s", spec);
-  for (item = strtok_r(buf, ";", &save); item; item = strtok_r(NULL, ";", &save)) {
+  for (item = strtok_r(buf, ";", &save); item;
+       item = strtok_r(NULL, ";", &save)) {
     char *eq = strchr(item, '=');
     arg_t a;
     if (eq == NULL)
@@ -303,7 +306,8 @@ static int run_row(const char *call, arg_t *a, int n, const char *raw) {
     for (i = 0; i < 100; i++)
       v[i] = i + 1;
     if (n == 4)
-      return backoff_strategy_set_list(s, S(&a[1]), NULL, strtoul(a[3].s, 0, 10));
+      return backoff_strategy_set_list(s, S(&a[1]), NULL,
+                                       strtoul(a[3].s, 0, 10));
     return backoff_strategy_set_list(s, S(&a[1]), v, strtoul(a[2].s, 0, 10));
   }
   if (strcmp(call, "strategy_set_jitter") == 0) {
@@ -489,7 +493,8 @@ static int check_row(int line, const char *call, const char *args,
     _exit(0);
   }
   close(pfd[1]);
-  while ((got = read(pfd[0], out + total, sizeof(out) - 1 - (size_t)total)) > 0)
+  while ((got = read(pfd[0], out + total, sizeof(out) - 1 - (size_t)total)) >
+         0)
     total += got;
   out[total] = '\0';
   close(pfd[0]);
@@ -507,7 +512,7 @@ static int check_row(int line, const char *call, const char *args,
     if (rc != want) {
       snprintf(why, whylen, "line %d (%s %s): got %s (%d) want %s; \"%s\"",
                line, call, args,
-               rc == 999 ? "out-parameter not cleared"
+               rc == 999   ? "out-parameter not cleared"
                : rc == 998 ? "configure not all-or-nothing"
                : rc == 997 ? "report disagrees"
                            : backoff_err_name(rc),
@@ -585,12 +590,10 @@ START_TEST(api_rows) {
    * ENOMEM is tests/check_alloc's, EPLUGIN/EABI/EDELAY/ESYS need hostile
    * plugins or a failing kernel (tests/loader.am's fixtures). */
   {
-    static const int covered[] = {BACKOFF_EINVAL, BACKOFF_ENOENT,
-                                  BACKOFF_ENAME,  BACKOFF_ELOAD,
-                                  BACKOFF_ENOSYM, BACKOFF_EPARAM,
-                                  BACKOFF_ERANGE, BACKOFF_ESYNTAX,
-                                  BACKOFF_EENV,   BACKOFF_ERANDOM,
-                                  BACKOFF_ESTATE};
+    static const int covered[] = {
+        BACKOFF_EINVAL, BACKOFF_ENOENT,  BACKOFF_ENAME,  BACKOFF_ELOAD,
+        BACKOFF_ENOSYM, BACKOFF_EPARAM,  BACKOFF_ERANGE, BACKOFF_ESYNTAX,
+        BACKOFF_EENV,   BACKOFF_ERANDOM, BACKOFF_ESTATE};
     size_t k;
     for (k = 0; k < sizeof(covered) / sizeof(covered[0]); k++)
       ck_assert_msg(seen[-covered[k]], "no row for %s",

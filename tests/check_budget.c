@@ -102,7 +102,8 @@ static backoff_report_t run_codes(backoff_budget_t *budget, unsigned max_tries,
   return rep;
 }
 
-#define CODES(...) (const int[]){__VA_ARGS__}, sizeof((int[]){__VA_ARGS__}) / sizeof(int)
+#define CODES(...)                                                            \
+  (const int[]){__VA_ARGS__}, sizeof((int[]){__VA_ARGS__}) / sizeof(int)
 
 #define ONLY1 ((const int[]){1})
 
@@ -371,7 +372,7 @@ START_TEST(ratio_grpc_vector_and_bounds) {
 
   r = run_codes(b, 2, CODES(1, 0), NULL, NULL); /* 3 > 2: retried; +1.6 */
   ck_assert_int_eq(r.stop, BACKOFF_STOP_SUCCESS);
-  TOKENS_EQ(b, 4); /* 4.6 clamps to max */
+  TOKENS_EQ(b, 4);                                 /* 4.6 clamps to max */
   r = run_codes(b, 3, CODES(1, 1, 0), NULL, NULL); /* 3 retry, 2 no */
   ck_assert_int_eq(r.stop, BACKOFF_STOP_BUDGET);
   ck_assert_uint_eq(r.attempts, 2);
@@ -412,7 +413,8 @@ START_TEST(ratio_ignores_failures_that_are_not_retryable) {
   backoff(mark_permanent, NULL, &o);
   ck_assert_int_eq(r.stop, BACKOFF_STOP_PERMANENT);
   TOKENS_EQ(b, 10);
-  /* The last failure of an exhausted call counts (gRPC: before maxAttempts). */
+  /* The last failure of an exhausted call counts (gRPC: before maxAttempts).
+   */
   r = run_codes(b, 2, CODES(1), ONLY1, NULL);
   ck_assert_int_eq(r.stop, BACKOFF_STOP_EXHAUSTED);
   TOKENS_EQ(b, 8);
@@ -433,9 +435,7 @@ typedef struct {
   unsigned long refused, runs;
 } worker_t;
 
-static int fail_once_tmo(void *p) {
-  return ++*(int *)p == 1 ? TIMEOUT_RC : 0;
-}
+static int fail_once_tmo(void *p) { return ++*(int *)p == 1 ? TIMEOUT_RC : 0; }
 static int fail_always(void *p) {
   (void)p;
   return 1;

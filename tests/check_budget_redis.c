@@ -6,9 +6,9 @@
  * when redis-server or hiredis is not installed. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <pthread.h>
-#include <fcntl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -357,8 +357,8 @@ START_TEST(ratio_clamped_while_unreachable) {
   ck_assert(backoff_budget_tokens(b) == 10);
   far = retried(p, 2000);
   near = retried(pl, 2000);
-  ck_assert_msg(far == near, "retried %d with Redis gone, %d in-process",
-                far, near);
+  ck_assert_msg(far == near, "retried %d with Redis gone, %d in-process", far,
+                near);
   ck_assert(backoff_budget_tokens(b) == backoff_budget_tokens(l));
   backoff_policy_free(p);
   backoff_policy_free(pl);
@@ -738,8 +738,10 @@ START_TEST(fork_child_threads_share_one_reset) {
     ck_assert_int_eq(waitpid(pid, &st, 0), pid);
     ck_assert_msg(WIFEXITED(st), "child %d killed by signal %d", k,
                   WIFSIGNALED(st) ? WTERMSIG(st) : 0);
-    ck_assert_msg(WEXITSTATUS(st) == 0, "child %d: more than one handle "
-                  "thread", k);
+    ck_assert_msg(WEXITSTATUS(st) == 0,
+                  "child %d: more than one handle "
+                  "thread",
+                  k);
   }
   backoff_policy_free(fork_policy);
   backoff_budget_free(b);

@@ -234,8 +234,7 @@ START_TEST(owner_and_mode) {
              "every user may write it (mode 0666)");
   ck_assert_int_eq(chmod(path, 0660), 0);
   if (chown(path, geteuid() + 1000, getegid()) != 0) {
-    printf("# another user's object not tested: chown: %s\n",
-           strerror(errno));
+    printf("# another user's object not tested: chown: %s\n", strerror(errno));
   } else {
     EXPECT_ERR(backoff_budget_open(&b, spec, NULL), BACKOFF_ECORRUPT,
                "not this user");
@@ -398,8 +397,7 @@ static int full_shm_child(void) {
   struct dirent *e;
   int fd, rc, left = 0;
 
-  if (unshare(CLONE_NEWNS) != 0 &&
-      unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0)
+  if (unshare(CLONE_NEWNS) != 0 && unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0)
     return 77;
   if (mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) != 0 ||
       mount("tmpfs", "/dev/shm", "tmpfs", 0, "size=8k") != 0)

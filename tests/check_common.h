@@ -30,7 +30,9 @@ typedef struct {
   double slept[64];
   unsigned nsleeps;
 } fake_time_t;
-static inline uint64_t fake_clock(void *p) { return ((fake_time_t *)p)->now_ns; }
+static inline uint64_t fake_clock(void *p) {
+  return ((fake_time_t *)p)->now_ns;
+}
 static inline int fake_sleep(double s, void *p) {
   fake_time_t *t = p;
   if (t->nsleeps < 64)

@@ -56,9 +56,9 @@ static void check_sequence(const seq_case_t *c, backoff_options_t o,
   ck_assert_uint_eq(t.nsleeps, 5);
   ck_assert_uint_eq(log.n, 5);
   for (i = 0; i < 5; i++) {
-    ck_assert_msg(t.slept[i] == want[i], "%s(%s) delay %u: got %.17g want %.17g",
-                  c->strategy, c->params ? c->params : "", i, t.slept[i],
-                  want[i]);
+    ck_assert_msg(t.slept[i] == want[i],
+                  "%s(%s) delay %u: got %.17g want %.17g", c->strategy,
+                  c->params ? c->params : "", i, t.slept[i], want[i]);
     ck_assert(log.delay[i] == want[i]);
     ck_assert_uint_eq(log.attempt[i], i + 1);
     ck_assert_int_eq(log.rc[i], -3);
@@ -102,7 +102,8 @@ START_TEST(sequence_injected_additive_scaled) {
   const seq_case_t *c = &seq_cases[_i];
   seq_rng_t rng = {u, 5, 0};
   backoff_options_t o = {.jitter = BACKOFF_JITTER_ADDITIVE,
-                         .scale_factor = 0.5, .random = seq_rng,
+                         .scale_factor = 0.5,
+                         .random = seq_rng,
                          .random_ctx = &rng};
   double want[5];
   unsigned i;
@@ -120,8 +121,11 @@ START_TEST(sequence_bad_random_is_error) {
   fake_time_t t = {0};
   script_t s = SCRIPT(1);
   backoff_report_t r;
-  backoff_options_t o = {.max_tries = 5, .random = seq_rng,
-                         .random_ctx = &rng, .report = &r, FAKE_TIME(t)};
+  backoff_options_t o = {.max_tries = 5,
+                         .random = seq_rng,
+                         .random_ctx = &rng,
+                         .report = &r,
+                         FAKE_TIME(t)};
   ck_assert_int_eq(backoff(scripted, &s, &o), BACKOFF_ERANDOM);
   ck_assert_uint_eq(s.calls, 2);
   ck_assert_uint_eq(t.nsleeps, 1);
@@ -196,8 +200,10 @@ static int retry_after_op(void *arg) {
 START_TEST(attempt_retry_after_replaces_strategy_delay) {
   fake_time_t t = {0};
   ra_t a = {.after = {7.5, 0, 0}, .when = {1, 0, 1}};
-  backoff_options_t o = {.max_tries = 4, .jitter = BACKOFF_JITTER_ADDITIVE,
-                         .scale_factor = 3, FAKE_TIME(t)};
+  backoff_options_t o = {.max_tries = 4,
+                         .jitter = BACKOFF_JITTER_ADDITIVE,
+                         .scale_factor = 3,
+                         FAKE_TIME(t)};
   ck_assert_int_eq(backoff(retry_after_op, &a, &o), 1);
   ck_assert_int_eq(a.set_rc[0], 0);
   ck_assert_uint_eq(t.nsleeps, 3);
@@ -231,8 +237,8 @@ START_TEST(attempt_retry_after_past_deadline_stops) {
   fake_time_t t = {0};
   ra_t a = {.after = {20}, .when = {1}};
   backoff_report_t r;
-  backoff_options_t o = {.max_tries = 5, .max_delay = 10, .report = &r,
-                         FAKE_TIME(t)};
+  backoff_options_t o = {
+      .max_tries = 5, .max_delay = 10, .report = &r, FAKE_TIME(t)};
   ck_assert_int_eq(backoff(retry_after_op, &a, &o), 1);
   ck_assert_uint_eq(a.calls, 1);
   ck_assert_uint_eq(t.nsleeps, 0);
@@ -243,8 +249,8 @@ END_TEST
 START_TEST(attempt_retry_after_bad_values) {
   fake_time_t t = {0};
   ra_t a = {.after = {NAN, -0.5, 2e9}, .when = {1, 1, 1}};
-  backoff_options_t o = {.max_tries = 3, .jitter = BACKOFF_JITTER_NONE,
-                         FAKE_TIME(t)};
+  backoff_options_t o = {
+      .max_tries = 3, .jitter = BACKOFF_JITTER_NONE, FAKE_TIME(t)};
   ck_assert_int_eq(backoff(retry_after_op, &a, &o), 1);
   ck_assert_int_eq(a.set_rc[0], BACKOFF_EINVAL);
   ck_assert_int_eq(a.set_rc[1], BACKOFF_EINVAL);
@@ -311,8 +317,11 @@ START_TEST(report_tells_outcomes_apart) {
   script_t ok = SCRIPT(BACKOFF_EINVAL, 0);
   script_t fails = SCRIPT(BACKOFF_EINVAL);
   script_t stops = SCRIPT(BACKOFF_ENOMEM);
-  backoff_options_t o = {.max_tries = 2, .stop_on = (const int[]){BACKOFF_ENOMEM},
-                         .stop_on_count = 1, .report = &r, FAKE_TIME(t)};
+  backoff_options_t o = {.max_tries = 2,
+                         .stop_on = (const int[]){BACKOFF_ENOMEM},
+                         .stop_on_count = 1,
+                         .report = &r,
+                         FAKE_TIME(t)};
   backoff_options_t bad = o;
 
   ck_assert_int_eq(backoff(scripted, &ok, &o), 0);
@@ -343,8 +352,10 @@ START_TEST(report_fields) {
   fake_time_t t = {.now_ns = 5000000000ULL};
   script_t s = SCRIPT(1, 2, 0);
   backoff_report_t r;
-  backoff_options_t o = {.max_tries = 5, .jitter = BACKOFF_JITTER_NONE,
-                         .report = &r, FAKE_TIME(t)};
+  backoff_options_t o = {.max_tries = 5,
+                         .jitter = BACKOFF_JITTER_NONE,
+                         .report = &r,
+                         FAKE_TIME(t)};
   s.t = &t;
   s.cost_ns = 250000000ULL; /* each call takes 0.25 s */
   memset(&r, 0x5a, sizeof(r));
@@ -354,7 +365,7 @@ START_TEST(report_fields) {
   ck_assert_int_eq(r.stop, BACKOFF_STOP_SUCCESS);
   ck_assert_int_eq(r.error, 0);
   ck_assert_uint_eq(r.attempts, 3);
-  ck_assert(r.slept == 3.0);       /* 1 + 2 */
+  ck_assert(r.slept == 3.0); /* 1 + 2 */
   ck_assert(r.last_delay == 2.0);
   ck_assert(fabs(r.elapsed - 3.75) < 1e-9); /* 3 slept + 3 * 0.25 */
 }
@@ -372,8 +383,10 @@ START_TEST(injected_sleep_nonzero_is_cancel) {
   script_t op = SCRIPT(7);
   unsigned sleeps = 0;
   backoff_report_t r;
-  backoff_options_t o = {.max_tries = 5, .sleep = refusing_sleep,
-                         .sleep_ctx = &sleeps, .report = &r};
+  backoff_options_t o = {.max_tries = 5,
+                         .sleep = refusing_sleep,
+                         .sleep_ctx = &sleeps,
+                         .report = &r};
   ck_assert_int_eq(backoff(scripted, &op, &o), 7);
   ck_assert_int_eq(r.stop, BACKOFF_STOP_CANCELLED);
   ck_assert_int_eq(r.error, 0);
@@ -386,7 +399,7 @@ END_TEST
  * deadline and no report, retrying reads no clock at all; asking for a
  * report (or a deadline) brings the reads back. */
 static uint64_t counting_clock(void *ctx) {
-  return (uint64_t)++*(unsigned *)ctx * 1000000u;
+  return (uint64_t)++ * (unsigned *)ctx * 1000000u;
 }
 
 START_TEST(clock_read_only_when_needed) {
@@ -395,8 +408,10 @@ START_TEST(clock_read_only_when_needed) {
   fake_time_t t = {0};
   backoff_policy_t *p;
   backoff_report_t r;
-  backoff_options_t o = {.max_tries = 5, .clock = counting_clock,
-                         .clock_ctx = &reads, .sleep = fake_sleep,
+  backoff_options_t o = {.max_tries = 5,
+                         .clock = counting_clock,
+                         .clock_ctx = &reads,
+                         .sleep = fake_sleep,
                          .sleep_ctx = &t};
 
   ck_assert_int_eq(backoff_policy_new(&p, &o), 0);
@@ -443,9 +458,11 @@ END_TEST
 static backoff_policy_t *fake_policy(fake_time_t *t, unsigned tries,
                                      double max_delay) {
   backoff_policy_t *p;
-  backoff_options_t o = {.max_tries = tries, .max_delay = max_delay,
+  backoff_options_t o = {.max_tries = tries,
+                         .max_delay = max_delay,
                          .jitter = BACKOFF_JITTER_NONE,
-                         .clock = fake_clock, .clock_ctx = t};
+                         .clock = fake_clock,
+                         .clock_ctx = t};
   ck_assert_int_eq(backoff_policy_new(&p, &o), 0);
   return p;
 }
@@ -666,16 +683,19 @@ static const bad_case_t bad_cases[] = {
     {"minimum > cap", {.minimum = 5, .cap = 2}, BACKOFF_EINVAL},
     {"retry_on NULL", {.retry_on_count = 2}, BACKOFF_EINVAL},
     {"stop_on NULL", {.stop_on_count = 1}, BACKOFF_EINVAL},
-    {"too many retry_on", {.retry_on = &some_code, .retry_on_count = 5000},
+    {"too many retry_on",
+     {.retry_on = &some_code, .retry_on_count = 5000},
      BACKOFF_EINVAL},
     {"unknown flags", {.flags = 0x2}, BACKOFF_EINVAL},
     {"reserved_", {.reserved_ = {0, 1}}, BACKOFF_EINVAL},
     {"unknown strategy", {.strategy = "nosuchstrategy"}, BACKOFF_ENOENT},
     {"bad strategy name", {.strategy = "Bad Name"}, BACKOFF_ENAME},
-    {"missing strategy file", {.strategy = "/nonexistent/strategy_x.so"},
+    {"missing strategy file",
+     {.strategy = "/nonexistent/strategy_x.so"},
      BACKOFF_ENOENT},
     {"unknown parameter", {.params = "nope=1"}, BACKOFF_EPARAM},
-    {"malformed params", {.strategy = "polynomial", .params = "exponent=x"},
+    {"malformed params",
+     {.strategy = "polynomial", .params = "exponent=x"},
      BACKOFF_ESYNTAX},
 };
 #define NBAD (sizeof(bad_cases) / sizeof(bad_cases[0]))
@@ -742,7 +762,7 @@ static int count_sleep(double s, void *ctx) {
 
 typedef struct {
   const backoff_policy_t *p;
-  unsigned id, k;          /* run k of this thread */
+  unsigned id, k; /* run k of this thread */
   unsigned calls_this_run;
   unsigned long calls, successes, failures, bad_attempt, sleeps_expected;
 } worker_t;
@@ -821,8 +841,8 @@ START_TEST(budget_refusal_stops_with_budget) {
   backoff_report_t r;
   backoff_options_t o;
   ck_assert_int_eq(backoff_budget_new(&b, &bo), 0);
-  o = (backoff_options_t){.max_tries = 10, .budget = b, .report = &r,
-                          FAKE_TIME(t)};
+  o = (backoff_options_t){
+      .max_tries = 10, .budget = b, .report = &r, FAKE_TIME(t)};
   /* 10 tokens pay for two retries of 5: the third is refused. */
   ck_assert_int_eq(backoff(scripted, &s, &o), 1);
   ck_assert_uint_eq(s.calls, 3);

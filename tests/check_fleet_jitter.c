@@ -63,8 +63,8 @@ START_TEST(proportional_exact_values) {
       backoff_strategy_configure(s, "jitter_factor=0.5,scale_factor=2"), 0);
   EQ(at(s, 0, 0, 0), 10);
   EQ(at(s, 0, 0, 0.5), 20);
-  ck_assert_int_eq(
-      backoff_strategy_configure(s, "scale_factor=1,minimum=6"), 0);
+  ck_assert_int_eq(backoff_strategy_configure(s, "scale_factor=1,minimum=6"),
+                   0);
   EQ(at(s, 0, 0, 0), 6);
   EQ(at(s, 0, 0, 0.5), 10);
   /* The default factor is 0.5. */
@@ -430,10 +430,12 @@ START_TEST(decorrelated_seeded_bounds) {
   backoff_rng_seed(&a, 42);
   backoff_rng_seed(&b, 42);
   for (n = 0; n < 10000; n++) {
-    ck_assert_int_eq(backoff_strategy_delay(s, n % 50, prev, backoff_rng_uniform,
-                                            &a, &d), 0);
-    ck_assert_int_eq(backoff_strategy_delay(s, n % 50, prev2,
-                                            backoff_rng_uniform, &b, &d2), 0);
+    ck_assert_int_eq(
+        backoff_strategy_delay(s, n % 50, prev, backoff_rng_uniform, &a, &d),
+        0);
+    ck_assert_int_eq(
+        backoff_strategy_delay(s, n % 50, prev2, backoff_rng_uniform, &b, &d2),
+        0);
     ck_assert(d == d2);
     ck_assert_msg(d >= 0.5 && d <= 30, "n=%u d=%g", n, d);
     if (n % 50 != 0)

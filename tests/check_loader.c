@@ -4,11 +4,11 @@
  * and hostile plugins (fixtures in tests/plugins/, plus broken files made
  * here at run time). Every bad input must give its documented code and a
  * message, never a crash. */
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <link.h>
 #include <math.h>
-#include <dlfcn.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -33,8 +33,7 @@ static const char *env_dir(const char *var) {
 
 static const char *fixture_la(const char *name) {
   static __thread char p[4096];
-  snprintf(p, sizeof(p), "%s/strategy_%s.la", env_dir(TEST_PLUGINS_ENV),
-           name);
+  snprintf(p, sizeof(p), "%s/strategy_%s.la", env_dir(TEST_PLUGINS_ENV), name);
   return p;
 }
 
@@ -134,10 +133,22 @@ static size_t loaded_end(const unsigned char *so, size_t len) {
 /* ---- names -------------------------------------------------------------- */
 
 START_TEST(bad_names_are_ename) {
-  static const char *const bad[] = {
-      "", "..", ".", "..x", "Exponential", "EXPONENTIAL", "expo-nential",
-      "-", "x y", " exponential", "exponential ", "exp.so", "strategy:x",
-      "x\ty", "\xc3\xa9", "a\\b"};
+  static const char *const bad[] = {"",
+                                    "..",
+                                    ".",
+                                    "..x",
+                                    "Exponential",
+                                    "EXPONENTIAL",
+                                    "expo-nential",
+                                    "-",
+                                    "x y",
+                                    " exponential",
+                                    "exponential ",
+                                    "exp.so",
+                                    "strategy:x",
+                                    "x\ty",
+                                    "\xc3\xa9",
+                                    "a\\b"};
   char long_name[66];
   size_t i;
 
@@ -253,7 +264,8 @@ START_TEST(plain_names_stay_apart_rtld_local) {
 END_TEST
 
 START_TEST(cache_shares_module) {
-  backoff_strategy_t *a = open_plain("fibonacci"), *b = open_plain("fibonacci");
+  backoff_strategy_t *a = open_plain("fibonacci"),
+                     *b = open_plain("fibonacci");
   backoff_strategy_t *c;
   ck_assert_ptr_ne(a, b); /* separate handles... */
   ck_assert_ptr_eq(backoff_strategy_path(a), backoff_strategy_path(b));
@@ -442,7 +454,8 @@ START_TEST(params_and_descriptions) {
 }
 END_TEST
 
-/* ---- hostile plugins: symbols and ABI ------------------------------------ */
+/* ---- hostile plugins: symbols and ABI ------------------------------------
+ */
 
 START_TEST(no_compute_delay_is_enosym) {
   const char *path = fixture_la("nocompute");
@@ -471,7 +484,8 @@ START_TEST(wrong_abi_is_eabi) {
 }
 END_TEST
 
-/* ---- hostile plugins: return values -------------------------------------- */
+/* ---- hostile plugins: return values --------------------------------------
+ */
 
 static backoff_strategy_t *hostile(int kind) {
   backoff_strategy_t *s = open_plain(fixture_la("hostile_delay"));
@@ -494,8 +508,8 @@ START_TEST(bad_delays_are_edelay) {
       ck_assert_int_eq(backoff_strategy_set_jitter(s, modes[m]), 0);
       ck_assert_int_eq(backoff_strategy_set(s, "minimum", 1), 0);
       rc = backoff_strategy_delay(s, 3, 0, NULL, NULL, &d);
-      ck_assert_msg(rc == BACKOFF_EDELAY, "kind %d jitter %d: %s %g",
-                    kinds[i], (int)modes[m], backoff_err_name(rc), d);
+      ck_assert_msg(rc == BACKOFF_EDELAY, "kind %d jitter %d: %s %g", kinds[i],
+                    (int)modes[m], backoff_err_name(rc), d);
       ck_assert(d == 0); /* cleared, never garbage */
       has(backoff_last_error(), "compute_delay(n=3)");
       has(backoff_last_error(), "hostile_delay");
@@ -541,7 +555,8 @@ START_TEST(tiny_delays_are_fine) {
 }
 END_TEST
 
-/* ---- hostile plugins: parameter tables ----------------------------------- */
+/* ---- hostile plugins: parameter tables -----------------------------------
+ */
 
 START_TEST(malformed_param_tables_are_eplugin) {
   static const struct {
@@ -631,8 +646,8 @@ START_TEST(truncated_plugin_is_eload) {
   size_t len, i;
   unsigned char *so = read_plugin_so("linear", &len);
   const size_t end = loaded_end(so, len);
-  const size_t cuts[] = {1, 4, 16, 52, 63, 64, 65, 200, 1024, end / 2,
-                         end - 1};
+  const size_t cuts[] = {1,  4,   16,   52,      63,     64,
+                         65, 200, 1024, end / 2, end - 1};
   for (i = 0; i < sizeof(cuts) / sizeof(cuts[0]); i++) {
     char name[64];
     const char *p;
@@ -647,8 +662,9 @@ END_TEST
 
 /* The same through a libtool .la whose dlname is a truncated object. */
 START_TEST(truncated_plugin_behind_la_is_eload) {
-  static const char la[] = "dlname='strategy_z.so'\nlibrary_names='strategy_z.so'\n"
-                           "installed=no\nlibdir='/nowhere'\n";
+  static const char la[] =
+      "dlname='strategy_z.so'\nlibrary_names='strategy_z.so'\n"
+      "installed=no\nlibdir='/nowhere'\n";
   size_t len;
   unsigned char *so = read_plugin_so("linear", &len);
   char libs[512];
@@ -750,7 +766,8 @@ START_TEST(failure_is_not_cached) {
 }
 END_TEST
 
-/* ---- errors that help ---------------------------------------------------- */
+/* ---- errors that help ----------------------------------------------------
+ */
 
 START_TEST(misspelt_name_gets_a_suggestion) {
   has(open_fails("exponentail", BACKOFF_ENOENT),
@@ -781,7 +798,8 @@ START_TEST(unknown_parameter_lists_the_valid_ones) {
 }
 END_TEST
 
-/* ---- the read path: never blocked, never deadlocked ---------------------- */
+/* ---- the read path: never blocked, never deadlocked ----------------------
+ */
 
 static void *open_slowctor(void *arg) {
   backoff_strategy_t *s;
@@ -862,7 +880,8 @@ START_TEST(constructor_opening_strategies_does_not_deadlock) {
 }
 END_TEST
 
-/* ---- fork while other threads load and unload ---------------------------- */
+/* ---- fork while other threads load and unload ----------------------------
+ */
 
 #define CHURN_COPIES 72 /* past the 64 idle modules kept: real loads */
 
@@ -1005,8 +1024,7 @@ END_TEST
  * (plain_a, 100 + n), a truncated one, or nothing; then d/strategy_t.la. */
 enum { NONE, GOOD, CUT };
 
-static const char *la_case(const char *d, int libs, int top,
-                           const char *la) {
+static const char *la_case(const char *d, int libs, int top, const char *la) {
   static char p[640];
   char dir[512], f[600];
   size_t len, cut_len;
@@ -1077,9 +1095,9 @@ START_TEST(la_files_read_as_libltdl_does) {
                    "dlname='strategy_t.so'\ninstalled=no\nlibdir='/x'\n"));
   /* ...and with its newline: at the end of the file without one, it is
    * not recognised either. */
-  has(open_fails(la_case("d5", GOOD, CUT,
-                         "dlname='strategy_t.so'\ninstalled=no"),
-                 BACKOFF_ELOAD),
+  has(open_fails(
+          la_case("d5", GOOD, CUT, "dlname='strategy_t.so'\ninstalled=no"),
+          BACKOFF_ELOAD),
       "/d5/strategy_t.so is truncated");
   /* No dlname: the last word of library_names stands in for it. */
   has(open_fails(la_case("d6", NONE, GOOD,
@@ -1100,8 +1118,8 @@ START_TEST(la_files_read_as_libltdl_does) {
   /* A candidate that is not an object is skipped by libltdl: the next one
    * it tries is checked. */
   {
-    const char *p = la_case("d10", NONE, CUT,
-                            "dlname='strategy_t.so'\ninstalled=no\n");
+    const char *p =
+        la_case("d10", NONE, CUT, "dlname='strategy_t.so'\ninstalled=no\n");
     char junk[600];
     snprintf(junk, sizeof(junk), "%s/d10/.libs/strategy_t.so", tmpdir);
     write_file(junk, "not an ELF object", 17);
@@ -1228,7 +1246,8 @@ Suite *make_suite(void) {
   tcase_add_checked_fixture(concurrency, tmp_setup, tmp_teardown);
   tcase_set_timeout(concurrency, 60);
   tcase_add_test(concurrency, lookup_is_not_blocked_by_a_slow_load);
-  tcase_add_test(concurrency, constructor_opening_strategies_does_not_deadlock);
+  tcase_add_test(concurrency,
+                 constructor_opening_strategies_does_not_deadlock);
   tcase_add_test(concurrency, fork_while_threads_churn_the_loader);
   tcase_add_test(concurrency,
                  eight_threads_race_lookups_loads_unloads_listings);

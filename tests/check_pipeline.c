@@ -146,9 +146,9 @@ START_TEST(jitter_proportional_exact) {
   backoff_strategy_t *s = with_base(8, BACKOFF_JITTER_PROPORTIONAL);
   double f = -1;
   ck_assert_int_eq(backoff_strategy_get(s, "jitter_factor", &f), 0);
-  EQ(f, 0.5); /* the default */
-  EQ(at_u(s, 0, 0), 4);     /* base * (1 - f) */
-  EQ(at_u(s, 0, 0.5), 8);   /* base */
+  EQ(f, 0.5);             /* the default */
+  EQ(at_u(s, 0, 0), 4);   /* base * (1 - f) */
+  EQ(at_u(s, 0, 0.5), 8); /* base */
   EQ(at_u(s, 0, 0.999), 8 * (0.5 + 0.999));
   set(s, "jitter_factor", 0.25);
   EQ(at_u(s, 0, 0), 6);
@@ -232,7 +232,8 @@ START_TEST(minimum_raises_after_jitter_and_scale) {
 }
 END_TEST
 
-/* ---- cap ----------------------------------------------------------------- */
+/* ---- cap -----------------------------------------------------------------
+ */
 
 START_TEST(cap_limits_each_delay) {
   backoff_strategy_t *s = open_j("exponential", BACKOFF_JITTER_NONE);
@@ -285,8 +286,8 @@ START_TEST(cap_moves_the_jitter_window) {
   ck_assert_int_eq(backoff_strategy_set_jitter(s, BACKOFF_JITTER_EQUAL), 0);
   EQ(at_u(s, 30, 0), 50);
   EQ(at_u(s, 30, 0.5), 75);
-  ck_assert_int_eq(
-      backoff_strategy_set_jitter(s, BACKOFF_JITTER_PROPORTIONAL), 0);
+  ck_assert_int_eq(backoff_strategy_set_jitter(s, BACKOFF_JITTER_PROPORTIONAL),
+                   0);
   EQ(at_u(s, 30, 0.5), 100 / 1.5);
   ck_assert(at_u(s, 30, U_ALMOST_1) <= 100);
   backoff_strategy_free(s);
@@ -334,10 +335,9 @@ START_TEST(cap_never_collapses_jitter) {
     ck_assert_msg(at_cap <= 1, "mode %d: %d delays == cap", (int)w[m].mode,
                   at_cap);
     /* Spread over the window: both ends reached within 5 %. */
-    ck_assert_msg(d[0] < w[m].lo + 0.05 * width &&
-                      d[999] > w[m].hi - 0.05 * width,
-                  "mode %d: draws span only [%g, %g]", (int)w[m].mode, d[0],
-                  d[999]);
+    ck_assert_msg(
+        d[0] < w[m].lo + 0.05 * width && d[999] > w[m].hi - 0.05 * width,
+        "mode %d: draws span only [%g, %g]", (int)w[m].mode, d[0], d[999]);
     backoff_strategy_free(s);
   }
 }
@@ -483,10 +483,10 @@ static void additive_bounds(int seeded) {
   backoff_rng_seed(&rng, 2024);
   for (i = 0; i < 2000; i++) {
     double d = -1;
-    ck_assert_int_eq(backoff_strategy_delay(s, 3, 0,
-                                            seeded ? backoff_rng_uniform : NULL,
-                                            seeded ? &rng : NULL, &d),
-                     0);
+    ck_assert_int_eq(
+        backoff_strategy_delay(s, 3, 0, seeded ? backoff_rng_uniform : NULL,
+                               seeded ? &rng : NULL, &d),
+        0);
     lo = d < lo ? d : lo;
     hi = d > hi ? d : hi;
     sum += d;
@@ -542,7 +542,7 @@ START_TEST(configure_sets_params_and_core) {
   ck_assert_int_eq(conf(s, "exponent=3,scale_factor=0.5"), 0);
   EQ(get(s, "exponent"), 3);
   EQ(get(s, "scale_factor"), 0.5);
-  EQ(at_u(s, 2, 0), 4);   /* 2^3 * 0.5 */
+  EQ(at_u(s, 2, 0), 4); /* 2^3 * 0.5 */
   EQ(at_u(s, 3, 0), 13.5);
   ck_assert_int_eq(conf(s, "jitter=full"), 0);
   EQ(get(s, "jitter"), BACKOFF_JITTER_FULL);
@@ -646,9 +646,9 @@ START_TEST(configure_errors) {
   ck_assert_int_eq(conf(s, "exponent=2"), 0);
   for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
     int rc = conf(s, bad[i].spec);
-    ck_assert_msg(rc == bad[i].err, "'%s': got %s, want %s (%s)",
-                  bad[i].spec, backoff_err_name(rc),
-                  backoff_err_name(bad[i].err), backoff_last_error());
+    ck_assert_msg(rc == bad[i].err, "'%s': got %s, want %s (%s)", bad[i].spec,
+                  backoff_err_name(rc), backoff_err_name(bad[i].err),
+                  backoff_last_error());
     has(backoff_last_error(), bad[i].quoted);
     EQ(get(s, "exponent"), 2); /* nothing changed */
     EQ(get(s, "jitter"), BACKOFF_JITTER_NONE);

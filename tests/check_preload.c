@@ -43,8 +43,10 @@ static int installed(const char *name) {
 static int skip_if_installed(const char *name) {
   if (!installed(name))
     return 0;
-  fprintf(stderr, "# SKIP: strategy_%s is installed in %s and rightly wins "
-          "over the preloaded module\n", name, BACKOFF_PLUGINDIR_FOR_TESTS);
+  fprintf(stderr,
+          "# SKIP: strategy_%s is installed in %s and rightly wins "
+          "over the preloaded module\n",
+          name, BACKOFF_PLUGINDIR_FOR_TESTS);
   return 1;
 }
 
@@ -108,7 +110,7 @@ START_TEST(not_preloaded_is_enoent) {
     backoff_strategy_free(s);
     if (builtin) {
       fprintf(stderr, "# SKIP: the library carries strategy_fibonacci "
-              "itself (static-only build)\n");
+                      "itself (static-only build)\n");
       return;
     }
   }

@@ -36,8 +36,10 @@ START_TEST(max_tries_is_total_calls) {
     fake_time_t t = {0};
     script_t s = SCRIPT(7);
     backoff_report_t r;
-    backoff_options_t o = {.max_tries = tries[i], .jitter = BACKOFF_JITTER_NONE,
-                           .report = &r, FAKE_TIME(t)};
+    backoff_options_t o = {.max_tries = tries[i],
+                           .jitter = BACKOFF_JITTER_NONE,
+                           .report = &r,
+                           FAKE_TIME(t)};
     ck_assert_int_eq(backoff(scripted, &s, &o), 7);
     ck_assert_uint_eq(s.calls, tries[i]);
     ck_assert_uint_eq(r.attempts, tries[i]);
@@ -88,8 +90,8 @@ START_TEST(default_tries_env_valid) {
 }
 END_TEST
 
-static const char *const bad_tries[] = {"abc", "0", "-1", "3x", "",
-                                        " 3", "+3", "3.0", "4294967296"};
+static const char *const bad_tries[] = {"abc", "0",  "-1",  "3x",        "",
+                                        " 3",  "+3", "3.0", "4294967296"};
 
 START_TEST(default_tries_env_invalid) {
   const char *v = bad_tries[_i];
@@ -149,8 +151,10 @@ START_TEST(max_delay_sleep_ending_exactly_at_budget) {
   fake_time_t t = {0};
   script_t s = SCRIPT(1);
   backoff_report_t r;
-  backoff_options_t o = {.max_tries = 10, .max_delay = 3,
-                         .jitter = BACKOFF_JITTER_NONE, .report = &r,
+  backoff_options_t o = {.max_tries = 10,
+                         .max_delay = 3,
+                         .jitter = BACKOFF_JITTER_NONE,
+                         .report = &r,
                          FAKE_TIME(t)};
   s.t = &t;
   ck_assert_int_eq(backoff(scripted, &s, &o), 1);
@@ -168,8 +172,10 @@ START_TEST(max_delay_sleep_ending_just_past_budget) {
   fake_time_t t = {0};
   script_t s = SCRIPT(1);
   backoff_report_t r;
-  backoff_options_t o = {.max_tries = 10, .max_delay = 2.999999999,
-                         .jitter = BACKOFF_JITTER_NONE, .report = &r,
+  backoff_options_t o = {.max_tries = 10,
+                         .max_delay = 2.999999999,
+                         .jitter = BACKOFF_JITTER_NONE,
+                         .report = &r,
                          FAKE_TIME(t)};
   s.t = &t;
   ck_assert_int_eq(backoff(scripted, &s, &o), 1);
@@ -186,9 +192,12 @@ START_TEST(max_delay_counts_operation_time) {
   fake_time_t t = {0};
   script_t s = SCRIPT(1);
   backoff_report_t r;
-  backoff_options_t o = {.strategy = "linear", .max_tries = 10,
-                         .max_delay = 1, .jitter = BACKOFF_JITTER_NONE,
-                         .report = &r, FAKE_TIME(t)};
+  backoff_options_t o = {.strategy = "linear",
+                         .max_tries = 10,
+                         .max_delay = 1,
+                         .jitter = BACKOFF_JITTER_NONE,
+                         .report = &r,
+                         FAKE_TIME(t)};
   s.t = &t;
   s.cost_ns = 2000000000ULL;
   ck_assert_int_eq(backoff(scripted, &s, &o), 1);
@@ -215,8 +224,10 @@ START_TEST(default_max_delay_env_valid) {
   fake_time_t t = {0};
   script_t s = SCRIPT(1);
   backoff_report_t r;
-  backoff_options_t o = {.max_tries = 10, .jitter = BACKOFF_JITTER_NONE,
-                         .report = &r, FAKE_TIME(t)};
+  backoff_options_t o = {.max_tries = 10,
+                         .jitter = BACKOFF_JITTER_NONE,
+                         .report = &r,
+                         FAKE_TIME(t)};
   backoff_policy_t *p;
   need_fork();
   env_clear();
@@ -232,9 +243,8 @@ START_TEST(default_max_delay_env_valid) {
 }
 END_TEST
 
-static const char *const bad_delays[] = {"abc", "0",   "-1",  "",   "nan",
-                                         "inf", "1e",  "3s",  " 1", "0x10",
-                                         "1e10"};
+static const char *const bad_delays[] = {
+    "abc", "0", "-1", "", "nan", "inf", "1e", "3s", " 1", "0x10", "1e10"};
 
 START_TEST(default_max_delay_env_invalid) {
   const char *v = bad_delays[_i];
@@ -255,8 +265,10 @@ END_TEST
 START_TEST(default_max_delay_explicit_overrides_env) {
   fake_time_t t = {0};
   script_t s = SCRIPT(1);
-  backoff_options_t o = {.max_tries = 4, .max_delay = 100,
-                         .jitter = BACKOFF_JITTER_NONE, FAKE_TIME(t)};
+  backoff_options_t o = {.max_tries = 4,
+                         .max_delay = 100,
+                         .jitter = BACKOFF_JITTER_NONE,
+                         FAKE_TIME(t)};
   need_fork();
   env_clear();
   setenv("BACKOFF_DEFAULT_DELAY", "2.5", 1);
@@ -273,8 +285,10 @@ START_TEST(bad_default_checked_only_where_used) {
   fake_time_t t = {0};
   script_t s = SCRIPT(1);
   backoff_policy_t *p;
-  backoff_options_t o = {.max_tries = 2, .max_delay = 100,
-                         .jitter = BACKOFF_JITTER_NONE, FAKE_TIME(t)};
+  backoff_options_t o = {.max_tries = 2,
+                         .max_delay = 100,
+                         .jitter = BACKOFF_JITTER_NONE,
+                         FAKE_TIME(t)};
   need_fork();
   env_clear();
   setenv("BACKOFF_DEFAULT_DELAY", "soon", 1);
@@ -299,8 +313,10 @@ START_TEST(default_max_delay_infinity_overrides_env) {
   fake_time_t t = {0};
   script_t s = SCRIPT(1);
   backoff_policy_t *p;
-  backoff_options_t o = {.max_tries = 4, .max_delay = INFINITY,
-                         .jitter = BACKOFF_JITTER_NONE, FAKE_TIME(t)};
+  backoff_options_t o = {.max_tries = 4,
+                         .max_delay = INFINITY,
+                         .jitter = BACKOFF_JITTER_NONE,
+                         FAKE_TIME(t)};
   need_fork();
   env_clear();
   setenv("BACKOFF_DEFAULT_DELAY", env[_i], 1);
@@ -319,9 +335,12 @@ START_TEST(no_sleep_after_final_failure) {
   script_t s = SCRIPT(1);
   retry_log_t log = {0};
   backoff_report_t r;
-  backoff_options_t o = {.max_tries = 3, .jitter = BACKOFF_JITTER_NONE,
-                         .on_retry = log_retry, .callback_ctx = &log,
-                         .report = &r, FAKE_TIME(t)};
+  backoff_options_t o = {.max_tries = 3,
+                         .jitter = BACKOFF_JITTER_NONE,
+                         .on_retry = log_retry,
+                         .callback_ctx = &log,
+                         .report = &r,
+                         FAKE_TIME(t)};
   ck_assert_int_eq(backoff(scripted, &s, &o), 1);
   ck_assert_uint_eq(t.nsleeps, 2);
   ck_assert_uint_eq(log.n, 2);
@@ -358,8 +377,11 @@ START_TEST(retry_on_list) {
   fake_time_t t = {0};
   script_t s = SCRIPT(EAGAIN, EINTR, EIO, 0);
   backoff_report_t r;
-  backoff_options_t o = {.max_tries = 9, .retry_on = (const int[]){EAGAIN, EINTR},
-                         .retry_on_count = 2, .report = &r, FAKE_TIME(t)};
+  backoff_options_t o = {.max_tries = 9,
+                         .retry_on = (const int[]){EAGAIN, EINTR},
+                         .retry_on_count = 2,
+                         .report = &r,
+                         FAKE_TIME(t)};
   ck_assert_int_eq(backoff(scripted, &s, &o), EIO);
   ck_assert_uint_eq(s.calls, 3);
   ck_assert_uint_eq(t.nsleeps, 2);
@@ -372,8 +394,11 @@ START_TEST(retry_on_stop_on) {
   script_t s = SCRIPT(EAGAIN, EPERM, 0);
   backoff_report_t r;
   /* stop_on beats both the default and an explicit retry_on. */
-  backoff_options_t o = {.max_tries = 9, .stop_on = (const int[]){EPERM},
-                         .stop_on_count = 1, .report = &r, FAKE_TIME(t)};
+  backoff_options_t o = {.max_tries = 9,
+                         .stop_on = (const int[]){EPERM},
+                         .stop_on_count = 1,
+                         .report = &r,
+                         FAKE_TIME(t)};
   backoff_options_t o2 = o;
   script_t s2 = SCRIPT(EPERM, 0);
   ck_assert_int_eq(backoff(scripted, &s, &o), EPERM);
@@ -396,8 +421,11 @@ START_TEST(retry_on_predicate) {
   unsigned asked = 0;
   script_t s = SCRIPT(1, 3, 4, 0);
   backoff_report_t r;
-  backoff_options_t o = {.max_tries = 9, .retryable = odd_codes,
-                         .callback_ctx = &asked, .report = &r, FAKE_TIME(t)};
+  backoff_options_t o = {.max_tries = 9,
+                         .retryable = odd_codes,
+                         .callback_ctx = &asked,
+                         .report = &r,
+                         FAKE_TIME(t)};
   ck_assert_int_eq(backoff(scripted, &s, &o), 4);
   ck_assert_uint_eq(s.calls, 3);
   ck_assert_uint_eq(asked, 3);
@@ -410,9 +438,12 @@ START_TEST(retry_on_list_or_predicate) {
   fake_time_t t = {0};
   unsigned asked = 0;
   script_t s = SCRIPT(4, 3, 6, 0);
-  backoff_options_t o = {.max_tries = 9, .retry_on = (const int[]){4},
-                         .retry_on_count = 1, .retryable = odd_codes,
-                         .callback_ctx = &asked, FAKE_TIME(t)};
+  backoff_options_t o = {.max_tries = 9,
+                         .retry_on = (const int[]){4},
+                         .retry_on_count = 1,
+                         .retryable = odd_codes,
+                         .callback_ctx = &asked,
+                         FAKE_TIME(t)};
   ck_assert_int_eq(backoff(scripted, &s, &o), 6);
   ck_assert_uint_eq(s.calls, 3);
 }
@@ -423,9 +454,13 @@ START_TEST(retry_on_not_retryable_stops_at_once_without_sleep) {
   script_t s = SCRIPT(EIO, 0);
   retry_log_t log = {0};
   backoff_report_t r;
-  backoff_options_t o = {.max_tries = 9, .retry_on = (const int[]){EAGAIN},
-                         .retry_on_count = 1, .on_retry = log_retry,
-                         .callback_ctx = &log, .report = &r, FAKE_TIME(t)};
+  backoff_options_t o = {.max_tries = 9,
+                         .retry_on = (const int[]){EAGAIN},
+                         .retry_on_count = 1,
+                         .on_retry = log_retry,
+                         .callback_ctx = &log,
+                         .report = &r,
+                         FAKE_TIME(t)};
   ck_assert_int_eq(backoff(scripted, &s, &o), EIO);
   ck_assert_uint_eq(s.calls, 1);
   ck_assert_uint_eq(t.nsleeps, 0);
@@ -461,9 +496,12 @@ START_TEST(on_failure_callback_return_is_returned) {
   script_t s = SCRIPT(5);
   cb_t cb = {.give = 42};
   backoff_report_t r;
-  backoff_options_t o = {.max_tries = 3, .jitter = BACKOFF_JITTER_NONE,
-                         .on_failure = on_failure, .callback_ctx = &cb,
-                         .report = &r, FAKE_TIME(t)};
+  backoff_options_t o = {.max_tries = 3,
+                         .jitter = BACKOFF_JITTER_NONE,
+                         .on_failure = on_failure,
+                         .callback_ctx = &cb,
+                         .report = &r,
+                         FAKE_TIME(t)};
   ck_assert_int_eq(backoff(scripted, &s, &o), 42);
   ck_assert_uint_eq(cb.calls, 1);
   ck_assert_uint_eq(cb.seen.attempts, 3);
@@ -484,8 +522,8 @@ START_TEST(on_failure_code_is_returned) {
   fake_time_t t = {0};
   script_t s = SCRIPT(5);
   backoff_report_t r;
-  backoff_options_t o = {.max_tries = 2, .failure_code = -77, .report = &r,
-                         FAKE_TIME(t)};
+  backoff_options_t o = {
+      .max_tries = 2, .failure_code = -77, .report = &r, FAKE_TIME(t)};
   ck_assert_int_eq(backoff(scripted, &s, &o), -77);
   ck_assert_int_eq(r.result, -77);
   ck_assert_int_eq(r.last_rc, 5);
@@ -498,8 +536,8 @@ START_TEST(on_failure_and_failure_code_is_einval) {
   script_t s = SCRIPT(5);
   cb_t cb = {.give = 1};
   backoff_policy_t *p;
-  backoff_options_t o = {.on_failure = on_failure, .failure_code = 9,
-                         .callback_ctx = &cb};
+  backoff_options_t o = {
+      .on_failure = on_failure, .failure_code = 9, .callback_ctx = &cb};
   ck_assert_int_eq(backoff(scripted, &s, &o), BACKOFF_EINVAL);
   ck_assert_uint_eq(s.calls, 0);
   ck_assert_error_mentions("failure_code");
@@ -512,8 +550,10 @@ START_TEST(on_failure_runs_for_not_retryable) {
   script_t s = SCRIPT(EIO);
   cb_t cb = {.give = 11};
   backoff_options_t o = {.retry_on = (const int[]){EAGAIN},
-                         .retry_on_count = 1, .on_failure = on_failure,
-                         .callback_ctx = &cb, FAKE_TIME(t)};
+                         .retry_on_count = 1,
+                         .on_failure = on_failure,
+                         .callback_ctx = &cb,
+                         FAKE_TIME(t)};
   ck_assert_int_eq(backoff(scripted, &s, &o), 11);
   ck_assert_uint_eq(cb.calls, 1);
   ck_assert_int_eq(cb.seen.stop, BACKOFF_STOP_NOT_RETRYABLE);
@@ -526,8 +566,8 @@ START_TEST(on_failure_not_run_on_success) {
   fake_time_t t = {0};
   script_t s = SCRIPT(1, 0);
   cb_t cb = {.give = 11};
-  backoff_options_t o = {.on_failure = on_failure, .callback_ctx = &cb,
-                         FAKE_TIME(t)};
+  backoff_options_t o = {
+      .on_failure = on_failure, .callback_ctx = &cb, FAKE_TIME(t)};
   ck_assert_int_eq(backoff(scripted, &s, &o), 0);
   ck_assert_uint_eq(cb.calls, 0);
 }
@@ -539,8 +579,10 @@ START_TEST(on_success_receives_report) {
   fake_time_t t = {0};
   script_t s = SCRIPT(1, 2, 0);
   cb_t cb = {0};
-  backoff_options_t o = {.max_tries = 5, .jitter = BACKOFF_JITTER_NONE,
-                         .on_success = on_success, .callback_ctx = &cb,
+  backoff_options_t o = {.max_tries = 5,
+                         .jitter = BACKOFF_JITTER_NONE,
+                         .on_success = on_success,
+                         .callback_ctx = &cb,
                          FAKE_TIME(t)};
   ck_assert_int_eq(backoff(scripted, &s, &o), 0);
   ck_assert_uint_eq(cb.calls, 1);
@@ -558,8 +600,8 @@ START_TEST(on_success_not_run_on_failure) {
   fake_time_t t = {0};
   script_t s = SCRIPT(1);
   cb_t cb = {0};
-  backoff_options_t o = {.on_success = on_success, .callback_ctx = &cb,
-                         FAKE_TIME(t)};
+  backoff_options_t o = {
+      .on_success = on_success, .callback_ctx = &cb, FAKE_TIME(t)};
   ck_assert_int_eq(backoff(scripted, &s, &o), 1);
   ck_assert_uint_eq(cb.calls, 0);
 }
@@ -586,8 +628,8 @@ static int retry_fn(void *arg) {
   return trail.n == 3 ? 0 : 1;
 }
 
-static void run_switch(int use_fn, int use_arg, const char *want_fn,
-                       void *a, void *b) {
+static void run_switch(int use_fn, int use_arg, const char *want_fn, void *a,
+                       void *b) {
   fake_time_t t = {0};
   backoff_options_t o = {.max_tries = 5, FAKE_TIME(t)};
   unsigned i;
@@ -660,7 +702,7 @@ static BACKOFF_APPLY(flaky_retrying, flaky_twice, .max_tries = 3,
                      .clock = fake_clock, .clock_ctx = &deco_time,
                      .sleep = fake_sleep, .sleep_ctx = &deco_time)
 
-START_TEST(decorator_is_drop_in) {
+    START_TEST(decorator_is_drop_in) {
   deco_calls = 0;
   ck_assert_int_eq(flaky_retrying(NULL), 0);
   ck_assert_uint_eq(deco_calls, 3);
@@ -701,15 +743,19 @@ static int env_op(void *arg) {
   env_op_calls++;
   return 1;
 }
-static BACKOFF_APPLY(env_default_wrapper, env_op, .strategy = "linear")
-static BACKOFF_APPLY(env_explicit_wrapper, env_op, .strategy = "linear",
-                     .max_tries = 2, .max_delay = INFINITY,
-                     .sleep = fake_sleep, .sleep_ctx = &deco_time)
+static BACKOFF_APPLY(
+    env_default_wrapper, env_op,
+    .strategy = "linear") static BACKOFF_APPLY(env_explicit_wrapper, env_op,
+                                               .strategy = "linear",
+                                               .max_tries = 2,
+                                               .max_delay = INFINITY,
+                                               .sleep = fake_sleep,
+                                               .sleep_ctx = &deco_time)
 
-/* A bad environment makes a wrapper that relies on it fail the same way on
- * every call, without calling the function; one that sets both limits is
- * unaffected. */
-START_TEST(decorator_bad_env_fails_consistently) {
+    /* A bad environment makes a wrapper that relies on it fail the same way on
+     * every call, without calling the function; one that sets both limits is
+     * unaffected. */
+    START_TEST(decorator_bad_env_fails_consistently) {
   int i;
   need_fork();
   setenv("BACKOFF_DEFAULT_TRIES", "3x", 1);
@@ -727,9 +773,9 @@ END_TEST
 /* The docs' chaining: the inner wrapper retries EAGAIN; the outer one
  * retries ECONNRESET, which the inner one passes through at once. */
 static unsigned chain_calls;
-static const int chain_codes[] = {EAGAIN, EAGAIN, ECONNRESET, /* outer 1 */
-                                  EAGAIN, ECONNRESET,         /* outer 2 */
-                                  0};                         /* outer 3 */
+static const int chain_codes[] = {EAGAIN, EAGAIN,     ECONNRESET, /* outer 1 */
+                                  EAGAIN, ECONNRESET,             /* outer 2 */
+                                  0};                             /* outer 3 */
 static unsigned chain_attempt[8];
 static unsigned outer_attempt[4][2];
 
@@ -745,7 +791,7 @@ static BACKOFF_APPLY(chain_inner, chain_op, .max_tries = 3,
                      .retry_on = inner_codes, .retry_on_count = 1,
                      .sleep = fake_sleep, .sleep_ctx = &deco_time)
 
-static unsigned outer_calls;
+    static unsigned outer_calls;
 static int chain_middle(void *arg) {
   int rc;
   outer_attempt[outer_calls][0] = backoff_attempt_number();
@@ -756,10 +802,9 @@ static int chain_middle(void *arg) {
 }
 static BACKOFF_APPLY(chain_outer, chain_middle, .max_tries = 3,
                      .retry_on = outer_codes, .retry_on_count = 1,
-                     .sleep = fake_sleep,
-                     .sleep_ctx = &deco_time)
+                     .sleep = fake_sleep, .sleep_ctx = &deco_time)
 
-START_TEST(decorator_nests_chaining) {
+    START_TEST(decorator_nests_chaining) {
   static const unsigned want_inner_attempt[] = {1, 2, 3, 1, 2, 1};
   unsigned i;
   memset(&deco_time, 0, sizeof(deco_time));

@@ -69,12 +69,13 @@ END_TEST
 START_TEST(huge_n_saturates) {
   static const char *const names[] = {"exponential", "fibonacci", "linear",
                                       "polynomial", "fixed"};
-  const unsigned ns[] = {1000, 1023, 1024, 1475, 1000000, 0x7fffffffu,
-                         UINT_MAX};
+  const unsigned ns[] = {1000,    1023,        1024,    1475,
+                         1000000, 0x7fffffffu, UINT_MAX};
   size_t i, j;
   for (i = 0; i < 5; i++) {
     backoff_strategy_t *s = open_plain(names[i]);
-    ck_assert_int_eq(backoff_strategy_configure(s, i == 3 ? "exponent=100" : ""), 0);
+    ck_assert_int_eq(
+        backoff_strategy_configure(s, i == 3 ? "exponent=100" : ""), 0);
     for (j = 0; j < sizeof(ns) / sizeof(ns[0]); j++) {
       double d = delay_at(s, ns[j]);
       ck_assert_msg(isfinite(d) && d >= 0 && d <= BACKOFF_DELAY_MAX,

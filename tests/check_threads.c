@@ -35,7 +35,8 @@ static int fail_twice(void *arg) {
   return ++*n % 3 == 0 ? 0 : 4;
 }
 
-/* ---- a shared policy ----------------------------------------------------- */
+/* ---- a shared policy -----------------------------------------------------
+ */
 
 static void *shared_policy_worker(void *arg) {
   const backoff_policy_t *p = arg;
@@ -49,14 +50,14 @@ static void *shared_policy_worker(void *arg) {
   return (void *)bad;
 }
 
-static void *checked_worker(void *arg) {
-  return shared_policy_worker(arg);
-}
+static void *checked_worker(void *arg) { return shared_policy_worker(arg); }
 
 START_TEST(shared_policy) {
   unsigned long sleeps = 0;
-  backoff_options_t o = {.strategy = "fibonacci", .max_tries = 5,
-                         .sleep = counting_sleep, .sleep_ctx = &sleeps};
+  backoff_options_t o = {.strategy = "fibonacci",
+                         .max_tries = 5,
+                         .sleep = counting_sleep,
+                         .sleep_ctx = &sleeps};
   backoff_policy_t *p;
   pthread_t t[NTHREADS];
   void *bad;
@@ -76,7 +77,8 @@ START_TEST(shared_policy) {
 }
 END_TEST
 
-/* ---- the loader ---------------------------------------------------------- */
+/* ---- the loader ----------------------------------------------------------
+ */
 
 static void *open_worker(void *arg) {
   static const char *const names[] = {"exponential", "fibonacci", "linear",
@@ -113,16 +115,17 @@ START_TEST(concurrent_open_and_free) {
 }
 END_TEST
 
-/* ---- the decorator's first use ------------------------------------------- */
+/* ---- the decorator's first use -------------------------------------------
+ */
 
 static unsigned long apply_sleeps;
 static int apply_sleep(double s, void *ctx) { return counting_sleep(s, ctx); }
 static int apply_op(void *arg) { return fail_twice(arg); }
 static BACKOFF_APPLY(apply_retrying, apply_op, .strategy = "linear",
-              .max_tries = 3, .sleep = apply_sleep,
-              .sleep_ctx = &apply_sleeps)
+                     .max_tries = 3, .sleep = apply_sleep,
+                     .sleep_ctx = &apply_sleeps)
 
-static void *apply_worker(void *arg) {
+    static void *apply_worker(void *arg) {
   unsigned n = 0;
   long bad = 0;
   int i;
@@ -150,7 +153,8 @@ START_TEST(apply_first_use_race) {
 }
 END_TEST
 
-/* ---- a shared budget ----------------------------------------------------- */
+/* ---- a shared budget -----------------------------------------------------
+ */
 
 static int always_fail(void *arg) {
   (void)arg;
@@ -175,8 +179,10 @@ START_TEST(shared_budget) {
   backoff_budget_options_t bo = {.capacity = 100, .retry_cost = 5};
   backoff_budget_t *b;
   backoff_policy_t *p;
-  backoff_options_t o = {.strategy = "fixed", .max_tries = 4,
-                         .sleep = counting_sleep, .sleep_ctx = &sleeps};
+  backoff_options_t o = {.strategy = "fixed",
+                         .max_tries = 4,
+                         .sleep = counting_sleep,
+                         .sleep_ctx = &sleeps};
   pthread_t t[NTHREADS];
   long total = 0;
   void *ret;
@@ -202,7 +208,8 @@ START_TEST(shared_budget) {
 }
 END_TEST
 
-/* ---- cancel from another thread ------------------------------------------ */
+/* ---- cancel from another thread ------------------------------------------
+ */
 
 static backoff_cancel_t token = BACKOFF_CANCEL_INIT;
 
@@ -215,8 +222,10 @@ static void *canceller(void *arg) {
 }
 
 START_TEST(cancel_wakes_sleeping_loop) {
-  backoff_options_t o = {.strategy = "fixed", .params = "sequence=30",
-                         .max_tries = 3, .cancel = &token};
+  backoff_options_t o = {.strategy = "fixed",
+                         .params = "sequence=30",
+                         .max_tries = 3,
+                         .cancel = &token};
   backoff_report_t r;
   backoff_policy_t *p;
   pthread_t t;
@@ -236,7 +245,8 @@ START_TEST(cancel_wakes_sleeping_loop) {
 }
 END_TEST
 
-/* ---- per-thread error messages ------------------------------------------- */
+/* ---- per-thread error messages -------------------------------------------
+ */
 
 static void *error_worker(void *arg) {
   long id = (long)arg, bad = 0;

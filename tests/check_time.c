@@ -201,8 +201,10 @@ static int always_fail(void *arg) {
 
 /* The whole loop: three 50 ms sleeps, each under a signal storm. */
 START_TEST(eintr_under_load_retry_loop) {
-  backoff_options_t o = {.strategy = "fixed", .params = "sequence=0.05",
-                         .jitter = BACKOFF_JITTER_NONE, .max_tries = 4};
+  backoff_options_t o = {.strategy = "fixed",
+                         .params = "sequence=0.05",
+                         .jitter = BACKOFF_JITTER_NONE,
+                         .max_tries = 4};
   backoff_report_t r;
   backoff_policy_t *p;
   pid_t burner;
@@ -233,8 +235,10 @@ static void reset_counts(void) {
 
 START_TEST(sleeps_are_monotonic_and_absolute) {
   backoff_cancel_t c = BACKOFF_CANCEL_INIT;
-  backoff_options_t o = {.strategy = "linear", .scale_factor = 0.01,
-                         .max_tries = 3, .max_delay = 60};
+  backoff_options_t o = {.strategy = "linear",
+                         .scale_factor = 0.01,
+                         .max_tries = 3,
+                         .max_delay = 60};
   backoff_report_t r;
   backoff_policy_t *p;
 
@@ -264,7 +268,7 @@ START_TEST(sleeps_are_monotonic_and_absolute) {
   ck_assert_uint_ge(n_futex, 1);
 #endif
   ck_assert_msg(n_bad_futex == 0, "a futex wait was not on the monotonic "
-                "clock with an absolute timeout");
+                                  "clock with an absolute timeout");
   ck_assert_msg(n_bad_reads == 0, "a clock read was not monotonic");
   ck_assert_msg(n_bad_sleeps == 0, "a sleep was not monotonic/absolute");
   backoff_policy_free(p);
@@ -343,8 +347,10 @@ START_TEST(clock_jumps_change_no_delay) {
   delays_with(1, jumpy, 12, 0);
   for (i = 0; i < 12; i++) {
     ck_assert(steady[i] >= 0);
-    ck_assert_msg(steady[i] == jumpy[i], "delay %u: %.17g steady, %.17g with "
-                  "a jumping clock", i, steady[i], jumpy[i]);
+    ck_assert_msg(steady[i] == jumpy[i],
+                  "delay %u: %.17g steady, %.17g with "
+                  "a jumping clock",
+                  i, steady[i], jumpy[i]);
   }
 }
 END_TEST

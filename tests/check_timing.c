@@ -52,9 +52,12 @@ START_TEST(cancel_from_thread_during_10s_sleep) {
   script_t s = SCRIPT(1);
   backoff_report_t r;
   /* fixed, scale 10, no jitter: a 10 s sleep after the first failure. */
-  backoff_options_t o = {.strategy = "fixed", .scale_factor = 10,
-                         .jitter = BACKOFF_JITTER_NONE, .max_tries = 2,
-                         .cancel = &token, .report = &r,
+  backoff_options_t o = {.strategy = "fixed",
+                         .scale_factor = 10,
+                         .jitter = BACKOFF_JITTER_NONE,
+                         .max_tries = 2,
+                         .cancel = &token,
+                         .report = &r,
                          .on_retry = announce_sleep};
   pthread_t th;
   double t0, t1, took;
@@ -85,8 +88,11 @@ START_TEST(cancel_before_sleep) {
   backoff_cancel_t token;
   script_t s = SCRIPT(1);
   backoff_report_t r;
-  backoff_options_t o = {.strategy = "fixed", .scale_factor = 10,
-                         .max_tries = 5, .cancel = &token, .report = &r};
+  backoff_options_t o = {.strategy = "fixed",
+                         .scale_factor = 10,
+                         .max_tries = 5,
+                         .cancel = &token,
+                         .report = &r};
   double t0 = now_s();
   backoff_cancel_init(&token);
   backoff_cancel(&token);
@@ -169,9 +175,12 @@ START_TEST(signal_every_1ms_loop_waits_full_delays) {
   backoff_cancel_t token = BACKOFF_CANCEL_INIT;
   script_t s = SCRIPT(1);
   backoff_report_t r;
-  backoff_options_t o = {.strategy = "fixed", .scale_factor = 0.05,
-                         .jitter = BACKOFF_JITTER_NONE, .max_tries = 3,
-                         .cancel = &token, .report = &r};
+  backoff_options_t o = {.strategy = "fixed",
+                         .scale_factor = 0.05,
+                         .jitter = BACKOFF_JITTER_NONE,
+                         .max_tries = 3,
+                         .cancel = &token,
+                         .report = &r};
   pthread_t self, th;
   double t0, took;
   start_pelting(&self, &th);
@@ -225,9 +234,7 @@ END_TEST
 
 /* ---- an injected clock with the real sleep ---------------------------- */
 
-static uint64_t frozen_clock(void *ctx) {
-  return *(const uint64_t *)ctx;
-}
+static uint64_t frozen_clock(void *ctx) { return *(const uint64_t *)ctx; }
 
 /* A caller may inject a clock (for its own bookkeeping) yet keep the real
  * sleep: each wait must still last its delay, whatever the injected clock
@@ -236,9 +243,12 @@ START_TEST(injected_clock_real_sleep_waits_delay) {
   static const uint64_t readings[] = {0, UINT64_C(1) << 62};
   uint64_t reading = readings[_i];
   script_t s = SCRIPT(1);
-  backoff_options_t o = {.strategy = "fixed", .scale_factor = 0.05,
-                         .jitter = BACKOFF_JITTER_NONE, .max_tries = 2,
-                         .clock = frozen_clock, .clock_ctx = &reading};
+  backoff_options_t o = {.strategy = "fixed",
+                         .scale_factor = 0.05,
+                         .jitter = BACKOFF_JITTER_NONE,
+                         .max_tries = 2,
+                         .clock = frozen_clock,
+                         .clock_ctx = &reading};
   double t0 = now_s(), took;
   ck_assert_int_eq(backoff(scripted, &s, &o), 1);
   took = now_s() - t0;

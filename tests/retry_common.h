@@ -19,8 +19,8 @@ typedef struct {
   unsigned calls;
   unsigned attempt_seen[SCRIPT_LOG];
   uint64_t time_seen[SCRIPT_LOG];
-  fake_time_t *t;         /* optional: record its time; advance it by cost */
-  uint64_t cost_ns;       /* fake time each call takes */
+  fake_time_t *t;   /* optional: record its time; advance it by cost */
+  uint64_t cost_ns; /* fake time each call takes */
 } script_t;
 
 static inline int scripted(void *arg) {
@@ -36,8 +36,10 @@ static inline int scripted(void *arg) {
 }
 
 #define SCRIPT(...)                                                           \
-  {.codes = (const int[]){__VA_ARGS__},                                       \
-   .n = sizeof((const int[]){__VA_ARGS__}) / sizeof(int)}
+  {                                                                           \
+    .codes = (const int[]){__VA_ARGS__},                                      \
+    .n = sizeof((const int[]){__VA_ARGS__}) / sizeof(int)                     \
+  }
 
 /* Options fields for a fake clock and sleep on fake_time_t t. */
 #define FAKE_TIME(t)                                                          \

@@ -104,14 +104,15 @@ static int set_param(backoff_budget_options_t *o, const char *item,
   int bad = -1;
 
   for (i = 0; i < NPARAMS; i++) {
+    void *field = (char *)o + params[i].offset;
     if (strlen(params[i].name) != n || memcmp(params[i].name, item, n) != 0)
       continue;
     switch (params[i].type) {
     case 'u':
-      bad = whole(v, (unsigned int *)((char *)o + params[i].offset));
+      bad = whole(v, field);
       break;
     case 'd':
-      bad = real(v, (double *)((char *)o + params[i].offset));
+      bad = real(v, field);
       break;
     case 'k':
       bad = set_kind(o, v);

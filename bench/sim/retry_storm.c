@@ -49,10 +49,10 @@
 
 typedef struct {
   unsigned clients;
-  double outage;   /* T, seconds */
+  double outage;     /* T, seconds */
   unsigned capacity; /* calls per WINDOW after the outage; 0: unlimited */
-  double interval; /* mean seconds between a client's requests */
-  double horizon;  /* seconds after the outage to keep simulating */
+  double interval;   /* mean seconds between a client's requests */
+  double horizon;    /* seconds after the outage to keep simulating */
   uint64_t seed;
   int herd; /* one request per client, all at t = 0, and nothing else */
 } config_t;
@@ -146,7 +146,7 @@ static event_t heap_pop(heap_t *h) {
 typedef struct {
   backoff_policy_t *policy;
   backoff_budget_t *budget; /* own, when not shared */
-  double recovered; /* first success at or after T; < 0: none yet */
+  double recovered;         /* first success at or after T; < 0: none yet */
 } client_t;
 
 typedef struct {
@@ -257,8 +257,8 @@ static result_t simulate(const config_t *cf, const mode_t_ *m, int budget_kind,
       heap_push(&h, e.t, (unsigned)nreq++, 0);
       if (!cf->herd)
         heap_push(&h,
-                e.t - cf->interval * log(1 - backoff_rng_uniform(&arrivals)),
-                e.id, 1);
+                  e.t - cf->interval * log(1 - backoff_rng_uniform(&arrivals)),
+                  e.id, 1);
       continue;
     }
     r = &req[e.id];

@@ -13,9 +13,12 @@ static int fails_twice(void *arg) {
 int main(void) {
   backoff_report_t report;
   int calls = 0;
-  int rc = backoff(fails_twice, &calls, &(backoff_options_t){
-      .strategy = "fixed", .params = "sequence=0.001",
-      .jitter = BACKOFF_JITTER_NONE, .max_tries = 5, .report = &report});
+  int rc = backoff(fails_twice, &calls,
+                   &(backoff_options_t){.strategy = "fixed",
+                                        .params = "sequence=0.001",
+                                        .jitter = BACKOFF_JITTER_NONE,
+                                        .max_tries = 5,
+                                        .report = &report});
   if (rc < 0)
     fprintf(stderr, "retry_demo: %s\n", backoff_last_error());
   printf("retry_demo: %s after %u calls (libbackoff %s)\n",

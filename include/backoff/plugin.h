@@ -35,8 +35,9 @@
  *
  * Linking. Export nothing else:
  *   libtool --mode=link cc -module -avoid-version -no-undefined \
- *     -export-symbols-regex '^(strategy_[a-z0-9_]+_LTX_)?(compute_delay|backoff_plugin_[a-z_]+)$'
- * or, with plain cc:
+ *     -export-symbols-regex
+ * '^(strategy_[a-z0-9_]+_LTX_)?(compute_delay|backoff_plugin_[a-z_]+)$' or,
+ * with plain cc:
  *   cc -shared -fPIC -fvisibility=hidden $(pkg-config --cflags libbackoff) \
  *      -o strategy_mine.so mine.c
  * and install into $(pkg-config --variable=plugindir libbackoff).
@@ -94,9 +95,9 @@ extern "C" {
 #endif
 
 /* Limits the library enforces on a plugin's parameter table. */
-#define BACKOFF_PARAM_MAX 16       /* parameters per strategy */
-#define BACKOFF_PARAM_NAME_MAX 32  /* bytes in a name, without the NUL */
-#define BACKOFF_LIST_MAX 64        /* values in one list parameter */
+#define BACKOFF_PARAM_MAX 16      /* parameters per strategy */
+#define BACKOFF_PARAM_NAME_MAX 32 /* bytes in a name, without the NUL */
+#define BACKOFF_LIST_MAX 64       /* values in one list parameter */
 
 /* backoff_param_t.flags */
 #define BACKOFF_PARAM_INTEGER 0x1u /* values must be whole numbers */
@@ -105,10 +106,11 @@ extern "C" {
 /* backoff_plugin_flags: what a strategy says about itself (0 when the
  * symbol is absent). Bits a library does not know are ignored, so a plugin
  * may set a newer bit and still load everywhere. */
-#define BACKOFF_PLUGIN_OWN_JITTER 0x1u /* compute_delay draws its own
-                                        * randomness (args->uniform): the
-                                        * core's jitter defaults to none for
-                                        * it (a user may still ask for one) */
+#define BACKOFF_PLUGIN_OWN_JITTER                                             \
+  0x1u /* compute_delay draws its own                                         \
+        * randomness (args->uniform): the                                     \
+        * core's jitter defaults to none for                                  \
+        * it (a user may still ask for one) */
 
 /* One named parameter a strategy accepts, e.g. polynomial's "exponent".
  * The table is terminated by an entry whose name is NULL. The loader checks
@@ -138,9 +140,9 @@ typedef struct backoff_param_value_s {
  * so a plugin can test for a field before using it:
  *   if (args->size >= offsetof(backoff_delay_args_t, field) + sizeof ...)  */
 typedef struct backoff_delay_args_s {
-  size_t size;                          /* sizeof(backoff_delay_args_t) */
-  unsigned int n;                       /* failed call index, from 0 */
-  const backoff_param_value_t *params;  /* one per declared parameter */
+  size_t size;                         /* sizeof(backoff_delay_args_t) */
+  unsigned int n;                      /* failed call index, from 0 */
+  const backoff_param_value_t *params; /* one per declared parameter */
   size_t nparams;
   /* The delay the caller actually waited after the previous failure
    * (after jitter, scale, minimum and cap), 0 when n == 0. */
@@ -156,7 +158,8 @@ typedef struct backoff_delay_args_s {
 #ifdef BACKOFF_PLUGIN_LTX_PREFIX
 #define BACKOFF_PLUGIN_LTX_CAT_(p, s) p##_LTX_##s
 #define BACKOFF_PLUGIN_LTX_(p, s) BACKOFF_PLUGIN_LTX_CAT_(p, s)
-#define compute_delay BACKOFF_PLUGIN_LTX_(BACKOFF_PLUGIN_LTX_PREFIX, compute_delay)
+#define compute_delay                                                         \
+  BACKOFF_PLUGIN_LTX_(BACKOFF_PLUGIN_LTX_PREFIX, compute_delay)
 #define backoff_plugin_abi                                                    \
   BACKOFF_PLUGIN_LTX_(BACKOFF_PLUGIN_LTX_PREFIX, backoff_plugin_abi)
 #define backoff_plugin_params                                                 \

@@ -10,10 +10,10 @@ static int op(void *arg) {
   return 0;
 }
 
-static BACKOFF_APPLY(op_defaults, op)
-static BACKOFF_APPLY(op_fixed, op, .strategy = "fixed", .max_tries = 2,
-                     .retry_on = (const int[]){1, 2}, .retry_on_count = 2)
+static BACKOFF_APPLY(op_defaults, op) static BACKOFF_APPLY(
+    op_fixed, op, .strategy = "fixed", .max_tries = 2,
+    .retry_on = (const int[]){1, 2}, .retry_on_count = 2)
 
-int main(void) {
+    int main(void) {
   return op_defaults(NULL) + op_fixed(NULL);
 }

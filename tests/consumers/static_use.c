@@ -23,9 +23,11 @@ int main(int argc, char **argv) {
     fprintf(stderr, "usage: static_use STRATEGY\n");
     return 2;
   }
-  rc = backoff_policy_new(&policy, &(backoff_options_t){
-      .strategy = argv[1], .max_tries = 5, .scale_factor = 1e-6,
-      .jitter = BACKOFF_JITTER_NONE});
+  rc = backoff_policy_new(&policy,
+                          &(backoff_options_t){.strategy = argv[1],
+                                               .max_tries = 5,
+                                               .scale_factor = 1e-6,
+                                               .jitter = BACKOFF_JITTER_NONE});
   if (rc != 0) {
     fprintf(stderr, "static_use: %s: %s\n", backoff_strerror(rc),
             backoff_last_error());
@@ -33,7 +35,7 @@ int main(int argc, char **argv) {
   }
   rc = backoff_run(policy, fails_twice, &calls, &report);
   backoff_policy_free(policy);
-  printf("rc=%d calls=%d attempts=%u version=%s\n", rc, calls,
-         report.attempts, backoff_version_string());
+  printf("rc=%d calls=%d attempts=%u version=%s\n", rc, calls, report.attempts,
+         backoff_version_string());
   return rc == 0 && calls == 3 ? 0 : 1;
 }

@@ -45,7 +45,7 @@
 SIZES(PIN)
 #define COUNT(type, size) +1
 #define SHOW(type, size)                                                      \
-  printf("ok %d - sizeof(%s) == %d on %s\n", ++n, #type, (int)sizeof(type), \
+  printf("ok %d - sizeof(%s) == %d on %s\n", ++n, #type, (int)sizeof(type),   \
          MODEL);
 #endif
 
