@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Shared retry budgets: the per-call cost of a budget of this process, a
  * shm: budget and a Redis budget, measured side by side in each round.
  * `make bench-budget` runs it (and `make bench` too); the Redis rows need

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # `make bench-cli` (part of `make bench`): the cost of the backoff command
 # keeping a copy of a piped stdin. Times `head -c SIZE /dev/zero | wc -c`
 # with and without backoff in between, best of ROUNDS, and prints the

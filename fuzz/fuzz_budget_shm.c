@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libFuzzer target: the shm: budget header. The input becomes the shared
  * memory object's bytes, then goes through backoff_budget_open() exactly
  * as another process's object would: with and without

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Retry budgets: the accounting rules, whatever holds the count.
  *
  * The count is in thousandths of a token, so the ratio throttle's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The retry budget's backends: where the token count lives.
  *
  * The accounting rules (what a retry costs, what a success refunds, the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* shm: budgets: one token count shared by the processes of a host.
  *
  * The object is a small POSIX shared memory file: a header naming what it

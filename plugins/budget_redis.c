@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* redis:// budgets: one retry budget for a fleet, kept in Redis.
  *
  * A module of its own so that libbackoff never links hiredis.

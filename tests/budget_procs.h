@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Shared by the shared-budget tests (shm:, redis://): many processes
  * hammering one budget, with totals known in advance. */
 #ifndef BACKOFF_BUDGET_PROCS_H

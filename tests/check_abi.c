@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Structs that grow (include/backoff.h, "Structs that grow"): a program
  * built against the first layouts of the public structs works with this
  * library. The first layouts are copied here as they were in 0.1.0, before

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Allocation-failure injection.
  *
  * Every allocation libbackoff, its plugins, libltdl and the dynamic loader

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* redis:// budgets against a real redis-server that each test starts on a
  * free 127.0.0.1 port in a temporary directory and stops afterwards:
  * exact accounting across 8 processes, a stopped server (retries wait at

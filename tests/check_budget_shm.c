@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* shm: budgets: one count for the processes of a host. Exact accounting
  * across 8 processes, a process SIGKILLed mid-update, creation races,
  * settings that differ, foreign/truncated/corrupt objects, bad names, the

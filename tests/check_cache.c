@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The loader keeps released modules loaded, at most 64 of them: a strategy
  * opened again after its last user let go costs no dlopen, and a program
  * cycling through many plugin files does not keep them all mapped. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The retry engine beyond check_retry's rules: exact delay sequences per
  * strategy, the attempt context, reporting, the schedule driven by hand,
  * bad options, threads sharing a policy, and a retry budget smoke test.

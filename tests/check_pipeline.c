@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The delay pipeline of backoff.h, step by step, with an
  * injected deterministic random source: base -> jitter -> scale_factor ->
  * minimum -> cap, saturation, bad random values, seeding, and the settings

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The retry loop's rules (backoff.h and README, "Where libbackoff differs
  * from backoff-utils' code"): one test (or test group) per rule, named
  * after it. Fake clock and sleep: nothing here waits.

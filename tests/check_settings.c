@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The table of core settings (lib/seam/backoff_seam.h) and the promise it
  * makes: every way of giving a core setting (an options field, "name=value"
  * in params, backoff_strategy_set) accepts the same values, refuses the

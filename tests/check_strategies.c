@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The installed strategies' base delays (README, "Strategies"), exactly,
  * and at huge n. */
 #include <float.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Signals and time.
  *
  * EINTR under load: a 100 ms sleep hit by a signal every millisecond while

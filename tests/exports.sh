@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Export check: the library exports only backoff and backoff_<lowercase>...
 # (hidden visibility and the export regex together: either alone leaks),
 # each plugin only the contract symbols of backoff/plugin.h under its own

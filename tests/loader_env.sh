@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The plugin search path and the security of loading,
 # each case in a fresh process (BACKOFF_PLUGIN_PATH is read once per
 # process). TAP.

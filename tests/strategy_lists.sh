@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The list of strategies has one source: the plugins the build installs
 # (plugin_LTLIBRARIES in plugins/local.am). Every passage of the
 # documentation that lists the installed strategies must name each of them,

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # make fleet (about 45 s): 50 client processes against a flaky local HTTP
 # server, per kind of retry budget. Fails when a shared budget (shm:, and
 # redis:// when redis-server is installed) lets the outage load exceed 1.5x

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # make lint: format (.clang-format), cppcheck warnings, and no sprintf /
 # strcpy in lib/. Needs clang-format and cppcheck; as root, installs them
 # if missing.

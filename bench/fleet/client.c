@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* make fleet's client: one process of the fleet. Every PERIOD it makes one
  * request (GET / on 127.0.0.1:PORT), retried by libbackoff: up to 6 calls,
  * exponential delays from 5 ms with full jitter; a 503 or a failed

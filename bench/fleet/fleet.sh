@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # make fleet: 50 client processes (bench/fleet/client) against a flaky HTTP
 # server on 127.0.0.1 (bench/fleet/server) that answers 503 for a while, once
 # per budget setting; prints the server's load before, during and after the

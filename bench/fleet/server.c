@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* make fleet's flaky HTTP server: 127.0.0.1, a port of the kernel's
  * choosing (written to PORTFILE), HTTP/1.0 "200 OK" except from DOWN_FROM
  * to DOWN_TO seconds after it starts, when it answers "503 Service

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The seam: what the library and its tools share, and nothing else.
  *
  * A small internal convenience library (lib/seam/libbackoff_seam.la),

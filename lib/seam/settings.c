@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The table of core settings as data, and the few operations every user of
  * it needs: find a row, check, parse, store and load a value. */
 #include "config.h"
