@@ -80,11 +80,4 @@ int backoff__shm_open(const char *name, backoff__budget_conf_t *conf,
                       size_t *maplen);
 int backoff__shm_unlink(const char *name);
 
-/* loader.c: the entry symbol `sym` of module <prefix><name> (e.g.
- * "budget_" "redis"), found on the strategies' search path, opened
- * RTLD_LOCAL and checked for BACKOFF_PLUGIN_ABI first. The module stays
- * loaded for the life of the process. */
-int backoff__plugin_entry(const char *prefix, const char *name,
-                          const char *sym, const void **entry);
-
 #endif /* BACKOFF_BUDGET_BACKEND_H */
