@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 # make check-valgrind: every test under memcheck (--error-exitcode=1,
 # --leak-check=full, errors for definite and indirect leaks; flags in
-# tests/robust.am). Runs in the in-tree build .ci/run made. No
+# tests/local.am). Runs in the in-tree build .ci/run made. No
 # suppressions file: libltdl and glibc gave no definite/indirect leaks and
 # no errors, so there is no third-party noise to hide.
 . "$(dirname "$0")/common.inc"
