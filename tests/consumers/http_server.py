@@ -37,13 +37,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
         Handler.served[self.path] = i + 1
         status, headers = script[min(i, len(script) - 1)]
         body = ("%s: %d\n" % (self.path, status)).encode()
+        # Logged before the answer leaves: once the client has it, the test
+        # may stop the server at any instant.
+        sys.stderr.write("%s -> %d\n" % (self.path, status))
+        sys.stderr.flush()
         self.send_response(status)
         for k, v in headers.items():
             self.send_header(k, v)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
-        sys.stderr.write("%s -> %d\n" % (self.path, status))
         if Handler.total >= MAX_REQUESTS:
             threading.Thread(target=self.server.shutdown).start()
 
