@@ -30,9 +30,13 @@
  * library, and the other way round.
  *   - The recipe: a new field takes the first whole slots of reserved_ and
  *     N shrinks by as many. An 8-byte field (double, uint64_t) takes one
- *     slot; two 4-byte fields (int, unsigned, float, an enum) share one; a
- *     pointer takes one, followed by BACKOFF_PTR_PAD_(name), which pads it
- *     to 8 bytes where pointers have 4. Its 0 must mean today's behaviour.
+ *     slot; two 4-byte fields (int, unsigned, float, an enum) share one,
+ *     and a lone 4-byte field is followed by `uint32_t name_pad_;` to fill
+ *     its slot (uint64_t is only 4-aligned on i386: nothing else would
+ *     keep the size); a pointer takes one, followed by
+ *     BACKOFF_PTR_PAD_(name), which pads it to 8 bytes where pointers have
+ *     4. Its 0 must mean today's behaviour. tests/consumers/struct_sizes.c
+ *     pins every size per data model, so a slip fails the build.
  *   - What you fill for the library (backoff_options_t,
  *     backoff_budget_options_t): the room must be zero (designated
  *     initializers, = {0} and memset do that); anything else is refused
@@ -40,11 +44,17 @@
  *   - What the library fills for you (backoff_report_t,
  *     backoff_param_info_t): it writes the fields it knows and never what
  *     is still room (this version writes none of it, so the 0.1.0 layouts,
- *     which had no room, are safe too).
+ *     which had no room, are safe too). Zero the struct before the call
+ *     (= {0}) if you read a field newer than the oldest library you may
+ *     run with: a library that does not know it leaves it 0.
  *   - What the library keeps in your storage (backoff_schedule_t,
  *     backoff_cancel_t): private fields and room, set by the init
  *     functions and macros. backoff_apply_t is two private pointers and
  *     will stay so.
+ *   - Frozen: backoff_rng_t (four words of state, for good), and the
+ *     plugin contract's arrays, backoff_param_t and backoff_param_value_t
+ *     (an array's stride cannot grow): the plugin contract grows by new
+ *     optional symbols or a new BACKOFF_PLUGIN_ABI, never by these.
  * tests/check_abi.c compiles the earlier layouts and checks all of this.
  */
 #ifndef BACKOFF_H
@@ -74,7 +84,8 @@ extern "C" {
 
 /* Pads a pointer carved from reserved room to a whole 8-byte slot (see
  * "Structs that grow" above). */
-#if UINTPTR_MAX == 0xffffffffu
+#if defined(__SIZEOF_POINTER__) ? __SIZEOF_POINTER__ == 4                     \
+                                : UINTPTR_MAX == 0xffffffffu
 #define BACKOFF_PTR_PAD_(name) uint32_t name;
 #else
 #define BACKOFF_PTR_PAD_(name)
@@ -541,8 +552,9 @@ typedef struct backoff_report_s {
  * Options: zero means "default" for every field, so designated initializers
  * name only what differs. The core settings (jitter, jitter_factor,
  * scale_factor, minimum, cap, max_tries, max_delay, seed) have one set of
- * bounds and one meaning of 0 wherever they are given: here, in `params`,
- * through backoff_strategy_set() and on the backoff command line; 0 in
+ * bounds and one meaning of 0 wherever they are given: here, on the
+ * backoff command line and, for the strategy's own (jitter, jitter_factor,
+ * scale_factor, minimum, cap), in `params` and backoff_strategy_set(); 0 in
  * jitter_factor is 0.5 everywhere, never "no spread" (use jitter none).
  *
  *   backoff_options_t o = { .strategy = "fibonacci", .max_tries = 5 };

@@ -271,6 +271,15 @@ int backoff__setting_refuse(const backoff__setting_t *st, double v) {
                        st->zero);
 }
 
+/* A pipeline setting is stored as a double (or a jitter mode) in the
+ * handle: a row of another type would be written with the wrong width. */
+#define BACKOFF__PIPELINE_TYPE_OK_(id, name, type, ...)                       \
+  _Static_assert(type == BACKOFF__T_NUMBER || type == BACKOFF__T_SECONDS ||   \
+                     type == BACKOFF__T_JITTER,                               \
+                 name ": a pipeline setting is a number or a jitter mode");
+BACKOFF_PIPELINE_SETTINGS(BACKOFF__PIPELINE_TYPE_OK_)
+#undef BACKOFF__PIPELINE_TYPE_OK_
+
 /* Stores a valid value v of pipeline row st in the handle, 0 standing for
  * the default. */
 static void store_core(struct backoff_strategy_s *s,
