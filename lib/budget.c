@@ -232,10 +232,10 @@ static int open_module(backoff_budget_t *b, const char *spec) {
   if ((rc = module_for(spec, &m)) != 0)
     return rc;
   msg[0] = '\0';
+  b->counter = NULL; /* before the module's thread may read the handle */
   rc = m->open(&b->be, &b->ops, spec, &b->conf, msg, sizeof(msg));
   if (rc != 0)
     return backoff__fail(rc, "%s", msg);
-  b->counter = NULL;
   return 0;
 }
 

@@ -1294,13 +1294,17 @@ static int rb_open(void **be, const backoff__budget_ops_t **ops,
   *conf = r->conf; /* adopted, with ATTACH */
   open_reconnect_strategy(r);
   init_thread_control(r);
+  /* The handle is complete before the thread starts: its first event may
+   * call back into the budget (on_event reading the tokens). */
+  *be = r;
+  *ops = &rb_ops;
   if (start_thread(r) != 0) {
     rc = fail(msg, len, BACKOFF_ESYS, "%s: cannot start a thread", r->shown);
+    *be = NULL;
+    *ops = NULL;
     goto fail_thread;
   }
   handles_add(r);
-  *be = r;
-  *ops = &rb_ops;
   return 0;
 
 fail_thread:
