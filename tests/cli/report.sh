@@ -8,7 +8,7 @@ if [ ! -x "$CHECKER" ]; then
   echo "1..0 # SKIP built without jansson: no --report"
   exit 0
 fi
-plan 6
+plan 7
 fast="--scale-factor 0.01 --seed 1"
 
 fresh; bo $fast -n 4 --report "$tmp/r.json" -- "$FLAKY" "$tmp/state" 2
@@ -49,4 +49,7 @@ if [ -w /dev/full ]; then
 else
   ok "# SKIP no /dev/full"
 fi
+fresh; bo -n 1 --report "$tmp/r.json" -- sh -c 'ls -l /proc/$$/fd/'
+check "the report file is not open in the attempt" \
+  sh -c "test $st = 0 && grep -q ' 1 -> ' '$tmp/out' && ! grep -q r.json '$tmp/out'"
 done_testing
