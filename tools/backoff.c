@@ -414,6 +414,10 @@ int main(int argc, char **argv) {
   int rc, build_error;
 
   backoff_child_record_start(); /* before anything changes a signal */
+  /* From here on a closed stderr fails a write instead of killing backoff:
+   * a usage error must still exit 2 (the command gets the recorded
+   * disposition back). */
+  (void)signal(SIGPIPE, SIG_IGN);
   rc = backoff_cli_parse_args(argc, argv, &cli, err, sizeof(err));
   if (rc < 0)
     usage_error(err);

@@ -3,7 +3,7 @@
 # the signals backoff was started with, exec as execvp, signals forwarded
 # exactly once and never lost between two attempts.
 . "$srcdir/tests/cli/lib.sh"
-plan 20
+plan 21
 HELPER=$(pwd)/tests/cli/helper
 fast="--scale-factor 0.01 --seed 1"
 ulimit -c 0 2>/dev/null || :
@@ -82,6 +82,9 @@ st=0
 "$HELPER" brokenerr -- "$BACKOFF" --timeout 0.1 --max-tries 2 $fast -- \
   sleep 5 || st=$?
 check "a broken stderr does not kill backoff (124, not 141)" test "$st" = 124
+st=0
+"$HELPER" brokenerr -- "$BACKOFF" --bogus -- true || st=$?
+check "... nor a usage error written to it (2, not 141)" test "$st" = 2
 
 # SIGQUIT is a stop signal: forwarded, no more retries, no core.
 fresh; rm -f "$tmp/ready" "$tmp/got"
