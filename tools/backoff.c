@@ -231,9 +231,14 @@ static void io_done(void *ctx, const struct pollfd *pfd, int n) {
   if (n > ss->nfeed)
     backoff_taps_done(&ss->taps, pfd + ss->nfeed, n - ss->nfeed);
 }
+static int io_pending(void *ctx) {
+  session_t *ss = ctx;
+  return backoff_taps_pending(&ss->taps);
+}
 static void io_of(session_t *ss, backoff_child_io_t *io) {
   io->add = io_add;
   io->done = io_done;
+  io->pending = io_pending;
   io->ctx = ss;
 }
 
@@ -363,7 +368,7 @@ static int run(const backoff_cli_t *cli) {
   static backoff_cancel_t token = BACKOFF_CANCEL_INIT;
   session_t ss;
   char err[256];
-  int rc = 0, status = EXIT_INTERNAL;
+  int rc = 0, status = EXIT_INTERNAL, released;
 
   memset(&ss, 0, sizeof(ss));
   ss.cli = cli;
@@ -391,8 +396,12 @@ static int run(const backoff_cli_t *cli) {
     goto fail_session;
   while ((rc = attempt_once(&ss)) == 0)
     ;
-  backoff_taps_release(&ss.taps); /* the last attempt's held output */
+  /* The last attempt's held output; cut short by a stop signal, the run
+   * ends as the signal says even though the command succeeded. */
+  released = backoff_taps_release(&ss.taps);
   status = rc < 0 ? EXIT_INTERNAL : session_end(&ss);
+  if (released != 0 && status == 0 && backoff_child_stop_signal() != 0)
+    status = 128 + backoff_child_stop_signal();
   backoff_policy_free(ss.policy);
 fail_session:
   backoff_feed_close(&ss.feed);

@@ -286,6 +286,27 @@ int backoff_child_sleep_until(uint64_t wake_ns) {
   }
 }
 
+int backoff_child_wait_fd(int fd, short events, uint64_t deadline_ns) {
+  for (;;) {
+    struct pollfd pfd[2] = {{sig_fd, POLLIN, 0}, {fd, events, 0}};
+    struct timespec ts;
+    uint64_t now;
+
+    drain_signals();
+    if (stop_signal != 0)
+      return 1;
+    now = backoff_clock_ns();
+    if (now >= deadline_ns)
+      return 1;
+    if (ppoll(pfd, 2, until(deadline_ns, now, &ts), NULL) < 0) {
+      if (errno != EINTR)
+        return -1;
+    } else if (pfd[1].revents != 0) {
+      return 0;
+    }
+  }
+}
+
 /* ---- the child side ---------------------------------------------------- */
 
 /* execv, and for a file the kernel cannot run (no "#!"), /bin/sh with it,
@@ -528,15 +549,44 @@ static int wait_round(const backoff_child_io_t *io, uint64_t next) {
   return 0;
 }
 
-/* After the exit: what the child wrote just before is still in the pipes. */
-static void flush_io(const backoff_child_io_t *io) {
-  struct pollfd pfd[BACKOFF_CHILD_IO_FDS];
+/* After the exit: what the child wrote just before is still in the pipes,
+ * and what was read of it may wait for a slow reader downstream. That wait
+ * lasts until the attempt's time limit or a stop signal, never longer: a
+ * process the attempt left behind holding a pipe open is not waited for. */
+static void flush_io(const backoff_child_io_t *io, uint64_t deadline) {
+  struct pollfd pfd[1 + BACKOFF_CHILD_IO_FDS];
+  struct timespec ts;
   int n;
 
   if (io == NULL)
     return;
-  while ((n = io->add(io->ctx, pfd)) > 0 && poll(pfd, (nfds_t)n, 0) > 0)
-    io->done(io->ctx, pfd, n);
+  pfd[0].fd = sig_fd;
+  pfd[0].events = POLLIN;
+  while ((n = io->add(io->ctx, pfd + 1)) > 0) {
+    uint64_t now;
+    if (poll(pfd + 1, (nfds_t)n, 0) > 0) {
+      io->done(io->ctx, pfd + 1, n);
+      continue;
+    }
+    drain_signals();
+    now = backoff_clock_ns();
+    if (!io->pending(io->ctx) || stop_signal != 0 || now >= deadline)
+      break;
+    pfd[0].revents = 0;
+    if (ppoll(pfd, (nfds_t)(1 + n), until(deadline, now, &ts), NULL) > 0)
+      io->done(io->ctx, pfd + 1, n);
+  }
+}
+
+/* How long output read from an attempt may wait for downstream to take it:
+ * its time limit (none left once it timed out). */
+static uint64_t flush_deadline(const backoff_child_conf_t *conf,
+                               const backoff_child_result_t *r) {
+  if (r->timed_out)
+    return 0;
+  if (conf->timeout <= 0)
+    return UINT64_MAX;
+  return r->start_ns + seconds_ns(conf->timeout);
 }
 
 int backoff_child_run(char *const argv[], const backoff_child_conf_t *conf,
@@ -569,7 +619,7 @@ int backoff_child_run(char *const argv[], const backoff_child_conf_t *conf,
     if (wait_round(io, next) != 0)
       goto fail;
   }
-  flush_io(io);
+  flush_io(io, flush_deadline(conf, r));
   r->status = attempt_status;
   r->tty_stop = attempt_tty_stop;
   if (r->timed_out && attempt_group)
