@@ -13,6 +13,7 @@
  * then does not start) or forwarded to it; and nothing runs in a handler. */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -500,25 +501,75 @@ static void timeout_step(const backoff_child_conf_t *conf,
   }
 }
 
+/* Whether a process of group pgid is still alive: zombies do not count (a
+ * zombie whose parent left the group is reaped only when that parent
+ * wants, and can do nothing more). */
+static int group_alive(pid_t pgid) {
+  struct dirent *e;
+  DIR *d;
+  int alive = 0;
+
+  if (kill(-pgid, 0) != 0 && errno == ESRCH)
+    return 0;
+  if ((d = opendir("/proc")) == NULL)
+    return 1;
+  while (!alive && (e = readdir(d)) != NULL) {
+    char path[288], buf[512], state;
+    const char *rp;
+    long pgrp;
+    ssize_t n;
+    int fd;
+
+    if (e->d_name[0] < '1' || e->d_name[0] > '9')
+      continue;
+    snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
+    if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+      continue;
+    n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    buf[n > 0 ? n : 0] = '\0';
+    /* pid (comm) state ppid pgrp ...: comm may hold anything but ')'
+     * ends it for good at its last occurrence. */
+    if ((rp = strrchr(buf, ')')) != NULL &&
+        sscanf(rp + 1, " %c %*d %ld", &state, &pgrp) == 2 &&
+        pgrp == (long)pgid && state != 'Z' && state != 'X')
+      alive = 1;
+  }
+  closedir(d);
+  return alive;
+}
+
 /* After the leader of an attempt that was signalled (timed out, or sent a
- * stop signal) is reaped: waits until no process of its group is left,
- * with SIGKILL at kill_at (*killed says it was sent), so that attempts
- * never overlap and a stopped backoff leaves nothing of it behind (a
- * process forked just as the signal came would have missed it). Orphans
- * are ours (subreaper) and reaped on the way. */
+ * stop signal) is reaped: waits until no live process of its group is
+ * left, with SIGKILL at kill_at (*killed says it was sent), so that
+ * attempts never overlap and a stopped backoff leaves nothing of it behind
+ * (a process forked just as the signal came would have missed it). Orphans
+ * are ours (subreaper) and reaped on the way. A process that SIGKILL does
+ * not end within a second (uninterruptible sleep) is said once and left. */
 static void wait_group_gone(uint64_t kill_at, int *killed) {
+  uint64_t give_up = UINT64_MAX;
+
   for (;;) {
     struct pollfd pfd = {sig_fd, POLLIN, 0};
     struct timespec ts;
     uint64_t now, wake;
 
     drain_signals();
-    if (kill(-attempt_pid, 0) != 0 && errno == ESRCH)
+    if (!group_alive(attempt_pid))
       return;
     now = backoff_clock_ns();
     if (!*killed && now >= kill_at) {
       *killed = 1;
       (void)kill(-attempt_pid, SIGKILL);
+    }
+    if (*killed && give_up == UINT64_MAX)
+      give_up = now + 1000000000u;
+    if (now >= give_up) {
+      fprintf(stderr,
+              "backoff: process group %ld still there 1s after SIGKILL; "
+              "going on\n",
+              (long)attempt_pid);
+      return;
     }
     /* Zombies of a parent outside our reach count until reaped: look
      * again at least every 10 ms. */

@@ -3,7 +3,7 @@
 # the signals backoff was started with, exec as execvp, signals forwarded
 # exactly once and never lost between two attempts.
 . "$srcdir/tests/cli/lib.sh"
-plan 21
+plan 22
 HELPER=$(pwd)/tests/cli/helper
 fast="--scale-factor 0.01 --seed 1"
 ulimit -c 0 2>/dev/null || :
@@ -193,4 +193,21 @@ fi
 
 fresh; bo --timeout 0.2 --kill-after 0 --max-tries 1 -- sleep 30
 check "--kill-after 0: SIGKILL at once, 137" test "$st" = 137
+# A zombie left in the group by a parent that moved to a session of its
+# own (and does not reap it for 6 s) is not waited for.
+if command -v setsid >/dev/null 2>&1; then
+  cat >"$tmp/zomb.sh" <<'SH'
+(sleep 30 & echo "$(exec sh -c 'echo $PPID')" >"$1/a"; exec setsid sleep 6) &
+sleep 30
+SH
+  fresh; rm -f "$tmp/a"
+  "$BACKOFF" -n 1 -t 0.3 -k 0.2 -- sh "$tmp/zomb.sh" "$tmp" 2>"$tmp/err" &
+  pid=$!
+  reap "$pid" 30
+  check "a group left with only a zombie is gone: 124 at once, not after 6 s" \
+    test "$st" = 124
+  [ -s "$tmp/a" ] && kill "$(cat "$tmp/a")" 2>/dev/null
+else
+  ok "# SKIP no setsid(1)"
+fi
 done_testing
