@@ -158,6 +158,7 @@ static int open_tap(backoff_taps_t *t, int i, int *child) {
     return -1;
   t->tap[i].fd = p[0];
   t->tap[i].line_len = 0;
+  t->tap[i].cont = 0;
   t->child_fd[i] = *child = p[1];
   return 0;
 }
@@ -174,16 +175,26 @@ int backoff_taps_begin(backoff_taps_t *t, int *out_fd, int *err_fd) {
   return 0;
 }
 
-static void match_line(backoff_taps_t *t, backoff_tap_t *tap) {
+/* Matches the line, or a piece of a line longer than BACKOFF_TAPS_LINE:
+ * '^' only at the start of its first piece, '$' only at the end of its
+ * last (last: the newline or the end of the output came). */
+static void match_piece(backoff_taps_t *t, backoff_tap_t *tap, int last) {
+  const int flags = (tap->cont ? REG_NOTBOL : 0) | (last ? 0 : REG_NOTEOL);
   int i;
-  if (tap->line_len == 0)
-    return;
+
   tap->line[tap->line_len] = '\0';
   for (i = 0; i < 3; i++)
     if (t->have[i] && !t->matched[i] &&
-        regexec(&t->re[i], tap->line, 0, NULL, 0) == 0)
+        regexec(&t->re[i], tap->line, 0, NULL, flags) == 0)
       t->matched[i] = 1;
   tap->line_len = 0;
+  tap->cont = !last;
+}
+
+/* At the end of the output: its last line, if it had no newline. */
+static void match_line(backoff_taps_t *t, backoff_tap_t *tap) {
+  if (tap->line_len > 0 || tap->cont)
+    match_piece(t, tap, 1);
 }
 
 static void scan(backoff_taps_t *t, backoff_tap_t *tap, const char *p,
@@ -192,11 +203,12 @@ static void scan(backoff_taps_t *t, backoff_tap_t *tap, const char *p,
   if (!any_predicate(t))
     return;
   for (i = 0; i < n; i++) {
-    if (p[i] == '\n' || tap->line_len == BACKOFF_TAPS_LINE) {
-      match_line(t, tap);
-      if (p[i] == '\n')
-        continue;
+    if (p[i] == '\n') {
+      match_piece(t, tap, 1);
+      continue;
     }
+    if (tap->line_len == BACKOFF_TAPS_LINE)
+      match_piece(t, tap, 0);
     /* A NUL would end the line early for regexec: shown as a space. */
     tap->line[tap->line_len++] = p[i] != '\0' ? p[i] : ' ';
   }

@@ -25,6 +25,7 @@ typedef struct {
   int to;   /* 1 or 2: where the output goes */
   int hold; /* kept instead (stdout with --hold-output) */
   size_t line_len;
+  int cont; /* line holds the rest of a line matched in part already */
   char line[BACKOFF_TAPS_LINE + 1];
   /* The pipe is read again only once this is written: a slow reader
    * downstream slows the command, never blocks backoff. */

@@ -2,7 +2,7 @@
 # Output shown once (--hold-output) and retrying on what the command says
 # (--retry-if-output, --stop-if-output, --fail-if-output).
 . "$srcdir/tests/cli/lib.sh"
-plan 15
+plan 18
 fast="--scale-factor 0.01 --seed 1"
 
 # N: how many times the command ran before (0 the first time).
@@ -71,6 +71,21 @@ again; bo $fast -n 2 --fail-if-output 'ERROR' -- sh -c "$count"'
   echo "ERROR again"' sh "$tmp"
 check "--fail-if-output: matched every time, the run fails (1)" \
   sh -c "test $st = 1 && test \$(cat '$tmp/n') = 2"
+
+# Lines longer than the match buffer are matched in pieces: '^' only at the
+# start of the first, '$' only at the end of the last; empty lines match.
+again; bo $fast -n 2 --stop-if-output '^FATAL' -- sh -c "$count"'
+  head -c 4096 /dev/zero | tr "\0" a; echo FATAL; exit 1' sh "$tmp"
+check "'^' does not match inside a line longer than 4 KiB" \
+  sh -c "test $st = 1 && test \$(cat '$tmp/n') = 2"
+again; bo $fast -n 2 --stop-if-output 'a$' -- sh -c "$count"'
+  head -c 5000 /dev/zero | tr "\0" a; echo b; exit 1' sh "$tmp"
+check "... nor '\$' at the end of a piece that is not the line's end" \
+  sh -c "test $st = 1 && test \$(cat '$tmp/n') = 2"
+again; bo $fast -n 2 --stop-if-output '^$' -- sh -c "$count"'
+  echo; exit 1' sh "$tmp"
+check "an empty line matches '^\$'" \
+  sh -c "test $st = 1 && test \$(cat '$tmp/n') = 1"
 
 # A reader downstream that takes nothing: backoff never blocks writing to
 # it, so the time limit and the stop signals still work. The reader sleeps
