@@ -373,13 +373,19 @@ static int run(const backoff_cli_t *cli) {
   memset(&ss, 0, sizeof(ss));
   ss.cli = cli;
   ss.t0 = backoff_clock_ns();
+  /* A bad strategy or parameter is bad usage found before anything else
+   * happens: no guardian started, no report file truncated. */
+  if ((status = session_open(&ss, cli, &token)) != 0)
+    return status;
   if (backoff_child_setup(&token, !cli->foreground) != 0) {
     say("cannot set up signal handling: %s", strerror(errno));
-    return EXIT_INTERNAL;
+    status = EXIT_INTERNAL;
+    goto fail_setup;
   }
   if (backoff_taps_open(&ss.taps, cli, err, sizeof(err)) != 0) {
     say("%s", err);
-    return EXIT_USAGE;
+    status = EXIT_USAGE;
+    goto fail_setup;
   }
   if (cli->report != NULL &&
       backoff_cli_report_open(&ss.report, cli->report, cli->command, err,
@@ -388,12 +394,11 @@ static int run(const backoff_cli_t *cli) {
     status = EXIT_USAGE;
     goto fail_report;
   }
+  status = EXIT_INTERNAL;
   if (backoff_feed_open(&ss.feed, cli->stdin_mode, cli->stdin_limit) != 0) {
     say("cannot set up stdin: %s", strerror(errno));
     goto fail_feed;
   }
-  if ((status = session_open(&ss, cli, &token)) != 0)
-    goto fail_session;
   while ((rc = attempt_once(&ss)) == 0)
     ;
   /* The last attempt's held output; cut short by a stop signal, the run
@@ -402,8 +407,6 @@ static int run(const backoff_cli_t *cli) {
   status = rc < 0 ? EXIT_INTERNAL : session_end(&ss);
   if (released != 0 && status == 0 && backoff_child_stop_signal() != 0)
     status = 128 + backoff_child_stop_signal();
-  backoff_policy_free(ss.policy);
-fail_session:
   backoff_feed_close(&ss.feed);
 fail_feed:
   /* A report that cannot be written is said; the status stays. */
@@ -414,6 +417,8 @@ fail_feed:
     say("%s", err);
 fail_report:
   backoff_taps_close(&ss.taps);
+fail_setup:
+  backoff_policy_free(ss.policy);
   return status;
 }
 

@@ -8,7 +8,7 @@ if [ ! -x "$CHECKER" ]; then
   echo "1..0 # SKIP built without jansson: no --report"
   exit 0
 fi
-plan 7
+plan 8
 fast="--scale-factor 0.01 --seed 1"
 
 fresh; bo $fast -n 4 --report "$tmp/r.json" -- "$FLAKY" "$tmp/state" 2
@@ -52,4 +52,8 @@ fi
 fresh; bo -n 1 --report "$tmp/r.json" -- sh -c 'ls -l /proc/$$/fd/'
 check "the report file is not open in the attempt" \
   sh -c "test $st = 0 && grep -q ' 1 -> ' '$tmp/out' && ! grep -q r.json '$tmp/out'"
+echo keep >"$tmp/r.json"
+fresh; bo --report "$tmp/r.json" --strategy no_such_strategy -- true
+check "a bad strategy: exit 2 before the report file is touched" \
+  sh -c "test $st = 2 && test \"\$(cat '$tmp/r.json')\" = keep"
 done_testing
