@@ -188,6 +188,13 @@ static void signal_attempt(int sig) {
     (void)kill(attempt_pid, sig);
 }
 
+void backoff_child_abort(void) {
+  if (attempt_pid <= 0)
+    return;
+  attempt_signalled = 1; /* what is left of its group goes too */
+  signal_attempt(SIGKILL);
+}
+
 /* An attempt in a group of its own that touches the terminal is stopped
  * by SIGTTIN or SIGTTOU and would wait forever for a "fg" that never
  * comes: it is killed and the caller told why (--foreground is the way).

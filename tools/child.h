@@ -91,6 +91,10 @@ int backoff_child_run(char *const argv[], const backoff_child_conf_t *conf,
  * deadline_ns passed: UINT64_MAX for none) or -1 (errno). */
 int backoff_child_wait_fd(int fd, short events, uint64_t deadline_ns);
 
+/* backoff_child_abort: SIGKILL to the running attempt (its group), for a
+ * failure of backoff's own that would otherwise hand it wrong input. */
+void backoff_child_abort(void);
+
 /* backoff_child_stop_signal: the first stop signal received, or 0. */
 int backoff_child_stop_signal(void);
 

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "child.h"
 #include "feed.h"
 
 #define CHUNK ((size_t)1 << 16) /* one read or write */
@@ -171,7 +172,8 @@ static void keep(backoff_feed_t *f, size_t n, int written) {
 
 /* What this attempt is owed next: the copy from f->fed, or buf. Returns
  * 1 with *p, *n set, 0 when nothing is, -1 when the copy cannot be read
- * back (the attempt's input then ends: never partial input). */
+ * back: the attempt is then killed (an end of input after part of it
+ * would be a wrong answer) and not retried. */
 static int next_chunk(backoff_feed_t *f, const char **p, size_t *n) {
   if (f->fed < f->kept && f->fed < f->mem_len) {
     *p = f->mem + f->fed;
@@ -183,6 +185,7 @@ static int next_chunk(backoff_feed_t *f, const char **p, size_t *n) {
               (off_t)(f->fed - f->mem_len));
     if (r <= 0) {
       drop_copy(f, "cannot read back the copy of stdin");
+      backoff_child_abort();
       return -1;
     }
     *p = f->buf;
@@ -243,7 +246,9 @@ static int pump_pipe(backoff_feed_t *f) {
   else
     n = splice(0, NULL, f->wfd, NULL, SPLICE_LEN,
                SPLICE_F_NONBLOCK | SPLICE_F_MOVE);
-  if (n < 0 && errno == EINVAL) {
+  /* EINVAL: not pipes after all; ENOMEM and the like: read(2) may still
+   * do (rather than poll again on the same readable fd 0 for ever). */
+  if (n < 0 && errno != EAGAIN && errno != EPIPE && errno != EINTR) {
     f->tee_ok = 0;
     return -1;
   }
@@ -260,8 +265,13 @@ static int pump_pipe(backoff_feed_t *f) {
     const ssize_t r = read(0, f->buf, (size_t)n < CHUNK ? (size_t)n : CHUNK);
     if (r < 0 && errno == EINTR)
       continue;
-    if (r <= 0)
+    if (r <= 0) {
+      /* Bytes the attempt already has stay in fd 0 (or were taken by
+       * another reader): reading on would feed them twice. */
+      drop_copy(f, "cannot read its stdin");
+      f->src_eof = 1;
       break;
+    }
     keep(f, (size_t)r, 1);
     n -= r;
   }
