@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -38,6 +39,21 @@ int backoff_cli_tempfile(const char *tag) {
   return fd;
 }
 
+/* A connected stream socket is input like a pipe. Any other (listening,
+ * datagram) is something the command does more with than read: passed as
+ * it is. */
+static int stream_socket(int fd) {
+  int type = 0, listening = 0;
+  socklen_t len = sizeof(type);
+
+  if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0 ||
+      type != SOCK_STREAM)
+    return 0;
+  len = sizeof(listening);
+  return getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) == 0 &&
+         !listening;
+}
+
 int backoff_feed_open(backoff_feed_t *f, backoff_cli_stdin_t mode,
                       uint64_t limit) {
   struct stat st;
@@ -59,7 +75,7 @@ int backoff_feed_open(backoff_feed_t *f, backoff_cli_stdin_t mode,
     }
     return 0;
   }
-  if (!S_ISFIFO(st.st_mode) && !S_ISSOCK(st.st_mode))
+  if (!S_ISFIFO(st.st_mode) && !stream_socket(0))
     return 0; /* a device: what a retry reads is its business */
   f->kind = BACKOFF_FEED_TEE;
   f->tee_ok = S_ISFIFO(st.st_mode);
