@@ -56,6 +56,7 @@ static int stream_socket(int fd) {
 
 int backoff_feed_open(backoff_feed_t *f, backoff_cli_stdin_t mode,
                       uint64_t limit) {
+  static char why[160];
   struct stat st;
 
   memset(f, 0, sizeof(*f));
@@ -65,14 +66,27 @@ int backoff_feed_open(backoff_feed_t *f, backoff_cli_stdin_t mode,
     f->kind = BACKOFF_FEED_NULL;
     return 0;
   }
-  if (mode == BACKOFF_CLI_STDIN_PASS || fstat(0, &st) != 0 || isatty(0))
+  if (mode == BACKOFF_CLI_STDIN_PASS || isatty(0))
     return 0; /* INHERIT */
+  /* Not knowing what fd 0 is or where it stands (EOVERFLOW past 2 GiB
+   * without large file support), a retry could not be given the same
+   * input: it runs once, as with pass, and is not retried. */
+  if (fstat(0, &st) != 0) {
+    snprintf(why, sizeof(why), "cannot tell what its stdin is: %s",
+             strerror(errno));
+    f->lost = why;
+    return 0;
+  }
   if (S_ISREG(st.st_mode)) {
     const off_t at = lseek(0, 0, SEEK_CUR);
-    if (at >= 0) {
-      f->kind = BACKOFF_FEED_REWIND;
-      f->start_offset = (int64_t)at;
+    if (at < 0) {
+      snprintf(why, sizeof(why), "cannot tell where its stdin stands: %s",
+               strerror(errno));
+      f->lost = why;
+      return 0;
     }
+    f->kind = BACKOFF_FEED_REWIND;
+    f->start_offset = (int64_t)at;
     return 0;
   }
   if (!S_ISFIFO(st.st_mode) && !stream_socket(0))
@@ -360,7 +374,7 @@ void backoff_feed_end(backoff_feed_t *f) {
 }
 
 const char *backoff_feed_refusal(const backoff_feed_t *f) {
-  return f->kind == BACKOFF_FEED_TEE ? f->lost : NULL;
+  return f->lost;
 }
 
 void backoff_feed_close(backoff_feed_t *f) {
