@@ -552,13 +552,15 @@ static int group_alive(pid_t pgid) {
  * attempts never overlap and a stopped backoff leaves nothing of it behind
  * (a process forked just as the signal came would have missed it). Orphans
  * are ours (subreaper) and reaped on the way. A process that SIGKILL does
- * not end within a second (uninterruptible sleep) is said once and left. */
-static void wait_group_gone(uint64_t kill_at, int *killed) {
+ * not end within a second (uninterruptible sleep) is said once and left.
+ * *killed is set when SIGKILL was sent. */
+static int wait_round(const backoff_child_io_t *io, uint64_t next);
+
+static void wait_group_gone(const backoff_child_io_t *io, uint64_t kill_at,
+                            int *killed) {
   uint64_t give_up = UINT64_MAX;
 
   for (;;) {
-    struct pollfd pfd = {sig_fd, POLLIN, 0};
-    struct timespec ts;
     uint64_t now, wake;
 
     drain_signals();
@@ -579,11 +581,12 @@ static void wait_group_gone(uint64_t kill_at, int *killed) {
       return;
     }
     /* Zombies of a parent outside our reach count until reaped: look
-     * again at least every 10 ms. */
+     * again at least every 10 ms. The output and input are still served:
+     * a process shutting down may have a last word to write. */
     wake = now + 10000000u;
     if (!*killed && kill_at < wake)
       wake = kill_at;
-    (void)ppoll(&pfd, 1, until(wake, now, &ts), NULL);
+    (void)wait_round(io, wake);
   }
 }
 
@@ -677,14 +680,16 @@ int backoff_child_run(char *const argv[], const backoff_child_conf_t *conf,
     if (wait_round(io, next) != 0)
       goto fail;
   }
-  flush_io(io, flush_deadline(conf, r));
   r->status = attempt_status;
   r->tty_stop = attempt_tty_stop;
+  /* 137 says the attempt itself needed SIGKILL, not what it left. */
+  straggler_killed = r->killed;
   if (r->timed_out && attempt_group)
-    wait_group_gone(r->killed ? 0 : next, &r->killed);
+    wait_group_gone(io, r->killed ? 0 : next, &straggler_killed);
   else if (attempt_signalled && attempt_group)
-    wait_group_gone(backoff_clock_ns() + seconds_ns(conf->kill_after),
+    wait_group_gone(io, backoff_clock_ns() + seconds_ns(conf->kill_after),
                     &straggler_killed);
+  flush_io(io, flush_deadline(conf, r));
 done:
   guard(0);
   attempt_pid = 0;

@@ -2,7 +2,7 @@
 # Output shown once (--hold-output) and retrying on what the command says
 # (--retry-if-output, --stop-if-output, --fail-if-output).
 . "$srcdir/tests/cli/lib.sh"
-plan 18
+plan 19
 fast="--scale-factor 0.01 --seed 1"
 
 # N: how many times the command ran before (0 the first time).
@@ -86,6 +86,17 @@ again; bo $fast -n 2 --stop-if-output '^$' -- sh -c "$count"'
   echo; exit 1' sh "$tmp"
 check "an empty line matches '^\$'" \
   sh -c "test $st = 1 && test \$(cat '$tmp/n') = 1"
+
+# After the timeout's SIGTERM a process of the attempt writes a last 300 KB
+# while it shuts down: backoff still reads it, no SIGKILL is needed (124,
+# long before --kill-after 5 would send one).
+fresh
+"$BACKOFF" -n 1 -t 0.3 -k 5 --fail-if-output zzz -- sh -c '
+  (trap "head -c 300000 /dev/zero; exit 0" TERM; sleep 10 & wait) &
+  sleep 10' >"$tmp/out" 2>"$tmp/err" &
+reap $! 25
+check "a process writing its last words after SIGTERM is served: 124" \
+  sh -c "test $st = 124 && test \$(wc -c <'$tmp/out') = 300000"
 
 # A reader downstream that takes nothing: backoff never blocks writing to
 # it, so the time limit and the stop signals still work. The reader sleeps
