@@ -267,6 +267,21 @@ static void judge_output(session_t *ss) {
 
 /* Runs one attempt and decides what follows. Returns 0 to go on, 1 when
  * retrying stops (ss->stop says why), -1 on an internal failure (said). */
+/* The wait before the next attempt. A stop signal may cut it short: the
+ * report says what was really waited. */
+static int wait_next(session_t *ss, double delay) {
+  const uint64_t from = backoff_clock_ns();
+  const int rc = backoff_child_sleep_until(backoff_schedule_wake_ns(&ss->s));
+  double waited;
+
+  if (rc < 0)
+    return internal("waiting: %s", strerror(errno));
+  waited = (double)(backoff_clock_ns() - from) / 1e9;
+  backoff_cli_report_delay(ss->report,
+                           rc > 0 && waited < delay ? waited : delay);
+  return 0;
+}
+
 static int attempt_once(session_t *ss) {
   backoff_child_result_t r;
   backoff_child_fds_t fds = {{-1, -1, -1}};
@@ -315,7 +330,6 @@ static int attempt_once(session_t *ss) {
     say_stopped(ss, attempt);
     return 1;
   }
-  backoff_cli_report_delay(ss->report, delay);
   backoff_taps_drop(&ss->taps); /* only the last attempt's is shown */
   if (verbosity >= 0)
     say("attempt %u/%u failed (%s); retrying in %s [%s]", attempt,
@@ -323,9 +337,7 @@ static int attempt_once(session_t *ss) {
         backoff_cli_seconds(delay, b1, sizeof(b1)), ss->label);
   /* To the instant the schedule checked against --max-delay: the
    * progress line above may have blocked on a slow stderr. */
-  if (backoff_child_sleep_until(backoff_schedule_wake_ns(&ss->s)) < 0)
-    return internal("waiting: %s", strerror(errno));
-  return 0; /* a stop signal: the next round sees it */
+  return wait_next(ss, delay); /* a stop signal: the next round sees it */
 }
 
 /* After the loop: the last words and the exit status. */
