@@ -53,6 +53,8 @@ static int attempt_reaped;
 static int attempt_status;
 static int attempt_tty_stop;  /* SIGTTIN or SIGTTOU stopped it, or 0 */
 static int attempt_signalled; /* a stop signal was sent to it */
+static int attempt_fresh;     /* forked, signals not yet read since */
+static int missed_sig;        /* a stop signal read with no attempt */
 
 void backoff_child_record_start(void) {
   int sig;
@@ -232,10 +234,17 @@ static void on_stop(const struct signalfd_siginfo *si) {
     stop_signal = sig;
     backoff_cancel(cancel_token);
   }
+  /* Read just before an attempt is forked: it gets it once it exists. */
+  if (attempt_pid <= 0) {
+    missed_sig = sig;
+    return;
+  }
   /* In the foreground, a signal from the terminal (Ctrl-C, hang-up) has
    * already reached the command, which shares backoff's process group.
-   * In a group of its own, nothing but backoff reaches it. */
-  if (!attempt_group && si->ssi_code == SI_KERNEL)
+   * In a group of its own, nothing but backoff reaches it. Read in the
+   * first look after the fork, it may have come just before it: sent
+   * (at worst the command gets it twice, never not at all). */
+  if (!attempt_group && si->ssi_code == SI_KERNEL && !attempt_fresh)
     return;
   if (attempt_pid > 0 && !attempt_reaped)
     attempt_signalled = 1;
@@ -259,6 +268,8 @@ static void drain_signals(void) {
   }
   if (child || attempt_pid > 0)
     reap_all();
+  if (attempt_pid > 0)
+    attempt_fresh = 0;
 }
 
 int backoff_child_poll_signals(void) {
@@ -447,6 +458,10 @@ static int spawn(char *const argv[], const backoff_child_conf_t *conf,
   *exec_errno = 0;
   if (pipe2(ep, O_CLOEXEC) != 0)
     return -1;
+  /* A signal pending now would be read only after the fork, and could not
+   * tell whether it reached the new attempt: read it now. */
+  missed_sig = 0;
+  drain_signals();
   pid = fork();
   if (pid < 0) {
     err = errno;
@@ -469,6 +484,11 @@ static int spawn(char *const argv[], const backoff_child_conf_t *conf,
   attempt_reaped = 0;
   attempt_tty_stop = 0;
   attempt_signalled = 0;
+  attempt_fresh = 1;
+  if (missed_sig != 0) {
+    attempt_signalled = 1;
+    signal_attempt(missed_sig);
+  }
   do
     n = read(ep[0], &err, sizeof(err));
   while (n < 0 && errno == EINTR);
