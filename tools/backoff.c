@@ -237,9 +237,14 @@ static void io_done(void *ctx, const struct pollfd *pfd, int n) {
   if (n > ss->nfeed)
     backoff_taps_done(&ss->taps, pfd + ss->nfeed, n - ss->nfeed);
 }
+static int io_pending(void *ctx) {
+  session_t *ss = ctx;
+  return backoff_taps_pending(&ss->taps);
+}
 static void io_of(session_t *ss, backoff_child_io_t *io) {
   io->add = io_add;
   io->done = io_done;
+  io->pending = io_pending;
   io->ctx = ss;
 }
 
@@ -268,6 +273,21 @@ static void judge_output(session_t *ss) {
 
 /* Runs one attempt and decides what follows. Returns 0 to go on, 1 when
  * retrying stops (ss->stop says why), -1 on an internal failure (said). */
+/* The wait before the next attempt. A stop signal may cut it short: the
+ * report says what was really waited. */
+static int wait_next(session_t *ss, double delay) {
+  const uint64_t from = backoff_clock_ns();
+  const int rc = backoff_child_sleep_until(backoff_schedule_wake_ns(&ss->s));
+  double waited;
+
+  if (rc < 0)
+    return internal("waiting: %s", strerror(errno));
+  waited = (double)(backoff_clock_ns() - from) / 1e9;
+  backoff_cli_report_delay(ss->report,
+                           rc > 0 && waited < delay ? waited : delay);
+  return 0;
+}
+
 static int attempt_once(session_t *ss) {
   backoff_child_result_t r;
   backoff_child_fds_t fds = {{-1, -1, -1}};
@@ -316,7 +336,6 @@ static int attempt_once(session_t *ss) {
     say_stopped(ss, attempt);
     return 1;
   }
-  backoff_cli_report_delay(ss->report, delay);
   backoff_taps_drop(&ss->taps); /* only the last attempt's is shown */
   if (verbosity >= 0)
     say("attempt %u/%u failed (%s); retrying in %s [%s]", attempt,
@@ -324,9 +343,7 @@ static int attempt_once(session_t *ss) {
         backoff_cli_seconds(delay, b1, sizeof(b1)), ss->label);
   /* To the instant the schedule checked against --max-delay: the
    * progress line above may have blocked on a slow stderr. */
-  if (backoff_child_sleep_until(backoff_schedule_wake_ns(&ss->s)) < 0)
-    return internal("waiting: %s", strerror(errno));
-  return 0; /* a stop signal: the next round sees it */
+  return wait_next(ss, delay); /* a stop signal: the next round sees it */
 }
 
 /* After the loop: the last words and the exit status. */
@@ -369,18 +386,24 @@ static int run(const backoff_cli_t *cli) {
   static backoff_cancel_t token = BACKOFF_CANCEL_INIT;
   session_t ss;
   char err[256];
-  int rc = 0, status = EXIT_INTERNAL;
+  int rc = 0, status = EXIT_INTERNAL, released;
 
   memset(&ss, 0, sizeof(ss));
   ss.cli = cli;
   ss.t0 = backoff_clock_ns();
+  /* A bad strategy or parameter is bad usage found before anything else
+   * happens: no guardian started, no report file truncated. */
+  if ((status = session_open(&ss, cli, &token)) != 0)
+    return status;
   if (backoff_child_setup(&token, !cli->foreground) != 0) {
     say("cannot set up signal handling: %s", strerror(errno));
-    return EXIT_INTERNAL;
+    status = EXIT_INTERNAL;
+    goto fail_setup;
   }
   if (backoff_taps_open(&ss.taps, cli, err, sizeof(err)) != 0) {
     say("%s", err);
-    return EXIT_USAGE;
+    status = EXIT_USAGE;
+    goto fail_setup;
   }
   if (cli->report != NULL &&
       backoff_cli_report_open(&ss.report, cli->report, cli->command, err,
@@ -389,18 +412,19 @@ static int run(const backoff_cli_t *cli) {
     status = EXIT_USAGE;
     goto fail_report;
   }
+  status = EXIT_INTERNAL;
   if (backoff_feed_open(&ss.feed, cli->stdin_mode, cli->stdin_limit) != 0) {
     say("cannot set up stdin: %s", strerror(errno));
     goto fail_feed;
   }
-  if ((status = session_open(&ss, cli, &token)) != 0)
-    goto fail_session;
   while ((rc = attempt_once(&ss)) == 0)
     ;
-  backoff_taps_release(&ss.taps); /* the last attempt's held output */
+  /* The last attempt's held output; cut short by a stop signal, the run
+   * ends as the signal says even though the command succeeded. */
+  released = backoff_taps_release(&ss.taps);
   status = rc < 0 ? EXIT_INTERNAL : session_end(&ss);
-  backoff_policy_free(ss.policy);
-fail_session:
+  if (released != 0 && status == 0 && backoff_child_stop_signal() != 0)
+    status = 128 + backoff_child_stop_signal();
   backoff_feed_close(&ss.feed);
 fail_feed:
   /* A report that cannot be written is said; the status stays. */
@@ -411,6 +435,8 @@ fail_feed:
     say("%s", err);
 fail_report:
   backoff_taps_close(&ss.taps);
+fail_setup:
+  backoff_policy_free(ss.policy);
   return status;
 }
 
@@ -420,6 +446,10 @@ int main(int argc, char **argv) {
   int rc, build_error;
 
   backoff_child_record_start(); /* before anything changes a signal */
+  /* From here on a closed stderr fails a write instead of killing backoff:
+   * a usage error must still exit 2 (the command gets the recorded
+   * disposition back). */
+  (void)signal(SIGPIPE, SIG_IGN);
   rc = backoff_cli_parse_args(argc, argv, &cli, err, sizeof(err));
   if (rc < 0)
     usage_error(err);

@@ -13,6 +13,7 @@
  * then does not start) or forwarded to it; and nothing runs in a handler. */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -52,6 +53,8 @@ static int attempt_reaped;
 static int attempt_status;
 static int attempt_tty_stop;  /* SIGTTIN or SIGTTOU stopped it, or 0 */
 static int attempt_signalled; /* a stop signal was sent to it */
+static int attempt_fresh;     /* forked, signals not yet read since */
+static int missed_sig;        /* a stop signal read with no attempt */
 
 void backoff_child_record_start(void) {
   int sig;
@@ -187,6 +190,13 @@ static void signal_attempt(int sig) {
     (void)kill(attempt_pid, sig);
 }
 
+void backoff_child_abort(void) {
+  if (attempt_pid <= 0)
+    return;
+  attempt_signalled = 1; /* what is left of its group goes too */
+  signal_attempt(SIGKILL);
+}
+
 /* An attempt in a group of its own that touches the terminal is stopped
  * by SIGTTIN or SIGTTOU and would wait forever for a "fg" that never
  * comes: it is killed and the caller told why (--foreground is the way).
@@ -224,10 +234,17 @@ static void on_stop(const struct signalfd_siginfo *si) {
     stop_signal = sig;
     backoff_cancel(cancel_token);
   }
+  /* Read just before an attempt is forked: it gets it once it exists. */
+  if (attempt_pid <= 0) {
+    missed_sig = sig;
+    return;
+  }
   /* In the foreground, a signal from the terminal (Ctrl-C, hang-up) has
    * already reached the command, which shares backoff's process group.
-   * In a group of its own, nothing but backoff reaches it. */
-  if (!attempt_group && si->ssi_code == SI_KERNEL)
+   * In a group of its own, nothing but backoff reaches it. Read in the
+   * first look after the fork, it may have come just before it: sent
+   * (at worst the command gets it twice, never not at all). */
+  if (!attempt_group && si->ssi_code == SI_KERNEL && !attempt_fresh)
     return;
   if (attempt_pid > 0 && !attempt_reaped)
     attempt_signalled = 1;
@@ -251,6 +268,8 @@ static void drain_signals(void) {
   }
   if (child || attempt_pid > 0)
     reap_all();
+  if (attempt_pid > 0)
+    attempt_fresh = 0;
 }
 
 int backoff_child_poll_signals(void) {
@@ -283,6 +302,27 @@ int backoff_child_sleep_until(uint64_t wake_ns) {
       return 0;
     if (ppoll(&pfd, 1, until(wake_ns, now, &ts), NULL) < 0 && errno != EINTR)
       return -1;
+  }
+}
+
+int backoff_child_wait_fd(int fd, short events, uint64_t deadline_ns) {
+  for (;;) {
+    struct pollfd pfd[2] = {{sig_fd, POLLIN, 0}, {fd, events, 0}};
+    struct timespec ts;
+    uint64_t now;
+
+    drain_signals();
+    if (stop_signal != 0)
+      return 1;
+    now = backoff_clock_ns();
+    if (now >= deadline_ns)
+      return 1;
+    if (ppoll(pfd, 2, until(deadline_ns, now, &ts), NULL) < 0) {
+      if (errno != EINTR)
+        return -1;
+    } else if (pfd[1].revents != 0) {
+      return 0;
+    }
   }
 }
 
@@ -418,6 +458,10 @@ static int spawn(char *const argv[], const backoff_child_conf_t *conf,
   *exec_errno = 0;
   if (pipe2(ep, O_CLOEXEC) != 0)
     return -1;
+  /* A signal pending now would be read only after the fork, and could not
+   * tell whether it reached the new attempt: read it now. */
+  missed_sig = 0;
+  drain_signals();
   pid = fork();
   if (pid < 0) {
     err = errno;
@@ -440,6 +484,11 @@ static int spawn(char *const argv[], const backoff_child_conf_t *conf,
   attempt_reaped = 0;
   attempt_tty_stop = 0;
   attempt_signalled = 0;
+  attempt_fresh = 1;
+  if (missed_sig != 0) {
+    attempt_signalled = 1;
+    signal_attempt(missed_sig);
+  }
   do
     n = read(ep[0], &err, sizeof(err));
   while (n < 0 && errno == EINTR);
@@ -479,32 +528,85 @@ static void timeout_step(const backoff_child_conf_t *conf,
   }
 }
 
+/* Whether a process of group pgid is still alive: zombies do not count (a
+ * zombie whose parent left the group is reaped only when that parent
+ * wants, and can do nothing more). */
+static int group_alive(pid_t pgid) {
+  struct dirent *e;
+  DIR *d;
+  int alive = 0;
+
+  if (kill(-pgid, 0) != 0 && errno == ESRCH)
+    return 0;
+  if ((d = opendir("/proc")) == NULL)
+    return 1;
+  while (!alive && (e = readdir(d)) != NULL) {
+    char path[288], buf[512], state;
+    const char *rp;
+    long pgrp;
+    ssize_t n;
+    int fd;
+
+    if (e->d_name[0] < '1' || e->d_name[0] > '9')
+      continue;
+    snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
+    if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+      continue;
+    n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    buf[n > 0 ? n : 0] = '\0';
+    /* pid (comm) state ppid pgrp ...: comm may hold anything but ')'
+     * ends it for good at its last occurrence. */
+    if ((rp = strrchr(buf, ')')) != NULL &&
+        sscanf(rp + 1, " %c %*d %ld", &state, &pgrp) == 2 &&
+        pgrp == (long)pgid && state != 'Z' && state != 'X')
+      alive = 1;
+  }
+  closedir(d);
+  return alive;
+}
+
 /* After the leader of an attempt that was signalled (timed out, or sent a
- * stop signal) is reaped: waits until no process of its group is left,
- * with SIGKILL at kill_at (*killed says it was sent), so that attempts
- * never overlap and a stopped backoff leaves nothing of it behind (a
- * process forked just as the signal came would have missed it). Orphans
- * are ours (subreaper) and reaped on the way. */
-static void wait_group_gone(uint64_t kill_at, int *killed) {
+ * stop signal) is reaped: waits until no live process of its group is
+ * left, with SIGKILL at kill_at (*killed says it was sent), so that
+ * attempts never overlap and a stopped backoff leaves nothing of it behind
+ * (a process forked just as the signal came would have missed it). Orphans
+ * are ours (subreaper) and reaped on the way. A process that SIGKILL does
+ * not end within a second (uninterruptible sleep) is said once and left.
+ * *killed is set when SIGKILL was sent. */
+static int wait_round(const backoff_child_io_t *io, uint64_t next);
+
+static void wait_group_gone(const backoff_child_io_t *io, uint64_t kill_at,
+                            int *killed) {
+  uint64_t give_up = UINT64_MAX;
+
   for (;;) {
-    struct pollfd pfd = {sig_fd, POLLIN, 0};
-    struct timespec ts;
     uint64_t now, wake;
 
     drain_signals();
-    if (kill(-attempt_pid, 0) != 0 && errno == ESRCH)
+    if (!group_alive(attempt_pid))
       return;
     now = backoff_clock_ns();
     if (!*killed && now >= kill_at) {
       *killed = 1;
       (void)kill(-attempt_pid, SIGKILL);
     }
+    if (*killed && give_up == UINT64_MAX)
+      give_up = now + 1000000000u;
+    if (now >= give_up) {
+      fprintf(stderr,
+              "backoff: process group %ld still there 1s after SIGKILL; "
+              "going on\n",
+              (long)attempt_pid);
+      return;
+    }
     /* Zombies of a parent outside our reach count until reaped: look
-     * again at least every 10 ms. */
+     * again at least every 10 ms. The output and input are still served:
+     * a process shutting down may have a last word to write. */
     wake = now + 10000000u;
     if (!*killed && kill_at < wake)
       wake = kill_at;
-    (void)ppoll(&pfd, 1, until(wake, now, &ts), NULL);
+    (void)wait_round(io, wake);
   }
 }
 
@@ -528,15 +630,44 @@ static int wait_round(const backoff_child_io_t *io, uint64_t next) {
   return 0;
 }
 
-/* After the exit: what the child wrote just before is still in the pipes. */
-static void flush_io(const backoff_child_io_t *io) {
-  struct pollfd pfd[BACKOFF_CHILD_IO_FDS];
+/* After the exit: what the child wrote just before is still in the pipes,
+ * and what was read of it may wait for a slow reader downstream. That wait
+ * lasts until the attempt's time limit or a stop signal, never longer: a
+ * process the attempt left behind holding a pipe open is not waited for. */
+static void flush_io(const backoff_child_io_t *io, uint64_t deadline) {
+  struct pollfd pfd[1 + BACKOFF_CHILD_IO_FDS];
+  struct timespec ts;
   int n;
 
   if (io == NULL)
     return;
-  while ((n = io->add(io->ctx, pfd)) > 0 && poll(pfd, (nfds_t)n, 0) > 0)
-    io->done(io->ctx, pfd, n);
+  pfd[0].fd = sig_fd;
+  pfd[0].events = POLLIN;
+  while ((n = io->add(io->ctx, pfd + 1)) > 0) {
+    uint64_t now;
+    if (poll(pfd + 1, (nfds_t)n, 0) > 0) {
+      io->done(io->ctx, pfd + 1, n);
+      continue;
+    }
+    drain_signals();
+    now = backoff_clock_ns();
+    if (!io->pending(io->ctx) || stop_signal != 0 || now >= deadline)
+      break;
+    pfd[0].revents = 0;
+    if (ppoll(pfd, (nfds_t)(1 + n), until(deadline, now, &ts), NULL) > 0)
+      io->done(io->ctx, pfd + 1, n);
+  }
+}
+
+/* How long output read from an attempt may wait for downstream to take it:
+ * its time limit (none left once it timed out). */
+static uint64_t flush_deadline(const backoff_child_conf_t *conf,
+                               const backoff_child_result_t *r) {
+  if (r->timed_out)
+    return 0;
+  if (conf->timeout <= 0)
+    return UINT64_MAX;
+  return r->start_ns + seconds_ns(conf->timeout);
 }
 
 int backoff_child_run(char *const argv[], const backoff_child_conf_t *conf,
@@ -569,14 +700,16 @@ int backoff_child_run(char *const argv[], const backoff_child_conf_t *conf,
     if (wait_round(io, next) != 0)
       goto fail;
   }
-  flush_io(io);
   r->status = attempt_status;
   r->tty_stop = attempt_tty_stop;
+  /* 137 says the attempt itself needed SIGKILL, not what it left. */
+  straggler_killed = r->killed;
   if (r->timed_out && attempt_group)
-    wait_group_gone(r->killed ? 0 : next, &r->killed);
+    wait_group_gone(io, r->killed ? 0 : next, &straggler_killed);
   else if (attempt_signalled && attempt_group)
-    wait_group_gone(backoff_clock_ns() + seconds_ns(conf->kill_after),
+    wait_group_gone(io, backoff_clock_ns() + seconds_ns(conf->kill_after),
                     &straggler_killed);
+  flush_io(io, flush_deadline(conf, r));
 done:
   guard(0);
   attempt_pid = 0;

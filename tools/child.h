@@ -45,6 +45,7 @@ typedef struct {
 typedef struct backoff_child_io_s {
   int (*add)(void *ctx, struct pollfd *pfd);
   void (*done)(void *ctx, const struct pollfd *pfd, int n);
+  int (*pending)(void *ctx); /* output read but not yet written on */
   void *ctx;
 } backoff_child_io_t;
 
@@ -83,6 +84,16 @@ int backoff_child_sleep_until(uint64_t wake_ns);
 int backoff_child_run(char *const argv[], const backoff_child_conf_t *conf,
                       const backoff_child_fds_t *fds,
                       const backoff_child_io_t *io, backoff_child_result_t *r);
+
+/* backoff_child_wait_fd: wait until fd is ready for events, while still
+ * reading the signals (a stop signal is recorded and forwarded as in the
+ * attempt's loop). Returns 0 (ready), 1 (a stop signal came, or
+ * deadline_ns passed: UINT64_MAX for none) or -1 (errno). */
+int backoff_child_wait_fd(int fd, short events, uint64_t deadline_ns);
+
+/* backoff_child_abort: SIGKILL to the running attempt (its group), for a
+ * failure of backoff's own that would otherwise hand it wrong input. */
+void backoff_child_abort(void);
 
 /* backoff_child_stop_signal: the first stop signal received, or 0. */
 int backoff_child_stop_signal(void);

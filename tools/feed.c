@@ -11,9 +11,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "child.h"
 #include "feed.h"
 
 #define CHUNK ((size_t)1 << 16) /* one read or write */
@@ -37,8 +39,24 @@ int backoff_cli_tempfile(const char *tag) {
   return fd;
 }
 
+/* A connected stream socket is input like a pipe. Any other (listening,
+ * datagram) is something the command does more with than read: passed as
+ * it is. */
+static int stream_socket(int fd) {
+  int type = 0, listening = 0;
+  socklen_t len = sizeof(type);
+
+  if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0 ||
+      type != SOCK_STREAM)
+    return 0;
+  len = sizeof(listening);
+  return getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) == 0 &&
+         !listening;
+}
+
 int backoff_feed_open(backoff_feed_t *f, backoff_cli_stdin_t mode,
                       uint64_t limit) {
+  static char why[160];
   struct stat st;
 
   memset(f, 0, sizeof(*f));
@@ -48,17 +66,30 @@ int backoff_feed_open(backoff_feed_t *f, backoff_cli_stdin_t mode,
     f->kind = BACKOFF_FEED_NULL;
     return 0;
   }
-  if (mode == BACKOFF_CLI_STDIN_PASS || fstat(0, &st) != 0 || isatty(0))
+  if (mode == BACKOFF_CLI_STDIN_PASS || isatty(0))
     return 0; /* INHERIT */
-  if (S_ISREG(st.st_mode)) {
-    const off_t at = lseek(0, 0, SEEK_CUR);
-    if (at >= 0) {
-      f->kind = BACKOFF_FEED_REWIND;
-      f->start_offset = (int64_t)at;
-    }
+  /* Not knowing what fd 0 is or where it stands (EOVERFLOW past 2 GiB
+   * without large file support), a retry could not be given the same
+   * input: it runs once, as with pass, and is not retried. */
+  if (fstat(0, &st) != 0) {
+    snprintf(why, sizeof(why), "cannot tell what its stdin is: %s",
+             strerror(errno));
+    f->lost = why;
     return 0;
   }
-  if (!S_ISFIFO(st.st_mode) && !S_ISSOCK(st.st_mode))
+  if (S_ISREG(st.st_mode)) {
+    const off_t at = lseek(0, 0, SEEK_CUR);
+    if (at < 0) {
+      snprintf(why, sizeof(why), "cannot tell where its stdin stands: %s",
+               strerror(errno));
+      f->lost = why;
+      return 0;
+    }
+    f->kind = BACKOFF_FEED_REWIND;
+    f->start_offset = (int64_t)at;
+    return 0;
+  }
+  if (!S_ISFIFO(st.st_mode) && !stream_socket(0))
     return 0; /* a device: what a retry reads is its business */
   f->kind = BACKOFF_FEED_TEE;
   f->tee_ok = S_ISFIFO(st.st_mode);
@@ -171,7 +202,8 @@ static void keep(backoff_feed_t *f, size_t n, int written) {
 
 /* What this attempt is owed next: the copy from f->fed, or buf. Returns
  * 1 with *p, *n set, 0 when nothing is, -1 when the copy cannot be read
- * back (the attempt's input then ends: never partial input). */
+ * back: the attempt is then killed (an end of input after part of it
+ * would be a wrong answer) and not retried. */
 static int next_chunk(backoff_feed_t *f, const char **p, size_t *n) {
   if (f->fed < f->kept && f->fed < f->mem_len) {
     *p = f->mem + f->fed;
@@ -183,6 +215,7 @@ static int next_chunk(backoff_feed_t *f, const char **p, size_t *n) {
               (off_t)(f->fed - f->mem_len));
     if (r <= 0) {
       drop_copy(f, "cannot read back the copy of stdin");
+      backoff_child_abort();
       return -1;
     }
     *p = f->buf;
@@ -243,7 +276,9 @@ static int pump_pipe(backoff_feed_t *f) {
   else
     n = splice(0, NULL, f->wfd, NULL, SPLICE_LEN,
                SPLICE_F_NONBLOCK | SPLICE_F_MOVE);
-  if (n < 0 && errno == EINVAL) {
+  /* EINVAL: not pipes after all; ENOMEM and the like: read(2) may still
+   * do (rather than poll again on the same readable fd 0 for ever). */
+  if (n < 0 && errno != EAGAIN && errno != EPIPE && errno != EINTR) {
     f->tee_ok = 0;
     return -1;
   }
@@ -260,8 +295,13 @@ static int pump_pipe(backoff_feed_t *f) {
     const ssize_t r = read(0, f->buf, (size_t)n < CHUNK ? (size_t)n : CHUNK);
     if (r < 0 && errno == EINTR)
       continue;
-    if (r <= 0)
+    if (r <= 0) {
+      /* Bytes the attempt already has stay in fd 0 (or were taken by
+       * another reader): reading on would feed them twice. */
+      drop_copy(f, "cannot read its stdin");
+      f->src_eof = 1;
       break;
+    }
     keep(f, (size_t)r, 1);
     n -= r;
   }
@@ -334,7 +374,7 @@ void backoff_feed_end(backoff_feed_t *f) {
 }
 
 const char *backoff_feed_refusal(const backoff_feed_t *f) {
-  return f->kind == BACKOFF_FEED_TEE ? f->lost : NULL;
+  return f->lost;
 }
 
 void backoff_feed_close(backoff_feed_t *f) {

@@ -43,7 +43,7 @@ int backoff_cli_report_open(backoff_cli_report_t **out, const char *path,
   *out = NULL;
   if ((r = calloc(1, sizeof(*r))) == NULL || (r->path = strdup(path)) == NULL)
     goto fail_alloc;
-  if ((r->f = fopen(path, "w")) == NULL) {
+  if ((r->f = fopen(path, "we")) == NULL) {
     snprintf(err, errlen, "--report '%s': %s", path, strerror(errno));
     goto fail_open;
   }

@@ -16,6 +16,7 @@
 #include "cli_parse.h"
 
 #define BACKOFF_TAPS_LINE 4096 /* longer lines are matched in pieces */
+#define BACKOFF_TAPS_OUT 65536  /* read from the pipe, not yet written on */
 
 enum { BACKOFF_TAP_RETRY = 0, BACKOFF_TAP_STOP, BACKOFF_TAP_FAIL };
 
@@ -24,7 +25,12 @@ typedef struct {
   int to;   /* 1 or 2: where the output goes */
   int hold; /* kept instead (stdout with --hold-output) */
   size_t line_len;
+  int cont; /* line holds the rest of a line matched in part already */
   char line[BACKOFF_TAPS_LINE + 1];
+  /* The pipe is read again only once this is written: a slow reader
+   * downstream slows the command, never blocks backoff. */
+  size_t out_off, out_len;
+  char out[BACKOFF_TAPS_OUT];
 } backoff_tap_t;
 
 typedef struct {
@@ -35,6 +41,8 @@ typedef struct {
   int matched[3];       /* ... and matched in this attempt */
   backoff_tap_t tap[2]; /* stdout, stderr */
   int child_fd[2];      /* the attempt's ends, until it has them */
+  int out_fd[2];        /* where stdout, stderr are written (see open_out) */
+  int out_kind[2];
   uint64_t limit;
   char *mem; /* held output: memory, then spill_fd */
   size_t mem_len;
@@ -55,13 +63,18 @@ int backoff_taps_begin(backoff_taps_t *t, int *out_fd, int *err_fd);
 int backoff_taps_add(backoff_taps_t *t, struct pollfd *pfd);
 void backoff_taps_done(backoff_taps_t *t, const struct pollfd *pfd, int n);
 
+/* backoff_taps_pending: output read from the attempt waits to be written. */
+int backoff_taps_pending(const backoff_taps_t *t);
+
 /* backoff_taps_end: after the attempt: closes its pipes, matches what is
  * left of the last lines. */
 void backoff_taps_end(backoff_taps_t *t);
 
 /* backoff_taps_release: write the held output of the attempt that ended
- * (the last one); backoff_taps_drop: forget it (a retry follows). */
-void backoff_taps_release(backoff_taps_t *t);
+ * (the last one); waits for a slow reader, but not past a stop signal.
+ * Returns 0, or -1 if not all of it could be written.
+ * backoff_taps_drop: forget it (a retry follows). */
+int backoff_taps_release(backoff_taps_t *t);
 void backoff_taps_drop(backoff_taps_t *t);
 
 void backoff_taps_close(backoff_taps_t *t);

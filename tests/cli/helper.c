@@ -7,6 +7,9 @@
  * (-b), ignored (-i) or back to its default action (-d: a shell's background
  * job starts with SIGINT and SIGQUIT ignored). helper brokenerr -- PROG ARG...
  *       exec PROG with stderr a pipe whose reader is gone.
+ *   helper sockin listen|dgram -- PROG ARG...
+ *       exec PROG with stdin a listening TCP socket on 127.0.0.1 or one end
+ *       of a datagram socket pair.
  *   helper groupkill READY -- PROG ARG...
  *   helper groupkill9 READY -- PROG ARG...
  *       run PROG as the leader of a new process group, wait for the file
@@ -32,12 +35,15 @@
  */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -102,6 +108,30 @@ static int brokenerr(char **argv) {
   close(p[0]);
   dup2(p[1], 2);
   close(p[1]);
+  execvp(argv[0], argv);
+  return 127;
+}
+
+/* sockin listen|dgram -- CMD: CMD with a listening TCP socket (127.0.0.1)
+ * or one end of a datagram socket pair as its stdin. */
+static int sockin(char **argv) {
+  const int listening = strcmp(argv[0], "listen") == 0;
+  struct sockaddr_in a;
+  int sv[2];
+
+  argv = after_dashes(argv);
+  if (listening) {
+    memset(&a, 0, sizeof(a));
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if ((sv[0] = socket(AF_INET, SOCK_STREAM, 0)) < 0 ||
+        bind(sv[0], (struct sockaddr *)&a, sizeof(a)) != 0 ||
+        listen(sv[0], 1) != 0)
+      return 2;
+  } else if (socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) != 0) {
+    return 2;
+  }
+  dup2(sv[0], 0);
   execvp(argv[0], argv);
   return 127;
 }
@@ -252,6 +282,8 @@ int main(int argc, char **argv) {
     return sigexec(argv + 2);
   if (strcmp(argv[1], "brokenerr") == 0)
     return brokenerr(argv + 2);
+  if (strcmp(argv[1], "sockin") == 0 && argc > 2)
+    return sockin(argv + 2);
   if (strcmp(argv[1], "groupkill") == 0 && argc > 2)
     return groupkill(argv + 2, SIGTERM);
   if (strcmp(argv[1], "groupkill9") == 0 && argc > 2)

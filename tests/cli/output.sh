@@ -2,7 +2,7 @@
 # Output shown once (--hold-output) and retrying on what the command says
 # (--retry-if-output, --stop-if-output, --fail-if-output).
 . "$srcdir/tests/cli/lib.sh"
-plan 12
+plan 19
 fast="--scale-factor 0.01 --seed 1"
 
 # N: how many times the command ran before (0 the first time).
@@ -71,4 +71,61 @@ again; bo $fast -n 2 --fail-if-output 'ERROR' -- sh -c "$count"'
   echo "ERROR again"' sh "$tmp"
 check "--fail-if-output: matched every time, the run fails (1)" \
   sh -c "test $st = 1 && test \$(cat '$tmp/n') = 2"
+
+# Lines longer than the match buffer are matched in pieces: '^' only at the
+# start of the first, '$' only at the end of the last; empty lines match.
+again; bo $fast -n 2 --stop-if-output '^FATAL' -- sh -c "$count"'
+  head -c 4096 /dev/zero | tr "\0" a; echo FATAL; exit 1' sh "$tmp"
+check "'^' does not match inside a line longer than 4 KiB" \
+  sh -c "test $st = 1 && test \$(cat '$tmp/n') = 2"
+again; bo $fast -n 2 --stop-if-output 'a$' -- sh -c "$count"'
+  head -c 5000 /dev/zero | tr "\0" a; echo b; exit 1' sh "$tmp"
+check "... nor '\$' at the end of a piece that is not the line's end" \
+  sh -c "test $st = 1 && test \$(cat '$tmp/n') = 2"
+again; bo $fast -n 2 --stop-if-output '^$' -- sh -c "$count"'
+  echo; exit 1' sh "$tmp"
+check "an empty line matches '^\$'" \
+  sh -c "test $st = 1 && test \$(cat '$tmp/n') = 1"
+
+# After the timeout's SIGTERM a process of the attempt writes a last 300 KB
+# while it shuts down: backoff still reads it, no SIGKILL is needed (124,
+# long before --kill-after 5 would send one).
+fresh
+"$BACKOFF" -n 1 -t 0.3 -k 5 --fail-if-output zzz -- sh -c '
+  (trap "head -c 300000 /dev/zero; exit 0" TERM; sleep 10 & wait) &
+  sleep 10' >"$tmp/out" 2>"$tmp/err" &
+reap $! 25
+check "a process writing its last words after SIGTERM is served: 124" \
+  sh -c "test $st = 124 && test \$(wc -c <'$tmp/out') = 300000"
+
+# A reader downstream that takes nothing: backoff never blocks writing to
+# it, so the time limit and the stop signals still work. The reader sleeps
+# 5 s; each run must end well before (generous bounds for a loaded machine).
+# stuck ARGS...: backoff ARGS | sleep 5 in the background, its pid in
+# $tmp/pid, its status in $tmp/rc once it ends; the reader's pid in $reader.
+stuck() {
+  rm -f "$tmp/rc" "$tmp/pid"
+  sh -c '"$@" 2>/dev/null & echo $! >"$0/pid"; wait $!; echo $? >"$0/rc"' \
+    "$tmp" "$BACKOFF" "$@" | sleep 5 &
+  reader=$!
+}
+stuck -n 1 -t 0.5 --fail-if-output zzz -- yes
+wait_for "$tmp/rc" . 25
+check "a reader that takes nothing: --timeout 0.5 still ends the run (124)" \
+  sh -c "test \"\$(cat '$tmp/rc' 2>/dev/null)\" = 124"
+kill "$reader" 2>/dev/null
+
+stuck -n 1 --fail-if-output zzz -- yes
+wait_for "$tmp/pid" . 20 && sleep 0.3 && kill -TERM "$(cat "$tmp/pid")"
+wait_for "$tmp/rc" . 20
+check "... and SIGTERM ends it (143)" \
+  sh -c "test \"\$(cat '$tmp/rc' 2>/dev/null)\" = 143"
+kill "$reader" 2>/dev/null
+
+stuck -n 1 --hold-output -- head -c 1000000 /dev/zero
+wait_for "$tmp/pid" . 20 && sleep 0.5 && kill -TERM "$(cat "$tmp/pid")"
+wait_for "$tmp/rc" . 20
+check "... also while writing the held output (143)" \
+  sh -c "test \"\$(cat '$tmp/rc' 2>/dev/null)\" = 143"
+kill "$reader" 2>/dev/null
 done_testing

@@ -8,7 +8,7 @@ if [ ! -x "$CHECKER" ]; then
   echo "1..0 # SKIP built without jansson: no --report"
   exit 0
 fi
-plan 6
+plan 9
 fast="--scale-factor 0.01 --seed 1"
 
 fresh; bo $fast -n 4 --report "$tmp/r.json" -- "$FLAKY" "$tmp/state" 2
@@ -49,4 +49,23 @@ if [ -w /dev/full ]; then
 else
   ok "# SKIP no /dev/full"
 fi
+fresh; bo -n 1 --report "$tmp/r.json" -- sh -c 'ls -l /proc/$$/fd/'
+check "the report file is not open in the attempt" \
+  sh -c "test $st = 0 && grep -q ' 1 -> ' '$tmp/out' && ! grep -q r.json '$tmp/out'"
+echo keep >"$tmp/r.json"
+fresh; bo --report "$tmp/r.json" --strategy no_such_strategy -- true
+check "a bad strategy: exit 2 before the report file is touched" \
+  sh -c "test $st = 2 && test \"\$(cat '$tmp/r.json')\" = keep"
+
+# A stop signal during a 5 s wait: the report says what was waited.
+fresh
+"$BACKOFF" -n 3 --minimum 5 --report "$tmp/r.json" -- false 2>"$tmp/err" &
+pid=$!
+wait_for "$tmp/err" 'retrying in' 20 && sleep 0.3
+kill -TERM "$pid"
+reap "$pid" 30
+"$CHECKER" "$tmp/r.json" >"$tmp/facts" 2>"$tmp/why"
+check "a wait cut short by SIGTERM: the delay and totals.waited are what was waited" \
+  sh -c "test $st = 143 && grep -qx 'delays 1' '$tmp/facts' &&
+         awk '/^waited / { exit !(\$2 < 3) }' '$tmp/facts'"
 done_testing

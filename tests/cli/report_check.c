@@ -79,6 +79,8 @@ int main(int argc, char **argv) {
   for (i = 0; i < json_array_size(attempts); i++)
     if (attempt(json_array_get(attempts, i), i, &prev_end, delays) != 0)
       return 1;
+  printf("waited %.3f\n",
+         json_real_value(json_object_get(totals, "waited")));
   json_decref(root);
   return 0;
 }

@@ -3,7 +3,7 @@
 # rewound; only what the attempt consumes is read; past --stdin-limit no
 # retry is made rather than one fed partial input.
 . "$srcdir/tests/cli/lib.sh"
-plan 15
+plan 17
 fast="--scale-factor 0.01 --seed 1"
 
 # A command that stores its stdin per attempt and fails the first time.
@@ -109,4 +109,15 @@ rm -f "$tmp/seen"
 "$BACKOFF" -n 1 -- sh -c 'echo x >&2 && echo stderr-open >"$1/seen"' sh "$tmp" \
   2>&- >"$tmp/out" || st=$?
 check "a closed stderr stays closed for the command" test ! -e "$tmp/seen"
+
+# Only a connected stream socket is copied; a listening or datagram socket
+# is the command's to use as it is.
+HELPER=$(pwd)/tests/cli/helper
+for kind in listen dgram; do
+  st=0
+  "$HELPER" sockin $kind -- "$BACKOFF" -n 1 -- \
+    sh -c 'stat -L -c %F /proc/$$/fd/0' >"$tmp/out" 2>"$tmp/err" || st=$?
+  check "a $kind socket on stdin is passed as it is" \
+    sh -c "test $st = 0 && grep -qx socket '$tmp/out'"
+done
 done_testing

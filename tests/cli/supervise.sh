@@ -3,7 +3,7 @@
 # the signals backoff was started with, exec as execvp, signals forwarded
 # exactly once and never lost between two attempts.
 . "$srcdir/tests/cli/lib.sh"
-plan 20
+plan 22
 HELPER=$(pwd)/tests/cli/helper
 fast="--scale-factor 0.01 --seed 1"
 ulimit -c 0 2>/dev/null || :
@@ -25,8 +25,10 @@ ps -o pgid= -p $$ | tr -d ' ' >>"$1/groups"
 wait
 SH
 bo --timeout 0.5 --kill-after 0.2 --max-tries 3 $fast -- sh "$tmp/attempt.sh" "$tmp"
-check "a timed-out attempt that needed SIGKILL: 137, three attempts" \
-  sh -c "test $st = 137 && test \$(wc -l <'$tmp/groups') = 3"
+# The attempt's first process ends on the TERM: 124 as with timeout(1),
+# though what it left behind needed the SIGKILL.
+check "a timed-out attempt whose leftover needed SIGKILL: 124, three attempts" \
+  sh -c "test $st = 124 && test \$(wc -l <'$tmp/groups') = 3"
 alive=0
 for g in $(sort -u "$tmp/groups"); do in_group "$g" && alive=$((alive + 1)); done
 for k in $(cat "$tmp/kids"); do kill -0 "$k" 2>/dev/null && alive=$((alive + 1)); done
@@ -82,6 +84,9 @@ st=0
 "$HELPER" brokenerr -- "$BACKOFF" --timeout 0.1 --max-tries 2 $fast -- \
   sleep 5 || st=$?
 check "a broken stderr does not kill backoff (124, not 141)" test "$st" = 124
+st=0
+"$HELPER" brokenerr -- "$BACKOFF" --bogus -- true || st=$?
+check "... nor a usage error written to it (2, not 141)" test "$st" = 2
 
 # SIGQUIT is a stop signal: forwarded, no more retries, no core.
 fresh; rm -f "$tmp/ready" "$tmp/got"
@@ -190,4 +195,21 @@ fi
 
 fresh; bo --timeout 0.2 --kill-after 0 --max-tries 1 -- sleep 30
 check "--kill-after 0: SIGKILL at once, 137" test "$st" = 137
+# A zombie left in the group by a parent that moved to a session of its
+# own (and does not reap it for 6 s) is not waited for.
+if command -v setsid >/dev/null 2>&1; then
+  cat >"$tmp/zomb.sh" <<'SH'
+(sleep 30 & echo "$(exec sh -c 'echo $PPID')" >"$1/a"; exec setsid sleep 6) &
+sleep 30
+SH
+  fresh; rm -f "$tmp/a"
+  "$BACKOFF" -n 1 -t 0.3 -k 0.2 -- sh "$tmp/zomb.sh" "$tmp" 2>"$tmp/err" &
+  pid=$!
+  reap "$pid" 30
+  check "a group left with only a zombie is gone: 124 at once, not after 6 s" \
+    test "$st" = 124
+  [ -s "$tmp/a" ] && kill "$(cat "$tmp/a")" 2>/dev/null
+else
+  ok "# SKIP no setsid(1)"
+fi
 done_testing
