@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The backoff command's shared retry budget: --budget SPEC with
  * --budget-param NAME=VALUE (the fields of backoff_budget_options_t), and
  * --budget-status SPEC. The budget stays open until the command exits:
@@ -71,10 +72,10 @@ static int set_flag(backoff_budget_options_t *o, const char *v,
   return 0;
 }
 
-#define U(field) {#field, offsetof(backoff_budget_options_t, field), 'u', \
-  "a whole number"}
-#define D(field) {#field, offsetof(backoff_budget_options_t, field), 'd', \
-  "a number"}
+#define U(field)                                                              \
+  { #field, offsetof(backoff_budget_options_t, field), 'u', "a whole number" }
+#define D(field)                                                              \
+  { #field, offsetof(backoff_budget_options_t, field), 'd', "a number" }
 static const struct {
   const char *name;
   size_t offset;
@@ -96,8 +97,8 @@ static const struct {
 };
 #define NPARAMS (sizeof(params) / sizeof(params[0]))
 
-static int set_param(backoff_budget_options_t *o, const char *item,
-                     char *err, size_t errlen) {
+static int set_param(backoff_budget_options_t *o, const char *item, char *err,
+                     size_t errlen) {
   const char *eq = strchr(item, '=');
   const char *v = eq + 1;
   size_t i, n = (size_t)(eq - item);

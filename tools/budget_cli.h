@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The backoff command's --budget, --budget-param and --budget-status. */
 #ifndef BACKOFF_BUDGET_CLI_H
 #define BACKOFF_BUDGET_CLI_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Process handling for the backoff command (see child.h for the model).
  *
  * Why fork+exec and not posix_spawn: the child must set its own process

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Running the command, the timeout(1) way.
  *
  * Each attempt is forked into a process group of its own (unless

@@ -497,8 +497,9 @@ static int set_mode(backoff_cli_t *cli, const struct option_s *o,
     const backoff_cli_mode_t want =
         o->id == O_SCHEDULE ? BACKOFF_CLI_SCHEDULE : BACKOFF_CLI_LIST;
     if (cli->mode == BACKOFF_CLI_BUDGET_STATUS)
-      return fail(err, errlen, "--budget-status excludes --schedule and "
-                               "--list-strategies");
+      return fail(err, errlen,
+                  "--budget-status excludes --schedule and "
+                  "--list-strategies");
     if (cli->mode != BACKOFF_CLI_RUN && cli->mode != want)
       return fail(err, errlen,
                   "--schedule and --list-strategies exclude each other");
@@ -543,8 +544,8 @@ static int set_budget(backoff_cli_t *cli, const struct option_s *o,
   cli->budget = v;
   if (o->id == O_BUDGET_STATUS) {
     if (cli->mode != BACKOFF_CLI_RUN)
-      return fail(err, errlen,
-                  "%s excludes --schedule and --list-strategies", shown);
+      return fail(err, errlen, "%s excludes --schedule and --list-strategies",
+                  shown);
     cli->mode = BACKOFF_CLI_BUDGET_STATUS;
   }
   return 0;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The attempts' stdin (see feed.h). With fd 0 a pipe, the copy costs one
  * copy of each byte: tee(2) duplicates it into the attempt's pipe without
  * consuming it, then read(2) takes it into the copy; past the limit,
@@ -373,9 +374,7 @@ void backoff_feed_end(backoff_feed_t *f) {
   f->buf_len = f->buf_pos = 0; /* read past the limit: no one to give it */
 }
 
-const char *backoff_feed_refusal(const backoff_feed_t *f) {
-  return f->lost;
-}
+const char *backoff_feed_refusal(const backoff_feed_t *f) { return f->lost; }
 
 void backoff_feed_close(backoff_feed_t *f) {
   backoff_feed_end(f);

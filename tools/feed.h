@@ -1,8 +1,9 @@
+/* SPDX-License-Identifier: MIT */
 /* The attempts' stdin: every attempt sees the same input.
  *
  * A regular file is rewound to where it stood when backoff started. A
- * pipe, FIFO or connected stream socket is teed: what backoff reads goes to the attempt
- * and into a copy (memory, then an unlinked file in $TMPDIR past
+ * pipe, FIFO or connected stream socket is teed: what backoff reads goes to
+ * the attempt and into a copy (memory, then an unlinked file in $TMPDIR past
  * BACKOFF_FEED_MEMORY), and a retry is first fed the copy, then the rest
  * of the stream. backoff reads only when the attempt's pipe has room, so
  * input the command never reads is never read. Past the limit the copy is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* backoff --help. The lines of the core settings (--max-tries, --jitter,
  * ...) are printed from the library's settings table, so that their
  * names, placeholders, descriptions and defaults cannot drift from what
@@ -66,7 +67,8 @@ static const char middle[] =
     "        stream through.\n"
     "    --budget SPEC\n"
     "        a retry budget shared with every process using SPEC:\n"
-    "        shm:NAME (this host) or redis://[[user]:password@]host[:port]/KEY\n"
+    "        shm:NAME (this host) or "
+    "redis://[[user]:password@]host[:port]/KEY\n"
     "        (a fleet). A retry the budget refuses stops the run.\n"
     "    --budget-param NAME=VALUE\n"
     "        a budget setting, repeatable: kind (token-bucket|ratio),\n"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* --report FILE (see report.h). */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* --report FILE: one JSON object describing the whole run, written when
  * backoff ends: every attempt (start offset from the first start,
  * duration, exit status or signal, timed out), every delay, why retrying

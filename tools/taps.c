@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The attempts' output (see taps.h). */
 #include "config.h"
 
@@ -71,9 +72,7 @@ static ssize_t out_write(const backoff_taps_t *t, int i, const char *p,
   return write(t->out_fd[i], p, n);
 }
 
-static int would_block(int err) {
-  return err == EAGAIN || err == EWOULDBLOCK;
-}
+static int would_block(int err) { return err == EAGAIN || err == EWOULDBLOCK; }
 
 /* All of p on stdout or stderr, waiting for room while the signals are
  * still read; gives up on a stop signal. Returns 0, or -1. */
@@ -294,8 +293,8 @@ static void pump(backoff_taps_t *t, backoff_tap_t *tap) {
   }
   scan(t, tap, tap->out, (size_t)n);
   tap->out_off = 0;
-  if (tap->hold && (tap->out_off = hold(t, tap, tap->out, (size_t)n)) ==
-                       (size_t)n)
+  if (tap->hold &&
+      (tap->out_off = hold(t, tap, tap->out, (size_t)n)) == (size_t)n)
     return;
   tap->out_len = (size_t)n;
   if (out_flush(t, tap) != 0)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The attempts' output, when it must be looked at or held back.
  *
  * Without --hold-output and the output predicates the command writes to
@@ -16,7 +17,7 @@
 #include "cli_parse.h"
 
 #define BACKOFF_TAPS_LINE 4096 /* longer lines are matched in pieces */
-#define BACKOFF_TAPS_OUT 65536  /* read from the pipe, not yet written on */
+#define BACKOFF_TAPS_OUT 65536 /* read from the pipe, not yet written on */
 
 enum { BACKOFF_TAP_RETRY = 0, BACKOFF_TAP_STOP, BACKOFF_TAP_FAIL };
 

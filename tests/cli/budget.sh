@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # --budget, --budget-param, --budget-status: a shm: budget shared by
 # successive runs of the command, and every bad input (one line on stderr,
 # exit status 2, the command never runs, no password in a message).

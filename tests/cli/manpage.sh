@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # --help and man 1 backoff must not disagree: the same long options, the
 # same short forms paired with the same long ones, and the man page covers
 # exit statuses 125 and 128+N, SIGHUP, --max-delay none and proportional

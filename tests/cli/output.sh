@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Output shown once (--hold-output) and retrying on what the command says
 # (--retry-if-output, --stop-if-output, --fail-if-output).
 . "$srcdir/tests/cli/lib.sh"

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # --report FILE: one JSON object, parsed back with jansson
 # (tests/cli/report_check); a path that cannot be created is bad usage, a
 # report that cannot be written is said and changes no exit status.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Parses a backoff --report file back with jansson and prints what it
  * says, one fact a line, for tests/cli/report.sh to compare:
  *   attempts N / delays N / stop REASON / signal NAME|- / exit STATUS
@@ -79,8 +80,7 @@ int main(int argc, char **argv) {
   for (i = 0; i < json_array_size(attempts); i++)
     if (attempt(json_array_get(attempts, i), i, &prev_end, delays) != 0)
       return 1;
-  printf("waited %.3f\n",
-         json_real_value(json_object_get(totals, "waited")));
+  printf("waited %.3f\n", json_real_value(json_object_get(totals, "waited")));
   json_decref(root);
   return 0;
 }

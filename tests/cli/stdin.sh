@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Every attempt sees the same stdin: a pipe is teed and replayed, a file
 # rewound; only what the attempt consumes is read; past --stdin-limit no
 # retry is made rather than one fed partial input.

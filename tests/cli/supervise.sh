@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The command as a supervisor: process groups and --timeout as timeout(1),
 # the signals backoff was started with, exec as execvp, signals forwarded
 # exactly once and never lost between two attempts.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # The command of the signal sweep (tests/cli/helper sweep): marks each
 # attempt's start, a SIGTERM received, a second attempt that ran to its
 # end unsignalled, and the pid of the process it starts (which the signal
