@@ -690,7 +690,15 @@ BACKOFF_EXTERN int backoff_schedule_init(backoff_schedule_t *s,
 /* backoff_schedule_begin: call before each attempt. Returns 0 when the
  * attempt may start, a positive backoff_stop_t (CANCELLED, DEADLINE, or
  * the reason the schedule already stopped), or BACKOFF_EINVAL (NULL or
- * uninitialised) / BACKOFF_ESTATE (begun twice without next()). */
+ * uninitialised) / BACKOFF_ESTATE (begun twice without next()).
+ * The deadline: next() grants only a wait that ends by max_delay, so a
+ * retry woken on time starts even slightly past it. begin() refuses with
+ * BACKOFF_STOP_DEADLINE a retry that starts past the deadline AND more
+ * than 5 ms after the wake-up next() granted (backoff_schedule_wake_ns()):
+ * a late event loop, an oversleeping sleep callback or a jumping injected
+ * clock overshoots max_delay by at most that slack plus the attempt.
+ * With max_delay set it reads the clock once (backoff_run()'s real sleep,
+ * which wakes at the granted instant, skips that read). */
 BACKOFF_EXTERN int backoff_schedule_begin(backoff_schedule_t *s);
 
 /* backoff_schedule_next: feed the attempt's result. Returns 0 with *delay

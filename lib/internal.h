@@ -180,6 +180,9 @@ int backoff__schedule_result(const backoff_schedule_t *s, int failure_code);
  * cancel; unslept is the part of the last delay that was not waited. */
 void backoff__schedule_interrupt(backoff_schedule_t *s, int err,
                                  double unslept);
+/* The blocking loop slept on the real clock until the very instant next()
+ * granted: the next begin() need not read the clock to judge lateness. */
+void backoff__schedule_woke_on_time(backoff_schedule_t *s);
 /* A report of s (room zeroed), result as backoff__schedule_result. */
 void backoff__report_fill(const backoff_schedule_t *s, backoff_report_t *r,
                           int failure_code);

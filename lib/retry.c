@@ -89,6 +89,10 @@ static int run(const struct backoff_policy_s *p, backoff_fn fn, void *arg,
       backoff__schedule_interrupt(&s, r, unslept);
       break;
     }
+    /* Only the real sleep on the real clock wakes at the granted instant;
+     * an injected sleep or clock may come back at any time. */
+    if (p->opt.sleep == NULL && p->opt.clock == NULL)
+      backoff__schedule_woke_on_time(&s);
     if (p->opt.retry_fn)
       fn = p->opt.retry_fn;
     if (p->opt.retry_arg)
