@@ -133,9 +133,7 @@ int backoff(backoff_fn fn, void *arg, const backoff_options_t *options) {
                       report);
   /* A policy on the stack that borrows from the options: checked like any
    * other, without allocating. */
-  backoff__loader_borrow(1);
-  rc = backoff__policy_init(&p, options);
-  backoff__loader_borrow(0);
+  rc = backoff__policy_init(&p, options, 1);
   if (rc != 0)
     return fail_early(rc, report);
   rc = run(&p, fn, arg, report);
