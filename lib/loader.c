@@ -334,15 +334,39 @@ static void evict_locked(void) {
 /* ---- loading --------------------------------------------------------------
  */
 
-static void before_fork(void) { pthread_mutex_lock(&lock); }
-static void after_fork_parent(void) { pthread_mutex_unlock(&lock); }
+/* fork() waits for a load or eviction in progress, so the child never
+ * inherits the loader half-updated. A plugin constructor or destructor
+ * that forks runs on the thread that already holds the lock (it is
+ * loading): that fork neither takes nor releases it. */
+static __thread int fork_in_load __attribute__((tls_model("initial-exec")));
+
+static void before_fork(void) {
+  fork_in_load = loading != NULL;
+  if (!fork_in_load)
+    pthread_mutex_lock(&lock);
+}
+
+static void after_fork_parent(void) {
+  if (!fork_in_load)
+    pthread_mutex_unlock(&lock);
+}
 
 /* Only the forking thread exists in the child, and it is not inside a
- * lookup: counts left by other threads' lookups would stall every later
- * grace period. */
+ * lookup: counts and borrows left by other threads would stall every later
+ * grace period or pin their modules. The forking thread's own slot keeps
+ * its borrow (a call form that forks, e.g. a retried spawn, still uses
+ * its module in the child). */
 static void after_fork_child(void) {
+  backoff__module_t *mine =
+      my_slot != 0 ? __atomic_load_n(&readers[my_slot - 1].hazard,
+                                     __ATOMIC_RELAXED)
+                   : NULL;
+
   memset(readers, 0, sizeof(readers));
-  pthread_mutex_unlock(&lock);
+  if (mine != NULL)
+    readers[my_slot - 1].hazard = mine;
+  if (!fork_in_load)
+    pthread_mutex_unlock(&lock);
 }
 
 #ifdef BACKOFF_BUILTIN_PRELOADED

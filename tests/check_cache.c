@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "backoff.h"
@@ -226,6 +228,79 @@ START_TEST(constructor_keeps_a_reference_not_the_call_borrow) {
 }
 END_TEST
 
+/* A call form whose operation forks (a retried spawn): in the child, the
+ * forking thread's borrow still protects the module the call is using, so
+ * loads that evict idle modules there leave it mapped, and the retry's
+ * delay is computed by it. */
+static char (*fork_paths)[PATH_MAX];
+
+static int fork_then_churn(void *unused) {
+  static pid_t child = -1;
+  backoff_strategy_t *s;
+  int status;
+  unsigned i;
+
+  (void)unused;
+  if (child == 0) /* the child's retry: did the module survive? */
+    _exit(mapped(fork_paths, 1) == 1 ? 0 : 3);
+  if (child > 0) /* the parent's retry */
+    return 0;
+  child = fork();
+  ck_assert_int_ge(child, 0);
+  if (child == 0) {
+    alarm(10);
+    for (i = 1; i < COPIES; i++) {
+      if (backoff_strategy_open(&s, fork_paths[i]) != 0)
+        _exit(4);
+      backoff_strategy_free(s);
+    }
+    return 1; /* retried: the delay comes from the borrowed module */
+  }
+  ck_assert_int_eq(waitpid(child, &status, 0), child);
+  ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+                "child status %#x", status);
+  return 1;
+}
+
+static int no_sleep(double seconds, void *ctx) {
+  (void)seconds;
+  (void)ctx;
+  return 0;
+}
+
+START_TEST(child_forked_in_a_call_form_keeps_its_borrow) {
+  char dir[] = "/tmp/backoff-cache.XXXXXX";
+  static char paths[COPIES][PATH_MAX];
+  char src[PATH_MAX];
+  const char *plugins = getenv("BACKOFF_PLUGIN_PATH");
+  backoff_options_t o = {.max_tries = 2, .sleep = no_sleep};
+  backoff_strategy_t *s;
+  unsigned i;
+
+  ck_assert_ptr_nonnull(plugins);
+  snprintf(src, sizeof(src), "%s/.libs/strategy_linear.so", plugins);
+  ck_assert_ptr_nonnull(mkdtemp(dir));
+  for (i = 0; i < COPIES; i++) {
+    snprintf(paths[i], sizeof(paths[i]), "%s/%u", dir, i);
+    ck_assert_int_eq(mkdir(paths[i], 0700), 0);
+    strcat(paths[i], "/strategy_linear.so");
+    copy_file(src, paths[i]);
+  }
+  fork_paths = paths;
+  /* Loaded and idle, so the call form borrows it. */
+  ck_assert_int_eq(backoff_strategy_open(&s, paths[0]), 0);
+  backoff_strategy_free(s);
+  o.strategy = paths[0];
+  ck_assert_int_eq(backoff(fork_then_churn, NULL, &o), 0);
+  for (i = 0; i < COPIES; i++) {
+    unlink(paths[i]);
+    *strrchr(paths[i], '/') = '\0';
+    rmdir(paths[i]);
+  }
+  rmdir(dir);
+}
+END_TEST
+
 /* A path is cached by the file it names, not by its spelling: the same
  * "./strategy_p.so" in two directories is two modules. */
 START_TEST(relative_path_follows_chdir) {
@@ -284,6 +359,7 @@ Suite *make_suite(void) {
   tcase_add_test(tc, relative_path_follows_chdir);
   tcase_add_test(tc, call_form_borrow_leaves_counts_balanced);
   tcase_add_test(tc, constructor_keeps_a_reference_not_the_call_borrow);
+  tcase_add_test(tc, child_forked_in_a_call_form_keeps_its_borrow);
   suite_add_tcase(s, tc);
   return s;
 }

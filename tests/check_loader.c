@@ -861,6 +861,35 @@ START_TEST(constructor_opening_strategies_does_not_deadlock) {
 }
 END_TEST
 
+/* A plugin constructor that forks runs while its thread holds the loader
+ * lock: the fork handlers must neither take it again (a hang) nor release
+ * it early. alarm() bounds the test if they do. */
+START_TEST(constructor_that_forks_does_not_hang) {
+  char so[4096];
+  backoff_strategy_t *s;
+  const int *status;
+  void *h;
+
+  alarm(10);
+  s = open_plain(fixture_la("forky"));
+  alarm(0);
+  snprintf(so, sizeof(so), "%s/.libs/strategy_forky.so",
+           env_dir(TEST_PLUGINS_ENV));
+  h = dlopen(so, RTLD_NOW | RTLD_NOLOAD);
+  ck_assert_ptr_nonnull(h);
+  status = dlsym(h, "fixture_status");
+  ck_assert_ptr_nonnull(status);
+  ck_assert(WIFEXITED(*status) && WEXITSTATUS(*status) == 42);
+  dlclose(h);
+  backoff_strategy_free(s);
+  /* The lock was released once, by the load: another load still works. */
+  alarm(10);
+  s = open_plain(fixture_la("recursive"));
+  alarm(0);
+  backoff_strategy_free(s);
+}
+END_TEST
+
 /* ---- fork while other threads load and unload ---------------------------- */
 
 #define CHURN_COPIES 72 /* past the 64 idle modules kept: real loads */
@@ -1228,6 +1257,7 @@ Suite *make_suite(void) {
   tcase_set_timeout(concurrency, 60);
   tcase_add_test(concurrency, lookup_is_not_blocked_by_a_slow_load);
   tcase_add_test(concurrency, constructor_opening_strategies_does_not_deadlock);
+  tcase_add_test(concurrency, constructor_that_forks_does_not_hang);
   tcase_add_test(concurrency, fork_while_threads_churn_the_loader);
   tcase_add_test(concurrency,
                  eight_threads_race_lookups_loads_unloads_listings);
