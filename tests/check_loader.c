@@ -1135,6 +1135,23 @@ START_TEST(la_files_read_as_libltdl_does) {
     write_file(junk, "not an ELF object", 17);
     has(open_fails(p, BACKOFF_ELOAD), "truncated");
   }
+  /* A value whose only quote is the leading one: libltdl refuses the file
+   * rather than take the rest of the line. */
+  {
+    const char *msg = open_fails(
+        la_case("d11", NONE, CUT, "dlname='strategy_t.so"), BACKOFF_ELOAD);
+    ck_assert_msg(strstr(msg, "truncated") == NULL, "%s", msg);
+  }
+  /* A candidate that cannot be read is skipped by libltdl too (root reads
+   * a mode-000 file anyway: nothing to prove there). */
+  if (geteuid() != 0) {
+    const char *p = la_case("d12", GOOD, GOOD,
+                            "dlname='strategy_t.so'\ninstalled=no\n");
+    char locked[600];
+    snprintf(locked, sizeof(locked), "%s/d12/.libs/strategy_t.so", tmpdir);
+    ck_assert_int_eq(chmod(locked, 0), 0);
+    la_loads(p);
+  }
 }
 END_TEST
 
