@@ -489,6 +489,12 @@ static void ltx_prefix(const char *path, char *buf, size_t size) {
   const char *base = strrchr(path, '/');
   size_t len, i;
 
+  /* A preloaded module is shown as "preloaded:<name>"; libltdl looks up
+   * its symbols under the file it was built as, strategy_<name>. */
+  if (strncmp(path, "preloaded:", 10) == 0) {
+    snprintf(buf, size, "strategy_%s", path + 10);
+    return;
+  }
   base = base ? base + 1 : path;
   len = strcspn(base, ".");
   if (len >= size)
