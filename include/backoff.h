@@ -233,7 +233,17 @@ typedef struct backoff_strategy_s backoff_strategy_t;
  * Errors: EINVAL, ENAME, ENOENT, ELOAD, ENOSYM, EABI, EPLUGIN, ENOMEM;
  * ESTATE from a plugin's constructor asking for a strategy not loaded;
  * backoff_last_error() says which file and what to check.
- * Thread-safe; fork-safe (the loader's lock is taken around fork). */
+ * Thread-safe; fork-safe (the loader's lock is taken around fork, so a
+ * fork() waits for a load in progress; a plugin constructor may fork).
+ * Lock order: the loader lock is taken before the C library's dynamic
+ * linker lock (it calls dlopen/dlclose/dladdr under it). So code that runs
+ * under the dynamic linker's lock (a constructor or destructor of a library
+ * being dlopen()ed or dlclose()d by something other than libbackoff) must
+ * not open a strategy that is not loaded yet (backoff_strategy_open, or a
+ * policy or call form naming it): it can deadlock with a thread loading a
+ * plugin. A loaded strategy takes no lock and is fine. Likewise a plugin's
+ * own pthread_atfork handlers must not take locks that a thread holds
+ * while opening a strategy. */
 BACKOFF_EXTERN int backoff_strategy_open(backoff_strategy_t **out,
                                          const char *name);
 
@@ -544,7 +554,10 @@ typedef struct backoff_report_s {
   unsigned int attempts; /* calls made */
   double slept;          /* seconds waited between calls, in total */
   double elapsed;        /* seconds from the first call to the stop */
-  double last_delay;     /* the last delay waited (0 if none) */
+  double last_delay;     /* the last delay waited (0 if none); when an
+                          * injected sleep callback stops the run, the delay
+                          * it was asked for, in slept too (the library
+                          * cannot know how much of it passed) */
   uint64_t reserved_[4]; /* room to grow; never written by the library */
 } backoff_report_t;
 
@@ -688,8 +701,9 @@ BACKOFF_EXTERN double backoff_policy_max_delay(const backoff_policy_t *policy);
  * `stop` and `error` fields tell every case apart.
  */
 /* An operation must return normally: leaving it by longjmp() (or a C++
- * exception) would leave this thread's attempt context pointing at the
- * abandoned loop. */
+ * exception, pthread_exit(), cancellation) would leave this thread's
+ * attempt context pointing at the abandoned loop, and the call form's
+ * strategy held for the life of the process, as a handle never freed. */
 typedef int (*backoff_fn)(void *arg);
 
 /* backoff: the call form. Builds a policy from options (checked on every
@@ -846,7 +860,15 @@ BACKOFF_EXTERN int backoff_schedule_init(backoff_schedule_t *s,
 /* backoff_schedule_begin: call before each attempt. Returns 0 when the
  * attempt may start, a positive backoff_stop_t (CANCELLED, DEADLINE, or
  * the reason the schedule already stopped), or BACKOFF_EINVAL (NULL or
- * uninitialised) / BACKOFF_ESTATE (begun twice without next()). */
+ * uninitialised) / BACKOFF_ESTATE (begun twice without next()).
+ * The deadline: next() grants only a wait that ends by max_delay, so a
+ * retry woken on time starts even slightly past it. begin() refuses with
+ * BACKOFF_STOP_DEADLINE a retry that starts past the deadline AND more
+ * than 5 ms after the wake-up next() granted (backoff_schedule_wake_ns()):
+ * a late event loop, an oversleeping sleep callback or a jumping injected
+ * clock overshoots max_delay by at most that slack plus the attempt.
+ * With max_delay set it reads the clock once (backoff_run()'s real sleep,
+ * which wakes at the granted instant, skips that read). */
 BACKOFF_EXTERN int backoff_schedule_begin(backoff_schedule_t *s);
 
 /* backoff_schedule_next: feed the attempt's result. Returns 0 with *delay

@@ -47,16 +47,17 @@ struct backoff__module_s {
   backoff__alias_t *aliases_; /* the cache keys naming it */
 };
 /* reserved: the names a plugin parameter may not take (the core's own
- * settings), NULL-terminated; the loader refuses a table that uses one. */
+ * settings), NULL-terminated; the loader refuses a table that uses one.
+ * borrow: NULL, or (the call form: open and release within one call) where
+ * to record a borrow: a cached module may then be published in this
+ * thread's reader slot instead of counted, so threads calling backoff()
+ * with the same strategy write nothing they share. *borrow is 0 (a
+ * reference was taken) or the slot to hand back to backoff__module_unref. */
 int backoff__module_open(backoff__module_t **out, const char *name,
-                         const char *const *reserved);
+                         const char *const *reserved, unsigned *borrow);
 void backoff__module_ref(backoff__module_t *m);
-void backoff__module_unref(backoff__module_t *m);
-/* The call form (open and release on one thread, within one call): while
- * on, this thread's lookups may borrow the module instead of counting a
- * reference on it, so threads calling backoff() with the same strategy
- * write nothing they share. */
-void backoff__loader_borrow(int on);
+/* Releases a reference (borrow 0) or the borrow open recorded. */
+void backoff__module_unref(backoff__module_t *m, unsigned borrow);
 /* The entry symbol `sym` of module <prefix><name> (e.g. "budget_"
  * "redis"), found on the strategies' search path, opened RTLD_LOCAL and
  * checked for BACKOFF_PLUGIN_ABI first. The module stays loaded for the
@@ -109,6 +110,9 @@ int backoff__closest_name(const char *name, char *out, size_t size);
   BACKOFF__CTYPE(type) field;
 struct backoff_strategy_s {
   backoff__module_t *module;
+  /* 0, or the reader slot (+1) through which this handle borrows module
+   * instead of holding a reference; never copied (a copy takes one). */
+  unsigned borrow_;
   char name[BACKOFF_NAME_MAX + 1];
   /* The pipeline settings, one field per row of the table, named as in
    * backoff_options_t; set through backoff__strategy_set_core() only, so
@@ -120,7 +124,9 @@ struct backoff_strategy_s {
   double pool[BACKOFF_LIST_MAX];
   size_t pool_used;
 };
-int backoff__strategy_init(struct backoff_strategy_s *s, const char *name);
+/* may_borrow: the handle is released on this thread within the call. */
+int backoff__strategy_init(struct backoff_strategy_s *s, const char *name,
+                           int may_borrow);
 void backoff__strategy_copy(struct backoff_strategy_s *dst,
                             const struct backoff_strategy_s *src);
 void backoff__strategy_release(struct backoff_strategy_s *s);
@@ -166,8 +172,9 @@ struct backoff_policy_s {
 };
 /* Fill p from options without allocating: the lists stay borrowed (the call
  * form's options outlive the call). */
+/* may_borrow: p is released on this thread within the call (backoff()). */
 int backoff__policy_init(struct backoff_policy_s *p,
-                         const backoff_options_t *o);
+                         const backoff_options_t *o, int may_borrow);
 void backoff__policy_release(struct backoff_policy_s *p);
 
 /* schedule.c */
@@ -180,6 +187,9 @@ int backoff__schedule_result(const backoff_schedule_t *s, int failure_code);
  * cancel; unslept is the part of the last delay that was not waited. */
 void backoff__schedule_interrupt(backoff_schedule_t *s, int err,
                                  double unslept);
+/* The blocking loop slept on the real clock until the very instant next()
+ * granted: the next begin() need not read the clock to judge lateness. */
+void backoff__schedule_woke_on_time(backoff_schedule_t *s);
 /* A report of s (room zeroed), result as backoff__schedule_result. */
 void backoff__report_fill(const backoff_schedule_t *s, backoff_report_t *r,
                           int failure_code);

@@ -60,8 +60,8 @@ struct backoff__alias_s {
 
 typedef struct {
   unsigned long n[2]; /* atomic: lookups running, by grace-period parity */
-  /* atomic: a module borrowed by the thread that set it (a hazard
-   * pointer), or NULL; see backoff__loader_borrow. */
+  /* atomic: a module borrowed by a call-form handle (a hazard pointer),
+   * or NULL; see take(). */
   backoff__module_t *hazard;
   char pad_[64 - 2 * sizeof(unsigned long) - sizeof(void *)];
 } reader_slot_t;
@@ -83,13 +83,6 @@ static unsigned long grace;      /* atomic: grace periods started */
 static unsigned reader_next;     /* atomic: hands out reader slots */
 static table_t *table;           /* atomic: the published table, or NULL */
 static __thread unsigned my_slot /* this thread's slot + 1; 0: none yet */
-    __attribute__((tls_model("initial-exec")));
-/* The call form's borrowing: while `borrow` is set, the next lookup may
- * publish its module in this thread's slot's hazard pointer instead of
- * taking a reference (no write to the module's shared cache line); the
- * first release of that module on this thread clears it. */
-static __thread int borrow __attribute__((tls_model("initial-exec")));
-static __thread backoff__module_t *borrowed
     __attribute__((tls_model("initial-exec")));
 
 /* A word at a time: an absolute path is tens of bytes, and a lookup by
@@ -121,24 +114,28 @@ static reader_slot_t *reader_slot(void) {
   return &readers[s - 1];
 }
 
-/* Takes m for this thread: a borrow when asked for and this thread's slot
- * is free, else a reference. Called inside a lookup's read-side section,
- * so a writer's grace period sees either. */
-static void take(backoff__module_t *m, reader_slot_t *slot, int may_borrow) {
+/* Takes m for the caller: a borrow when asked for (borrow != NULL) and
+ * this thread's slot is free, recorded in *borrow (the slot + 1), which the
+ * handle keeps and hands back on release; else a reference. The call
+ * form's borrow writes nothing to the module's shared cache line. Nested
+ * call forms, and threads sharing a slot, find it taken and count a
+ * reference. Called inside a lookup's read-side section, so a writer's
+ * grace period sees either. */
+static void take(backoff__module_t *m, reader_slot_t *slot, unsigned *borrow) {
   backoff__module_t *none = NULL;
 
-  if (may_borrow && borrowed == NULL &&
+  if (borrow != NULL &&
       __atomic_load_n(&slot->hazard, __ATOMIC_RELAXED) == NULL &&
       __atomic_compare_exchange_n(&slot->hazard, &none, m, 0, __ATOMIC_SEQ_CST,
                                   __ATOMIC_RELAXED)) {
-    borrowed = m;
+    *borrow = (unsigned)(slot - readers) + 1;
     return;
   }
   __atomic_fetch_add(&m->refs_, 1, __ATOMIC_RELAXED);
 }
 
 /* The module cached under key, taken (see take()); NULL if none. */
-static backoff__module_t *lookup(const char *key, int may_borrow) {
+static backoff__module_t *lookup(const char *key, unsigned *borrow) {
   const size_t len = strlen(key);
   const uint64_t h = hash_key(key, len);
   reader_slot_t *slot = reader_slot();
@@ -157,7 +154,7 @@ static backoff__module_t *lookup(const char *key, int may_borrow) {
       if (t->slots[i].hash == h && t->slots[i].len == len &&
           memcmp(t->slots[i].key, key, len) == 0) {
         m = t->slots[i].module;
-        take(m, slot, may_borrow);
+        take(m, slot, borrow);
         if (!__atomic_load_n(&m->used_, __ATOMIC_RELAXED))
           __atomic_store_n(&m->used_, 1, __ATOMIC_RELAXED);
         break;
@@ -317,8 +314,11 @@ static void evict_locked(void) {
     return;
   }
   for (i = 0; i < nv; i++) {
-    if (__atomic_load_n(&victims[i]->refs_, __ATOMIC_ACQUIRE) == 0 &&
-        !borrowed_anywhere(victims[i])) {
+    /* The borrows first: a reference taken since (a copy of a borrowing
+     * handle, made before that handle's release cleared its slot) is then
+     * visible to the count read after. */
+    if (!borrowed_anywhere(victims[i]) &&
+        __atomic_load_n(&victims[i]->refs_, __ATOMIC_SEQ_CST) == 0) {
       free_module_locked(victims[i]);
       victims[i] = NULL;
     } else {
@@ -334,15 +334,39 @@ static void evict_locked(void) {
 /* ---- loading --------------------------------------------------------------
  */
 
-static void before_fork(void) { pthread_mutex_lock(&lock); }
-static void after_fork_parent(void) { pthread_mutex_unlock(&lock); }
+/* fork() waits for a load or eviction in progress, so the child never
+ * inherits the loader half-updated. A plugin constructor or destructor
+ * that forks runs on the thread that already holds the lock (it is
+ * loading): that fork neither takes nor releases it. */
+static __thread int fork_in_load __attribute__((tls_model("initial-exec")));
+
+static void before_fork(void) {
+  fork_in_load = loading != NULL;
+  if (!fork_in_load)
+    pthread_mutex_lock(&lock);
+}
+
+static void after_fork_parent(void) {
+  if (!fork_in_load)
+    pthread_mutex_unlock(&lock);
+}
 
 /* Only the forking thread exists in the child, and it is not inside a
- * lookup: counts left by other threads' lookups would stall every later
- * grace period. */
+ * lookup: counts and borrows left by other threads would stall every later
+ * grace period or pin their modules. The forking thread's own slot keeps
+ * its borrow (a call form that forks, e.g. a retried spawn, still uses
+ * its module in the child). */
 static void after_fork_child(void) {
+  backoff__module_t *mine =
+      my_slot != 0
+          ? __atomic_load_n(&readers[my_slot - 1].hazard, __ATOMIC_RELAXED)
+          : NULL;
+
   memset(readers, 0, sizeof(readers));
-  pthread_mutex_unlock(&lock);
+  if (mine != NULL)
+    readers[my_slot - 1].hazard = mine;
+  if (!fork_in_load)
+    pthread_mutex_unlock(&lock);
 }
 
 #ifdef BACKOFF_BUILTIN_PRELOADED
@@ -465,6 +489,12 @@ static void ltx_prefix(const char *path, char *buf, size_t size) {
   const char *base = strrchr(path, '/');
   size_t len, i;
 
+  /* A preloaded module is shown as "preloaded:<name>"; libltdl looks up
+   * its symbols under the file it was built as, strategy_<name>. */
+  if (strncmp(path, "preloaded:", 10) == 0) {
+    snprintf(buf, size, "strategy_%s", path + 10);
+    return;
+  }
   base = base ? base + 1 : path;
   len = strcspn(base, ".");
   if (len >= size)
@@ -626,7 +656,7 @@ static int open_locked(backoff__module_t **out, const char *name, int bare,
   backoff__module_t *m;
   int rc, found;
 
-  if (cacheable && (*out = lookup(name, 0)) != NULL)
+  if (cacheable && (*out = lookup(name, NULL)) != NULL)
     return 0;
   if ((rc = ltdl_init_locked()) != 0)
     return rc;
@@ -655,16 +685,21 @@ static void init_once(void) {
 }
 
 int backoff__module_open(backoff__module_t **out, const char *name,
-                         const char *const *reserved) {
+                         const char *const *reserved, unsigned *borrow) {
   int bare, cacheable, rc;
 
+  if (borrow != NULL)
+    *borrow = 0;
   if (BACKOFF_UNLIKELY(name == NULL)) {
     *out = NULL;
     return backoff__fail(BACKOFF_EINVAL, "strategy name is NULL");
   }
   /* Only valid bare names and absolute paths are ever cached, so a hit
    * needs no validation: the common case costs one lookup. */
-  if ((*out = lookup(name, borrow)) != NULL)
+  /* A plugin's constructor or destructor (this thread holds the lock) may
+   * be handed a module it keeps past this call: a reference, never a
+   * borrow. */
+  if ((*out = lookup(name, loading == NULL ? borrow : NULL)) != NULL)
     return 0;
   bare = strchr(name, '/') == NULL;
   if (bare && !backoff__is_bare_name(name))
@@ -694,21 +729,17 @@ void backoff__module_ref(backoff__module_t *m) {
   __atomic_fetch_add(&m->refs_, 1, __ATOMIC_RELAXED);
 }
 
-void backoff__module_unref(backoff__module_t *m) {
+void backoff__module_unref(backoff__module_t *m, unsigned borrow) {
   if (m == NULL)
     return;
-  /* Any release of m on the thread that borrowed it ends the borrow: the
-   * uses it still counts are covered by the references they took (one of
-   * them would otherwise be released twice, the borrow never). */
-  if (m == borrowed) {
-    borrowed = NULL;
-    __atomic_store_n(&readers[my_slot - 1].hazard, NULL, __ATOMIC_RELEASE);
+  /* Exactly the borrow this handle took: release, so a copy's reference
+   * taken before it is seen by an evictor that finds the slot empty. */
+  if (borrow != 0) {
+    __atomic_store_n(&readers[borrow - 1].hazard, NULL, __ATOMIC_RELEASE);
     return;
   }
   __atomic_fetch_sub(&m->refs_, 1, __ATOMIC_RELEASE);
 }
-
-void backoff__loader_borrow(int on) { borrow = on; }
 
 /* ---- other plugin kinds
  * ----------------------------------------------------- */

@@ -83,15 +83,16 @@ typedef struct {
 } la_t;
 
 /* libltdl's trim(): the value runs from after a leading quote to the
- * line's last quote; a line with no quote is an error, and a value of
- * fewer than two characters plus the quotes and newline is "none". */
+ * line's last quote; a line with no quote, or whose only quote is the
+ * leading one, is an error, and a value of fewer than two characters plus
+ * the quotes and newline is "none". */
 static int la_value(const char *v, char **out) {
   const char *end = strrchr(v, '\'');
   size_t len = strlen(v);
 
   free(*out);
   *out = NULL;
-  if (end == NULL)
+  if (end == NULL || end == v)
     return 1;
   if (len > 3 && v[0] == '\'') {
     if ((*out = strndup(v + 1, (size_t)(end - v) - 1)) == NULL)
@@ -137,11 +138,13 @@ static int la_read(FILE *f, la_t *la) {
 /* The candidates libltdl's find_module tries, in order, each opened if it
  * exists: (installed) libdir/dlname, (not installed) dir/.libs/dlname,
  * then dir/dlname. The first that dlopen would map must be sound; one that
- * is not an ELF object is refused by dlopen and libltdl moves on. */
+ * is not an ELF object, or cannot be read, is refused by dlopen and
+ * libltdl moves on. When none is sound, the first unreadable one is named:
+ * libltdl would only say "file not found". */
 static int la_check(const char *shown, const char *dir, size_t dlen,
                     const la_t *la) {
   char cand[3][4400];
-  int n = 0, i, rc;
+  int n = 0, i, rc, unreadable = -1;
 
   if (la->installed && la->libdir != NULL)
     snprintf(cand[n++], sizeof(cand[0]), "%s/%s", la->libdir, la->dlname);
@@ -152,9 +155,16 @@ static int la_check(const char *shown, const char *dir, size_t dlen,
   for (i = 0; i < n; i++) {
     if (access(cand[i], F_OK) != 0)
       continue;
+    if (faccessat(AT_FDCWD, cand[i], R_OK, AT_EACCESS) != 0) {
+      if (unreadable < 0)
+        unreadable = i;
+      continue;
+    }
     if ((rc = check_elf(shown, cand[i])) != 1)
       return rc;
   }
+  if (unreadable >= 0)
+    return check_elf(shown, cand[unreadable]); /* says why it cannot */
   return 0;
 }
 

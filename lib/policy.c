@@ -129,14 +129,15 @@ static int apply_pipeline(struct backoff_strategy_s *s,
 
 /* The strategy last: loading it is the only costly step. */
 static int load_strategy(struct backoff_policy_s *p,
-                         const backoff_options_t *o) {
+                         const backoff_options_t *o, int may_borrow) {
   int rc;
 
   if (o->strategy_handle != NULL) {
     p->strategy = o->strategy_handle;
   } else {
     rc = backoff__strategy_init(&p->own_strategy,
-                                o->strategy ? o->strategy : "exponential");
+                                o->strategy ? o->strategy : "exponential",
+                                may_borrow);
     if (rc != 0)
       return rc;
     p->strategy = &p->own_strategy;
@@ -153,11 +154,12 @@ fail_strategy:
 }
 
 int backoff__policy_init(struct backoff_policy_s *p,
-                         const backoff_options_t *o) {
+                         const backoff_options_t *o, int may_borrow) {
   int rc;
 
   memset(p, 0, offsetof(struct backoff_policy_s, own_strategy));
   p->own_strategy.module = NULL;
+  p->own_strategy.borrow_ = 0;
   if (o == NULL)
     o = &defaults;
   /* Numbers and shapes first: they cost nothing and need no plugin. */
@@ -170,7 +172,7 @@ int backoff__policy_init(struct backoff_policy_s *p,
   p->opt.report = NULL;
   if ((rc = resolve_limits(p)) != 0)
     return rc;
-  return load_strategy(p, o);
+  return load_strategy(p, o, may_borrow);
 }
 
 void backoff__policy_release(struct backoff_policy_s *p) {
@@ -209,7 +211,7 @@ int backoff_policy_new(backoff_policy_t **out,
   p = malloc(sizeof(*p));
   if (p == NULL)
     return backoff__fail(BACKOFF_ENOMEM, "out of memory building a policy");
-  if ((rc = backoff__policy_init(p, options)) != 0)
+  if ((rc = backoff__policy_init(p, options, 0)) != 0)
     goto fail_alloc;
   /* The policy outlives the options: own copies of what they point to. */
   if (p->strategy != &p->own_strategy) {

@@ -89,6 +89,10 @@ static int run(const struct backoff_policy_s *p, backoff_fn fn, void *arg,
       backoff__schedule_interrupt(&s, r, unslept);
       break;
     }
+    /* Only the real sleep on the real clock wakes at the granted instant;
+     * an injected sleep or clock may come back at any time. */
+    if (p->opt.sleep == NULL && p->opt.clock == NULL)
+      backoff__schedule_woke_on_time(&s);
     if (p->opt.retry_fn)
       fn = p->opt.retry_fn;
     if (p->opt.retry_arg)
@@ -129,9 +133,7 @@ int backoff(backoff_fn fn, void *arg, const backoff_options_t *options) {
                       report);
   /* A policy on the stack that borrows from the options: checked like any
    * other, without allocating. */
-  backoff__loader_borrow(1);
-  rc = backoff__policy_init(&p, options);
-  backoff__loader_borrow(0);
+  rc = backoff__policy_init(&p, options, 1);
   if (rc != 0)
     return fail_early(rc, report);
   rc = run(&p, fn, arg, report);

@@ -14,8 +14,15 @@ enum {
   F_RNG = 0x2,         /* rng_ is seeded */
   F_PERMANENT = 0x4,   /* the running attempt said: do not retry */
   F_RETRY_AFTER = 0x8, /* the running attempt gave a server delay */
-  F_RUNNING = 0x10     /* begun and not yet fed to next(): one result each */
+  F_RUNNING = 0x10,    /* begun and not yet fed to next(): one result each */
+  F_ON_TIME = 0x20     /* woken by the real clock at the granted instant */
 };
+
+/* How late past the granted wake-up a retry may still start once the
+ * deadline has passed: room for a timer's rounding and scheduling latency
+ * (event loops round timers to milliseconds), not for a stalled caller.
+ * Documented in backoff.h and backoff_schedule_begin(3). */
+#define WAKE_SLACK_NS 5000000ULL
 
 int backoff__schedule_start(backoff_schedule_t *s,
                             const struct backoff_policy_s *p, int need_clock) {
@@ -58,6 +65,32 @@ static int stop(backoff_schedule_t *s, int why) {
   return why;
 }
 
+/* 1 (and the schedule stopped) when a retry starts past the deadline and
+ * later than the wake-up next() granted by more than WAKE_SLACK_NS. next()
+ * refused any wait ending past the deadline, so a retry woken on time is
+ * made even a little past it; one woken much later (an event loop that
+ * stalled, a sleep callback that overslept, an injected clock that jumped)
+ * is not. The blocking loop's real absolute sleep wakes at the granted
+ * instant: it skips this clock read, so a retry costs one. */
+static int woke_too_late(backoff_schedule_t *s,
+                         const struct backoff_policy_s *p) {
+  uint64_t now, wake;
+
+  if (p->max_delay_ns == 0 || (s->flags_ & F_ON_TIME))
+    return 0;
+  now = backoff__now(p);
+  wake = s->now_ns_ + (uint64_t)(s->previous_ * 1e9);
+  if (now <= s->deadline_ns_ || now <= wake + WAKE_SLACK_NS)
+    return 0;
+  s->now_ns_ = now;
+  s->stop_ = BACKOFF_STOP_DEADLINE;
+  return 1;
+}
+
+void backoff__schedule_woke_on_time(backoff_schedule_t *s) {
+  s->flags_ |= F_ON_TIME;
+}
+
 int backoff_schedule_begin(backoff_schedule_t *s) {
   const struct backoff_policy_s *p;
 
@@ -72,14 +105,15 @@ int backoff_schedule_begin(backoff_schedule_t *s) {
                          "backoff_schedule_begin twice without "
                          "backoff_schedule_next");
   p = s->policy_;
-  /* The first call always happens: a cancel stops *retries*. The deadline
-   * was judged when next() granted the wait (it refuses one that would end
-   * past it): a granted, waited-for retry is made even when the wake-up
-   * comes a little late, and a retry costs one clock read, not two. */
-  if (s->attempts_ > 0 && backoff_cancel_requested(p->opt.cancel))
-    return stop(s, BACKOFF_STOP_CANCELLED);
+  /* The first call always happens: a cancel stops *retries*. */
+  if (s->attempts_ > 0) {
+    if (backoff_cancel_requested(p->opt.cancel))
+      return stop(s, BACKOFF_STOP_CANCELLED);
+    if (woke_too_late(s, p))
+      return BACKOFF_STOP_DEADLINE;
+  }
   s->attempts_++;
-  s->flags_ &= ~(unsigned)(F_PERMANENT | F_RETRY_AFTER);
+  s->flags_ &= ~(unsigned)(F_PERMANENT | F_RETRY_AFTER | F_ON_TIME);
   s->flags_ |= F_RUNNING;
   return 0;
 }

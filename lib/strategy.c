@@ -109,13 +109,15 @@ static const char *short_name(const char *request, char *buf, size_t size) {
   return buf;
 }
 
-int backoff__strategy_init(struct backoff_strategy_s *s, const char *name) {
+int backoff__strategy_init(struct backoff_strategy_s *s, const char *name,
+                           int may_borrow) {
   size_t i;
   int rc;
 
   memset(s, 0, offsetof(struct backoff_strategy_s, pool));
   s->pool_used = 0;
-  rc = backoff__module_open(&s->module, name, core_names);
+  rc = backoff__module_open(&s->module, name, core_names,
+                            may_borrow ? &s->borrow_ : NULL);
   if (rc != 0)
     return rc;
   short_name(name, s->name, sizeof(s->name));
@@ -137,6 +139,7 @@ void backoff__strategy_copy(struct backoff_strategy_s *dst,
   size_t i, n = src->module ? src->module->nparams : 0;
 
   memcpy(dst, src, offsetof(struct backoff_strategy_s, pool));
+  dst->borrow_ = 0; /* the caller takes a reference for the copy */
   memcpy(dst->pool, src->pool, src->pool_used * sizeof(double));
   dst->pool_used = src->pool_used;
   for (i = 0; i < n; i++) {
@@ -149,8 +152,9 @@ void backoff__strategy_copy(struct backoff_strategy_s *dst,
 
 void backoff__strategy_release(struct backoff_strategy_s *s) {
   if (s->module != NULL)
-    backoff__module_unref(s->module);
+    backoff__module_unref(s->module, s->borrow_);
   s->module = NULL;
+  s->borrow_ = 0;
 }
 
 int backoff__strategy_check(const struct backoff_strategy_s *s) {
@@ -174,7 +178,7 @@ int backoff_strategy_open(backoff_strategy_t **out, const char *name) {
   s = malloc(sizeof(*s));
   if (s == NULL)
     return backoff__fail(BACKOFF_ENOMEM, "out of memory opening a strategy");
-  rc = backoff__strategy_init(s, name);
+  rc = backoff__strategy_init(s, name, 0);
   if (rc != 0) {
     free(s);
     return rc;

@@ -2,11 +2,15 @@
 /* The loader keeps released modules loaded, at most 64 of them: a strategy
  * opened again after its last user let go costs no dlopen, and a program
  * cycling through many plugin files does not keep them all mapped. */
+#include <dlfcn.h>
 #include <limits.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "backoff.h"
@@ -155,6 +159,149 @@ START_TEST(call_form_borrow_leaves_counts_balanced) {
 }
 END_TEST
 
+/* A plugin constructor run by a call form's load opens a strategy and
+ * keeps it: it must hold a real reference (not the call's borrow), so
+ * freeing it later on another thread leaves the count at 0 and the module
+ * can be unloaded; a borrow leaked to the constructor left the count one
+ * below zero after that free, and the module pinned forever. */
+static int succeed(void *unused) {
+  (void)unused;
+  return 0;
+}
+
+static void *free_strategy(void *s) {
+  backoff_strategy_free(s);
+  return NULL;
+}
+
+START_TEST(constructor_keeps_a_reference_not_the_call_borrow) {
+  char dir[] = "/tmp/backoff-cache.XXXXXX";
+  static char paths[COPIES][PATH_MAX];
+  char src[PATH_MAX], keeper[PATH_MAX];
+  const char *plugins = getenv("BACKOFF_PLUGIN_PATH");
+  backoff_options_t o = {.max_tries = 1};
+  backoff_strategy_t *s, **kept;
+  int *rc;
+  void *h;
+  pthread_t t;
+  unsigned i;
+
+  ck_assert_ptr_nonnull(plugins);
+  snprintf(src, sizeof(src), "%s/.libs/strategy_linear.so", plugins);
+  snprintf(keeper, sizeof(keeper), "%s/.libs/strategy_keeper.so",
+           getenv(TEST_PLUGINS_ENV));
+  ck_assert_ptr_nonnull(mkdtemp(dir));
+  for (i = 0; i < COPIES; i++) {
+    snprintf(paths[i], sizeof(paths[i]), "%s/%u", dir, i);
+    ck_assert_int_eq(mkdir(paths[i], 0700), 0);
+    strcat(paths[i], "/strategy_linear.so");
+    copy_file(src, paths[i]);
+  }
+  /* Loaded and idle: the constructor's open is a cache hit. */
+  ck_assert_int_eq(backoff_strategy_open(&s, paths[0]), 0);
+  backoff_strategy_free(s);
+  ck_assert_int_eq(setenv("FIXTURE_KEEP", paths[0], 1), 0);
+  o.strategy = keeper;
+  ck_assert_int_eq(backoff(succeed, NULL, &o), 0);
+  h = dlopen(keeper, RTLD_NOLOAD | RTLD_LAZY);
+  ck_assert_ptr_nonnull(h);
+  rc = dlsym(h, "fixture_rc");
+  kept = dlsym(h, "fixture_kept");
+  ck_assert(rc != NULL && kept != NULL);
+  ck_assert_int_eq(*rc, 0);
+  ck_assert_ptr_nonnull(*kept);
+  ck_assert_int_eq(pthread_create(&t, NULL, free_strategy, *kept), 0);
+  ck_assert_int_eq(pthread_join(t, NULL), 0);
+  *kept = NULL;
+  dlclose(h);
+  /* Idle again: enough other loads unload it. */
+  for (i = 1; i < COPIES; i++) {
+    ck_assert_int_eq(backoff_strategy_open(&s, paths[i]), 0);
+    backoff_strategy_free(s);
+  }
+  ck_assert_uint_eq(mapped(paths, 1), 0);
+  for (i = 0; i < COPIES; i++) {
+    unlink(paths[i]);
+    *strrchr(paths[i], '/') = '\0';
+    rmdir(paths[i]);
+  }
+  rmdir(dir);
+}
+END_TEST
+
+/* A call form whose operation forks (a retried spawn): in the child, the
+ * forking thread's borrow still protects the module the call is using, so
+ * loads that evict idle modules there leave it mapped, and the retry's
+ * delay is computed by it. */
+static char (*fork_paths)[PATH_MAX];
+
+static int fork_then_churn(void *unused) {
+  static pid_t child = -1;
+  backoff_strategy_t *s;
+  int status;
+  unsigned i;
+
+  (void)unused;
+  if (child == 0) /* the child's retry: did the module survive? */
+    _exit(mapped(fork_paths, 1) == 1 ? 0 : 3);
+  if (child > 0) /* the parent's retry */
+    return 0;
+  child = fork();
+  ck_assert_int_ge(child, 0);
+  if (child == 0) {
+    alarm(10);
+    for (i = 1; i < COPIES; i++) {
+      if (backoff_strategy_open(&s, fork_paths[i]) != 0)
+        _exit(4);
+      backoff_strategy_free(s);
+    }
+    return 1; /* retried: the delay comes from the borrowed module */
+  }
+  ck_assert_int_eq(waitpid(child, &status, 0), child);
+  ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+                "child status %#x", status);
+  return 1;
+}
+
+static int no_sleep(double seconds, void *ctx) {
+  (void)seconds;
+  (void)ctx;
+  return 0;
+}
+
+START_TEST(child_forked_in_a_call_form_keeps_its_borrow) {
+  char dir[] = "/tmp/backoff-cache.XXXXXX";
+  static char paths[COPIES][PATH_MAX];
+  char src[PATH_MAX];
+  const char *plugins = getenv("BACKOFF_PLUGIN_PATH");
+  backoff_options_t o = {.max_tries = 2, .sleep = no_sleep};
+  backoff_strategy_t *s;
+  unsigned i;
+
+  ck_assert_ptr_nonnull(plugins);
+  snprintf(src, sizeof(src), "%s/.libs/strategy_linear.so", plugins);
+  ck_assert_ptr_nonnull(mkdtemp(dir));
+  for (i = 0; i < COPIES; i++) {
+    snprintf(paths[i], sizeof(paths[i]), "%s/%u", dir, i);
+    ck_assert_int_eq(mkdir(paths[i], 0700), 0);
+    strcat(paths[i], "/strategy_linear.so");
+    copy_file(src, paths[i]);
+  }
+  fork_paths = paths;
+  /* Loaded and idle, so the call form borrows it. */
+  ck_assert_int_eq(backoff_strategy_open(&s, paths[0]), 0);
+  backoff_strategy_free(s);
+  o.strategy = paths[0];
+  ck_assert_int_eq(backoff(fork_then_churn, NULL, &o), 0);
+  for (i = 0; i < COPIES; i++) {
+    unlink(paths[i]);
+    *strrchr(paths[i], '/') = '\0';
+    rmdir(paths[i]);
+  }
+  rmdir(dir);
+}
+END_TEST
+
 /* A path is cached by the file it names, not by its spelling: the same
  * "./strategy_p.so" in two directories is two modules. */
 START_TEST(relative_path_follows_chdir) {
@@ -212,6 +359,8 @@ Suite *make_suite(void) {
   tcase_add_test(tc, released_modules_stay_loaded_up_to_64);
   tcase_add_test(tc, relative_path_follows_chdir);
   tcase_add_test(tc, call_form_borrow_leaves_counts_balanced);
+  tcase_add_test(tc, constructor_keeps_a_reference_not_the_call_borrow);
+  tcase_add_test(tc, child_forked_in_a_call_form_keeps_its_borrow);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -586,6 +586,102 @@ START_TEST(schedule_granted_retry_is_made_when_woken_late) {
 }
 END_TEST
 
+/* A retry woken far past both the deadline and the granted wake-up is
+ * refused by begin(): the overshoot past max_delay is bounded by the
+ * documented 5 ms slack, not by how late the caller wakes. */
+START_TEST(schedule_begin_refuses_a_wake_up_far_past_the_deadline) {
+  fake_time_t t = {0};
+  backoff_policy_t *p = fake_policy(&t, 5, 10);
+  backoff_schedule_t s;
+  backoff_report_t r;
+  double delay;
+
+  ck_assert_int_eq(backoff_schedule_init(&s, p), 0);
+  ck_assert_int_eq(backoff_schedule_begin(&s), 0);
+  ck_assert_int_eq(backoff_schedule_next(&s, 7, &delay), 0);
+  t.now_ns = 3600000000000ULL; /* the event loop wakes an hour late */
+  ck_assert_int_eq(backoff_schedule_begin(&s), BACKOFF_STOP_DEADLINE);
+  ck_assert_uint_eq(backoff_schedule_attempts(&s), 1);
+  ck_assert_int_eq(backoff_schedule_begin(&s), BACKOFF_STOP_DEADLINE);
+  backoff_schedule_report(&s, &r);
+  ck_assert_int_eq(r.stop, BACKOFF_STOP_DEADLINE);
+  ck_assert_uint_eq(r.attempts, 1);
+  ck_assert(r.elapsed == 3600.0);
+  backoff_policy_free(p);
+}
+END_TEST
+
+/* The slack's edge: past the deadline, a wake-up 5 ms after the granted
+ * instant is still on time, one 5 ms + 1 ns after it is not. Before the
+ * deadline, any lateness is fine. */
+START_TEST(schedule_begin_slack_is_5_ms_past_the_granted_wake_up) {
+  static const struct {
+    uint64_t late_ns;
+    int want;
+  } cases[] = {{5000000, 0}, {5000001, BACKOFF_STOP_DEADLINE}};
+  unsigned i;
+
+  for (i = 0; i < 2; i++) {
+    fake_time_t t = {0};
+    backoff_policy_t *p = fake_policy(&t, 5, 10);
+    backoff_schedule_t s;
+    double delay;
+
+    ck_assert_int_eq(backoff_schedule_init(&s, p), 0);
+    ck_assert_int_eq(backoff_schedule_begin(&s), 0);
+    t.now_ns = 9000000000ULL;
+    ck_assert_int_eq(backoff_schedule_next(&s, 3, &delay), 0);
+    ck_assert(delay == 1.0); /* wakes exactly at the deadline */
+    t.now_ns = 10000000000ULL + cases[i].late_ns;
+    ck_assert_int_eq(backoff_schedule_begin(&s), cases[i].want);
+    backoff_policy_free(p);
+  }
+  {
+    fake_time_t t = {0};
+    backoff_policy_t *p = fake_policy(&t, 5, 10);
+    backoff_schedule_t s;
+    double delay;
+
+    ck_assert_int_eq(backoff_schedule_init(&s, p), 0);
+    ck_assert_int_eq(backoff_schedule_begin(&s), 0);
+    ck_assert_int_eq(backoff_schedule_next(&s, 3, &delay), 0);
+    t.now_ns = 9900000000ULL; /* 8.9 s late, still before the deadline */
+    ck_assert_int_eq(backoff_schedule_begin(&s), 0);
+    backoff_policy_free(p);
+  }
+}
+END_TEST
+
+/* A sleep callback that oversleeps (here: the clock jumps an hour while
+ * it "sleeps") cannot carry backoff() past max_delay either. */
+static int oversleep(double seconds, void *ctx) {
+  fake_time_t *t = ctx;
+  t->now_ns += (uint64_t)(seconds * 1e9) + 3600000000000ULL;
+  t->nsleeps++;
+  return 0;
+}
+
+START_TEST(backoff_stops_when_the_sleep_callback_oversleeps) {
+  fake_time_t t = {0};
+  script_t sc = SCRIPT(-3);
+  backoff_report_t r;
+  backoff_options_t o = {.max_tries = 5,
+                         .max_delay = 10,
+                         .jitter = BACKOFF_JITTER_NONE,
+                         .clock = fake_clock,
+                         .clock_ctx = &t,
+                         .sleep = oversleep,
+                         .sleep_ctx = &t,
+                         .report = &r};
+
+  ck_assert_int_eq(backoff(scripted, &sc, &o), -3);
+  ck_assert_uint_eq(sc.calls, 1);
+  ck_assert_uint_eq(t.nsleeps, 1);
+  ck_assert_int_eq(r.stop, BACKOFF_STOP_DEADLINE);
+  ck_assert_uint_eq(r.attempts, 1);
+}
+END_TEST
+
 /* A budget without timeout codes never charges timeout_cost, so its
  * default (10) does not refuse a bucket smaller than that. */
 START_TEST(small_bucket_without_timeout_codes) {
@@ -891,6 +987,9 @@ Suite *make_suite(void) {
   tcase_add_test(tc, schedule_by_hand);
   tcase_add_test(tc, schedule_success_and_permanent);
   tcase_add_test(tc, schedule_granted_retry_is_made_when_woken_late);
+  tcase_add_test(tc, schedule_begin_refuses_a_wake_up_far_past_the_deadline);
+  tcase_add_test(tc, schedule_begin_slack_is_5_ms_past_the_granted_wake_up);
+  tcase_add_test(tc, backoff_stops_when_the_sleep_callback_oversleeps);
   tcase_add_test(tc, small_bucket_without_timeout_codes);
   tcase_add_test(tc, schedule_next_without_begin_is_estate);
   tcase_add_test(tc, schedule_null_arguments);

@@ -880,6 +880,35 @@ START_TEST(constructor_opening_strategies_does_not_deadlock) {
 }
 END_TEST
 
+/* A plugin constructor that forks runs while its thread holds the loader
+ * lock: the fork handlers must neither take it again (a hang) nor release
+ * it early. alarm() bounds the test if they do. */
+START_TEST(constructor_that_forks_does_not_hang) {
+  char so[4096];
+  backoff_strategy_t *s;
+  const int *status;
+  void *h;
+
+  alarm(10);
+  s = open_plain(fixture_la("forky"));
+  alarm(0);
+  snprintf(so, sizeof(so), "%s/.libs/strategy_forky.so",
+           env_dir(TEST_PLUGINS_ENV));
+  h = dlopen(so, RTLD_NOW | RTLD_NOLOAD);
+  ck_assert_ptr_nonnull(h);
+  status = dlsym(h, "fixture_status");
+  ck_assert_ptr_nonnull(status);
+  ck_assert(WIFEXITED(*status) && WEXITSTATUS(*status) == 42);
+  dlclose(h);
+  backoff_strategy_free(s);
+  /* The lock was released once, by the load: another load still works. */
+  alarm(10);
+  s = open_plain(fixture_la("recursive"));
+  alarm(0);
+  backoff_strategy_free(s);
+}
+END_TEST
+
 /* ---- fork while other threads load and unload ----------------------------
  */
 
@@ -1125,6 +1154,23 @@ START_TEST(la_files_read_as_libltdl_does) {
     write_file(junk, "not an ELF object", 17);
     has(open_fails(p, BACKOFF_ELOAD), "truncated");
   }
+  /* A value whose only quote is the leading one: libltdl refuses the file
+   * rather than take the rest of the line. */
+  {
+    const char *msg = open_fails(
+        la_case("d11", NONE, CUT, "dlname='strategy_t.so"), BACKOFF_ELOAD);
+    ck_assert_msg(strstr(msg, "truncated") == NULL, "%s", msg);
+  }
+  /* A candidate that cannot be read is skipped by libltdl too (root reads
+   * a mode-000 file anyway: nothing to prove there). */
+  if (geteuid() != 0) {
+    const char *p =
+        la_case("d12", GOOD, GOOD, "dlname='strategy_t.so'\ninstalled=no\n");
+    char locked[600];
+    snprintf(locked, sizeof(locked), "%s/d12/.libs/strategy_t.so", tmpdir);
+    ck_assert_int_eq(chmod(locked, 0), 0);
+    la_loads(p);
+  }
 }
 END_TEST
 
@@ -1248,6 +1294,7 @@ Suite *make_suite(void) {
   tcase_add_test(concurrency, lookup_is_not_blocked_by_a_slow_load);
   tcase_add_test(concurrency,
                  constructor_opening_strategies_does_not_deadlock);
+  tcase_add_test(concurrency, constructor_that_forks_does_not_hang);
   tcase_add_test(concurrency, fork_while_threads_churn_the_loader);
   tcase_add_test(concurrency,
                  eight_threads_race_lookups_loads_unloads_listings);
