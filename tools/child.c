@@ -585,8 +585,12 @@ static void wait_group_gone(const backoff_child_io_t *io, uint64_t kill_at,
     uint64_t now, wake;
 
     drain_signals();
-    if (!group_alive(attempt_pid))
+    if (!group_alive(attempt_pid)) {
+      /* What is left are zombies: those that are ours (orphans of the
+       * group) are reaped now, not left to whoever reaps after us. */
+      reap_all();
       return;
+    }
     now = backoff_clock_ns();
     if (!*killed && now >= kill_at) {
       *killed = 1;
