@@ -2,8 +2,8 @@
 /* libFuzzer target: the strict number parsers behind BACKOFF_DEFAULT_TRIES
  * and BACKOFF_DEFAULT_DELAY (and the configure syntax). The library reads
  * the environment once per process, so rather than a test hook this target
- * is built with lib/parse.c itself and calls backoff__parse_double and
- * backoff__parse_uint exactly as lib/env.c does, then applies env.c's own
+ * is linked with the seam (lib/seam/parse.c) and calls backoff__parse_double
+ * and backoff__parse_uint exactly as lib/env.c does, then applies env.c's own
  * acceptance rules. Invariants: an accepted double is finite and is what
  * strtod makes of the same text; an accepted integer is within the bound
  * and round-trips through its decimal text; a refused one yields 0. */
