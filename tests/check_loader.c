@@ -692,7 +692,7 @@ START_TEST(directory_is_eload) {
 END_TEST
 
 START_TEST(symlink_loop_is_eload) {
-  char a[512], b[512], gone[512];
+  char a[512], b[512];
   const char *msg;
   snprintf(a, sizeof(a), "%s", tmp_path("strategy_a.so"));
   snprintf(b, sizeof(b), "%s", tmp_path("strategy_b.so"));
