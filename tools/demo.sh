@@ -57,11 +57,12 @@ SUMMARY
 
 echo "== Schedule previews: up to 8 tries within a 60s budget, seed 1"
 echo "(each row: the retry's number, its delay, a bar to scale, and the"
-echo " total waited so far; a dashed line shows where --max-delay cuts)"
+echo " total waited so far; a dashed line shows where --max-delay cuts;"
+echo " decorrelated draws its own randomness, so it gets no jitter on top)"
 echo
 for s in exponential fibonacci linear "polynomial --param exponent=2" \
          "fixed --param sequence=1,2,5,10" \
-         "decorrelated --param base=1 --param ceiling=30 --jitter none"; do
+         "decorrelated --param base=1 --param ceiling=30"; do
   # shellcheck disable=SC2086
   show --strategy $s --max-tries 8 --max-delay 60 --seed 1 --schedule
 done
