@@ -64,6 +64,16 @@ check "--foreground: the command stays in backoff's group; else its own" \
 show='grep -E ^Sig(Blk|Ign) /proc/self/status'
 direct=$("$HELPER" sigexec -i INT -i HUP -b USR2 -- $show)
 through=$("$HELPER" sigexec -i INT -i HUP -b USR2 -- "$BACKOFF" -- $show)
+case ${SANITIZER_CFLAGS-} in
+*thread*)
+  # ThreadSanitizer's runtime installs a handler for glibc's internal
+  # signal 33 in backoff, and exec resets a handled signal: compare
+  # signals 1-32 (the low 32 bits), which that runtime leaves alone.
+  low() { sed 's/^\(Sig[A-Za-z]*:[[:space:]]*\).*\(.\{8\}\)$/\1\2/'; }
+  direct=$(printf '%s\n' "$direct" | low)
+  through=$(printf '%s\n' "$through" | low)
+  ;;
+esac
 check "the command inherits the mask and ignored signals backoff got" \
   test "$direct" = "$through"
 
