@@ -18,6 +18,8 @@ grep -q '^VALGRIND_ENABLED = yes' Makefile || ./configure -q --enable-valgrind
 # out on a busy machine without any memory error.
 CK_TIMEOUT_MULTIPLIER=10
 export CK_TIMEOUT_MULTIPLIER
+# Everything built first: the tests load the build tree's plugins.
+make -s -j"$jobs" all >/dev/null
 say "make check-valgrind (memcheck; CK_TIMEOUT_MULTIPLIER=$CK_TIMEOUT_MULTIPLIER)"
 rc=0
 make -j"$jobs" check-valgrind >check-valgrind.out 2>&1 || rc=$?
