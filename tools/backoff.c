@@ -55,6 +55,8 @@ static const char *lib_message(int rc) {
   return buf;
 }
 
+static void vsay(const char *fmt, va_list ap)
+    __attribute__((format(printf, 1, 0)));
 static void vsay(const char *fmt, va_list ap) {
   fputs("backoff: ", stderr);
   vfprintf(stderr, fmt, ap);

@@ -77,11 +77,19 @@ bad_usage "other settings than the budget's" "exists with kind=ratio" \
   --budget "shm:$name" --budget-param capacity=99 -- sh -c "$failing"
 bad_usage "status of a budget that does not exist" "no such budget" \
   --budget-status "shm:$name-none"
-bad_usage "a Redis URL without a key" "redis URL without a key" \
-  --budget redis://127.0.0.1:6379 -- sh -c "$failing"
-bad_usage "an unreachable Redis at open" "cannot connect" \
-  --budget redis://:sekrit-pw@127.0.0.1:1/k -- sh -c "$failing"
-if grep -q sekrit "$tmp/err"; then not_ok "the password stays secret"; else ok "the password stays secret"; fi
+if [ "${BUDGET_REDIS_BUILT-}" = yes ]; then
+  bad_usage "a Redis URL without a key" "redis URL without a key" \
+    --budget redis://127.0.0.1:6379 -- sh -c "$failing"
+  bad_usage "an unreachable Redis at open" "cannot connect" \
+    --budget redis://:sekrit-pw@127.0.0.1:1/k -- sh -c "$failing"
+  if grep -q sekrit "$tmp/err"; then not_ok "the password stays secret"; else ok "the password stays secret"; fi
+else
+  for what in "a Redis URL without a key" "an unreachable Redis at open" \
+      "the password stays secret"; do
+    test_n=$((test_n + 1))
+    echo "ok $test_n # SKIP $what: the budget_redis module is not built"
+  done
+fi
 bad_usage "--budget-status takes no command" "takes no command" \
   --budget-status "shm:$name" -- sh -c "$failing"
 exit $test_failed
