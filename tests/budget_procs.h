@@ -12,6 +12,18 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+/* call must fail with code, and backoff_last_error() contain fragment. */
+#define EXPECT_ERR(call, code, fragment)                                      \
+  do {                                                                        \
+    int rc_ = (call);                                                         \
+    ck_assert_msg(rc_ == (code), "%s: got %s (%s), want %s", #call,           \
+                  backoff_err_name(rc_), backoff_last_error(),                \
+                  backoff_err_name(code));                                    \
+    ck_assert_msg(strstr(backoff_last_error(), (fragment)) != NULL,           \
+                  "message '%s' lacks '%s'", backoff_last_error(),            \
+                  (fragment));                                                \
+  } while (0)
+
 #include "check_common.h"
 
 #define PROCS 8

@@ -152,17 +152,6 @@ static const char *spec(const char *key) {
   return spec_buf;
 }
 
-#define EXPECT_ERR(call, code, fragment)                                      \
-  do {                                                                        \
-    int rc_ = (call);                                                         \
-    ck_assert_msg(rc_ == (code), "%s: got %s (%s), want %s", #call,           \
-                  backoff_err_name(rc_), backoff_last_error(),                \
-                  backoff_err_name(code));                                    \
-    ck_assert_msg(strstr(backoff_last_error(), (fragment)) != NULL,           \
-                  "message '%s' lacks '%s'", backoff_last_error(),            \
-                  (fragment));                                                \
-  } while (0)
-
 /* on_event: counts "unreachable" and "reachable again", and calls back
  * into the budget (no lock may be held around it). */
 static int downs, ups;

@@ -29,17 +29,6 @@ static void obj_path(const char *spec, char *path, size_t size) {
   snprintf(path, size, "/dev/shm/backoff-budget.%s", spec + 4);
 }
 
-#define EXPECT_ERR(call, code, fragment)                                      \
-  do {                                                                        \
-    int rc_ = (call);                                                         \
-    ck_assert_msg(rc_ == (code), "%s: got %s (%s), want %s", #call,           \
-                  backoff_err_name(rc_), backoff_last_error(),                \
-                  backoff_err_name(code));                                    \
-    ck_assert_msg(strstr(backoff_last_error(), (fragment)) != NULL,           \
-                  "message '%s' lacks '%s'", backoff_last_error(),            \
-                  (fragment));                                                \
-  } while (0)
-
 START_TEST(accounting_across_processes_token_bucket) {
   const char *spec = uniq("tb");
   procs_run(spec, BACKOFF_BUDGET_TOKEN_BUCKET, 3000);
