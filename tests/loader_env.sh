@@ -112,8 +112,22 @@ if [ "$(id -u)" = 0 ]; then
     as_user="setpriv --reuid=65534 --regid=65534 --clear-groups"
   fi
 fi
+# nobody must reach the probe, the build tree and $tmp at all (a checkout
+# under a 0700 directory, such as mktemp -d makes, keeps it out): without
+# the locked directory, the same lookup must work as that user.
+unreachable=
+if [ -n "$as_user" ]; then
+  case $(BACKOFF_PLUGIN_PATH=$tmp/a:$in_tree $as_user "$probe" -n 1 dup 2>&1) in
+    "path $tmp/a/strategy_dup.so"*) ;;
+    *) unreachable=yes ;;
+  esac
+fi
 if [ "$(id -u)" = 0 ] && [ -z "$as_user" ]; then
   skip "unsearchable directory: running as root without setpriv"
+  skip "unsearchable directory (default strategy): same"
+  skip "unsearchable directory (message): same"
+elif [ -n "$unreachable" ]; then
+  skip "unsearchable directory: nobody cannot reach the build tree here"
   skip "unsearchable directory (default strategy): same"
   skip "unsearchable directory (message): same"
 else
