@@ -149,7 +149,7 @@ BACKOFF_EXTERN const char *backoff_last_error(void);
 
 /* backoff_version: BACKOFF_VERSION_HEX of the library actually loaded. */
 BACKOFF_EXTERN unsigned int backoff_version(void);
-/* backoff_version_string: e.g. "0.1.0". Static storage. */
+/* backoff_version_string: e.g. "1.0.0". Static storage. */
 BACKOFF_EXTERN const char *backoff_version_string(void);
 
 /* ------------------------------------------------------------------------

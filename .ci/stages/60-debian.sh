@@ -33,7 +33,7 @@ if [ "$(id -u)" != 0 ]; then
 fi
 
 dir=${TMPDIR:-/tmp}/libbackoff-deb.$$
-pkgs="libbackoff0 libbackoff-dev backoff libbackoff-budget-redis"
+pkgs="libbackoff1 libbackoff-dev backoff libbackoff-budget-redis"
 cleanup() {
   # shellcheck disable=SC2086
   dpkg --purge $pkgs >/dev/null 2>&1 || true

@@ -9,11 +9,11 @@
 #ifndef BACKOFF_VERSION_H
 #define BACKOFF_VERSION_H
 
-#define BACKOFF_VERSION_MAJOR 0
-#define BACKOFF_VERSION_MINOR 1
+#define BACKOFF_VERSION_MAJOR 1
+#define BACKOFF_VERSION_MINOR 0
 #define BACKOFF_VERSION_PATCH 0
 
-/* 0xMMmmpp: compare with >= in #if, e.g. BACKOFF_VERSION_HEX >= 0x000100. */
+/* 0xMMmmpp: compare with >= in #if, e.g. BACKOFF_VERSION_HEX >= 0x010000. */
 #define BACKOFF_VERSION_HEX                                                   \
   ((BACKOFF_VERSION_MAJOR << 16) | (BACKOFF_VERSION_MINOR << 8) |             \
    (BACKOFF_VERSION_PATCH))
