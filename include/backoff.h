@@ -43,10 +43,9 @@
  *     with BACKOFF_EINVAL, so a later field can give 0 its meaning.
  *   - What the library fills for you (backoff_report_t,
  *     backoff_param_info_t): it writes the fields it knows and never what
- *     is still room (this version writes none of it, so the 0.1.0 layouts,
- *     which had no room, are safe too). Zero the struct before the call
- *     (= {0}) if you read a field newer than the oldest library you may
- *     run with: a library that does not know it leaves it 0.
+ *     is still room (1.0 writes none of it). Zero the struct before the
+ *     call (= {0}) if you read a field newer than the oldest library you
+ *     may run with: a library that does not know it leaves it 0.
  *   - What the library keeps in your storage (backoff_schedule_t,
  *     backoff_cancel_t): private fields and room, set by the init
  *     functions and macros. backoff_apply_t is two private pointers and
