@@ -53,12 +53,16 @@ static int armed;
 
 /* glibc 2.36 formats dlerror()'s message with asprintf, and under memcheck
  * a failed allocation there once wrote out of bounds (__vasprintf_internal)
- * and corrupted the scenario: glibc's own bug, not a path of ours. So
- * nothing fails, or is counted, while dlerror() runs; its callers' other
- * allocations (libltdl's, libbackoff's, the dynamic loader's) still do.
- * The real dlerror is looked up before main, never from inside malloc. */
+ * and corrupted the scenario: glibc's own bug, not a path of ours. So no
+ * allocation fails, and none is counted, while dlerror() runs (what it
+ * allocates is still tracked as live); its callers' other allocations
+ * (libltdl's, libbackoff's, the dynamic loader's) still fail in turn.
+ * The real dlerror is looked up by a constructor, never from inside malloc
+ * or dlerror: a lookup there would itself reset the error being asked for.
+ * Only a sanitizer runtime calls dlerror before that constructor, while
+ * it starts up; it is told "no error", as it would be by a lookup. */
 static char *(*real_dlerror)(void);
-static int in_dlerror;
+static __thread int in_dlerror; /* glibc keeps dlerror's state per thread */
 
 __attribute__((constructor)) static void find_real_dlerror(void) {
   real_dlerror = (char *(*)(void))dlsym(RTLD_NEXT, "dlerror");
