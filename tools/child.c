@@ -289,24 +289,11 @@ static struct timespec *until(uint64_t wake_ns, uint64_t now,
   return ts;
 }
 
-int backoff_child_sleep_until(uint64_t wake_ns) {
-  for (;;) {
-    struct pollfd pfd = {sig_fd, POLLIN, 0};
-    struct timespec ts;
-    uint64_t now;
+enum { WAIT_READY, WAIT_STOPPED, WAIT_DEADLINE };
 
-    drain_signals();
-    if (stop_signal != 0)
-      return 1;
-    now = backoff_clock_ns();
-    if (now >= wake_ns)
-      return 0;
-    if (ppoll(&pfd, 1, until(wake_ns, now, &ts), NULL) < 0 && errno != EINTR)
-      return -1;
-  }
-}
-
-int backoff_child_wait_fd(int fd, short events, uint64_t deadline_ns) {
+/* The one wait both public waits are: reads the signals while it waits
+ * for fd (ppoll ignores a negative one) or the deadline. WAIT_* or -1. */
+static int wait_for(int fd, short events, uint64_t deadline_ns) {
   for (;;) {
     struct pollfd pfd[2] = {{sig_fd, POLLIN, 0}, {fd, events, 0}};
     struct timespec ts;
@@ -314,17 +301,27 @@ int backoff_child_wait_fd(int fd, short events, uint64_t deadline_ns) {
 
     drain_signals();
     if (stop_signal != 0)
-      return 1;
+      return WAIT_STOPPED;
     now = backoff_clock_ns();
     if (now >= deadline_ns)
-      return 1;
+      return WAIT_DEADLINE;
     if (ppoll(pfd, 2, until(deadline_ns, now, &ts), NULL) < 0) {
       if (errno != EINTR)
         return -1;
     } else if (pfd[1].revents != 0) {
-      return 0;
+      return WAIT_READY;
     }
   }
+}
+
+int backoff_child_sleep_until(uint64_t wake_ns) {
+  const int rc = wait_for(-1, 0, wake_ns);
+  return rc == WAIT_DEADLINE ? 0 : rc == WAIT_STOPPED ? 1 : -1;
+}
+
+int backoff_child_wait_fd(int fd, short events, uint64_t deadline_ns) {
+  const int rc = wait_for(fd, events, deadline_ns);
+  return rc == WAIT_READY ? 0 : rc == -1 ? -1 : 1;
 }
 
 /* ---- the child side ---------------------------------------------------- */
