@@ -40,6 +40,22 @@ int backoff_cli_tempfile(const char *tag) {
   return fd;
 }
 
+int backoff_cli_write_all(int fd, const char *p, size_t n) {
+  while (n > 0) {
+    const ssize_t w = write(fd, p, n);
+    if (w < 0 && errno == EINTR)
+      continue;
+    if (w <= 0) {
+      if (w == 0)
+        errno = EIO; /* no progress, and no errno to say why */
+      return -1;
+    }
+    p += w;
+    n -= (size_t)w;
+  }
+  return 0;
+}
+
 /* A connected stream socket is input like a pipe. Any other (listening,
  * datagram) is something the command does more with than read: passed as
  * it is. */
@@ -166,16 +182,9 @@ static int append(backoff_feed_t *f, const char *p, size_t n) {
   if (n > 0 && f->spill_fd < 0 &&
       (f->spill_fd = backoff_cli_tempfile("stdin")) < 0)
     return -1;
-  while (n > 0) {
-    const ssize_t w = write(f->spill_fd, p, n);
-    if (w < 0 && errno == EINTR)
-      continue;
-    if (w <= 0)
-      return -1;
-    p += w;
-    n -= (size_t)w;
-    f->kept += (uint64_t)w;
-  }
+  if (n > 0 && backoff_cli_write_all(f->spill_fd, p, n) != 0)
+    return -1; /* the copy is dropped: kept no longer matters */
+  f->kept += n;
   return 0;
 }
 

@@ -213,19 +213,6 @@ static void scan(backoff_taps_t *t, backoff_tap_t *tap, const char *p,
   }
 }
 
-static int write_all(int fd, const char *p, size_t n) {
-  while (n > 0) {
-    const ssize_t w = write(fd, p, n);
-    if (w < 0 && errno == EINTR)
-      continue;
-    if (w <= 0)
-      return -1;
-    p += w;
-    n -= (size_t)w;
-  }
-  return 0;
-}
-
 /* Keeps what it can of n bytes of output: memory, then the spill file.
  * Returns how many it kept (n unless out of memory or disk). */
 static size_t keep_held(backoff_taps_t *t, const char *p, size_t n) {
@@ -244,7 +231,7 @@ static size_t keep_held(backoff_taps_t *t, const char *p, size_t n) {
     return n;
   if (t->spill_fd < 0 && (t->spill_fd = backoff_cli_tempfile("output")) < 0)
     return take;
-  if (write_all(t->spill_fd, p + take, n - take) != 0)
+  if (backoff_cli_write_all(t->spill_fd, p + take, n - take) != 0)
     return take;
   t->held += n - take;
   return n;
