@@ -45,56 +45,69 @@ static void copy_file(const char *from, const char *to) {
 
 #define COPIES 70 /* more than the 64 released modules kept */
 
-START_TEST(released_modules_stay_loaded_up_to_64) {
-  char dir[] = "/tmp/backoff-cache.XXXXXX";
-  static char paths[COPIES][PATH_MAX];
-  char src[PATH_MAX];
+/* COPIES copies of strategy_linear.so, paths[i] = DIR/i/strategy_linear.so:
+ * the same file name in many directories, because libtool's LTX symbol
+ * prefix comes from the file name and a copy must keep it. Each test runs
+ * in a process of its own, so one set of names serves them all. */
+static char copies_dir[] = "/tmp/backoff-cache.XXXXXX";
+static char paths[COPIES][PATH_MAX];
+
+static void make_copies(void) {
   const char *plugins = getenv("BACKOFF_PLUGIN_PATH");
-  backoff_strategy_t *s;
+  char src[PATH_MAX];
   unsigned i;
 
   ck_assert_ptr_nonnull(plugins);
   snprintf(src, sizeof(src), "%s/.libs/strategy_linear.so", plugins);
-  ck_assert_ptr_nonnull(mkdtemp(dir));
-  /* The same file name in many directories: libtool's LTX symbol prefix
-   * comes from the file name, so a copy must keep it. */
+  ck_assert_ptr_nonnull(mkdtemp(copies_dir));
   for (i = 0; i < COPIES; i++) {
-    snprintf(paths[i], sizeof(paths[i]), "%s/%u", dir, i);
+    snprintf(paths[i], sizeof(paths[i]), "%s/%u", copies_dir, i);
     ck_assert_int_eq(mkdir(paths[i], 0700), 0);
     strcat(paths[i], "/strategy_linear.so");
     copy_file(src, paths[i]);
   }
-  /* One released module stays mapped, and reopening it finds it. */
-  ck_assert_int_eq(backoff_strategy_open(&s, paths[0]), 0);
-  backoff_strategy_free(s);
-  ck_assert_uint_eq(mapped(paths, 1), 1);
-  /* 64 distinct modules, each released: all stay. */
-  for (i = 1; i < 64; i++) {
-    ck_assert_int_eq(backoff_strategy_open(&s, paths[i]), 0);
-    backoff_strategy_free(s);
-  }
-  ck_assert_uint_eq(mapped(paths, COPIES), 64);
-  /* Past 64 idle modules, each load unloads one idle module. */
-  for (i = 64; i < COPIES; i++) {
-    ck_assert_int_eq(backoff_strategy_open(&s, paths[i]), 0);
-    backoff_strategy_free(s);
-  }
-  ck_assert_uint_eq(mapped(paths, COPIES), 64);
-  /* A module in use is never the one unloaded. */
-  ck_assert_int_eq(backoff_strategy_open(&s, paths[COPIES - 1]), 0);
-  for (i = 0; i < 8; i++) {
-    backoff_strategy_t *t;
-    ck_assert_int_eq(backoff_strategy_open(&t, paths[i]), 0);
-    backoff_strategy_free(t);
-  }
-  ck_assert_uint_eq(mapped(paths + COPIES - 1, 1), 1);
-  backoff_strategy_free(s);
+}
+
+static void remove_copies(void) {
+  unsigned i;
   for (i = 0; i < COPIES; i++) {
     unlink(paths[i]);
     *strrchr(paths[i], '/') = '\0';
     rmdir(paths[i]);
   }
-  rmdir(dir);
+  rmdir(copies_dir);
+}
+
+/* Opens and releases paths[from..to): loads that unload idle modules once
+ * 64 are kept. */
+static void open_each(unsigned from, unsigned to) {
+  backoff_strategy_t *s;
+  unsigned i;
+  for (i = from; i < to; i++) {
+    ck_assert_int_eq(backoff_strategy_open(&s, paths[i]), 0);
+    backoff_strategy_free(s);
+  }
+}
+
+START_TEST(released_modules_stay_loaded_up_to_64) {
+  backoff_strategy_t *s;
+
+  make_copies();
+  /* One released module stays mapped, and reopening it finds it. */
+  open_each(0, 1);
+  ck_assert_uint_eq(mapped(paths, 1), 1);
+  /* 64 distinct modules, each released: all stay. */
+  open_each(1, 64);
+  ck_assert_uint_eq(mapped(paths, COPIES), 64);
+  /* Past 64 idle modules, each load unloads one idle module. */
+  open_each(64, COPIES);
+  ck_assert_uint_eq(mapped(paths, COPIES), 64);
+  /* A module in use is never the one unloaded. */
+  ck_assert_int_eq(backoff_strategy_open(&s, paths[COPIES - 1]), 0);
+  open_each(0, 8);
+  ck_assert_uint_eq(mapped(paths + COPIES - 1, 1), 1);
+  backoff_strategy_free(s);
+  remove_copies();
 }
 END_TEST
 
@@ -122,40 +135,18 @@ static int nested_uses(void *unused) {
 }
 
 START_TEST(call_form_borrow_leaves_counts_balanced) {
-  char dir[] = "/tmp/backoff-cache.XXXXXX";
-  static char paths[COPIES][PATH_MAX];
-  char src[PATH_MAX];
-  const char *plugins = getenv("BACKOFF_PLUGIN_PATH");
   backoff_options_t o = {.max_tries = 1};
-  backoff_strategy_t *s;
-  unsigned i;
 
-  ck_assert_ptr_nonnull(plugins);
-  snprintf(src, sizeof(src), "%s/.libs/strategy_linear.so", plugins);
-  ck_assert_ptr_nonnull(mkdtemp(dir));
-  for (i = 0; i < COPIES; i++) {
-    snprintf(paths[i], sizeof(paths[i]), "%s/%u", dir, i);
-    ck_assert_int_eq(mkdir(paths[i], 0700), 0);
-    strcat(paths[i], "/strategy_linear.so");
-    copy_file(src, paths[i]);
-  }
+  make_copies();
   borrowed_path = paths[0];
   o.strategy = paths[0];
   ck_assert_int_eq(backoff(nested_uses, NULL, &o), 0);
   ck_assert_int_eq(backoff(nested_uses, NULL, &o), 0);
   ck_assert_uint_eq(mapped(paths, 1), 1);
   /* Idle now: enough other loads unload it. */
-  for (i = 1; i < COPIES; i++) {
-    ck_assert_int_eq(backoff_strategy_open(&s, paths[i]), 0);
-    backoff_strategy_free(s);
-  }
+  open_each(1, COPIES);
   ck_assert_uint_eq(mapped(paths, 1), 0);
-  for (i = 0; i < COPIES; i++) {
-    unlink(paths[i]);
-    *strrchr(paths[i], '/') = '\0';
-    rmdir(paths[i]);
-  }
-  rmdir(dir);
+  remove_copies();
 }
 END_TEST
 
@@ -175,31 +166,18 @@ static void *free_strategy(void *s) {
 }
 
 START_TEST(constructor_keeps_a_reference_not_the_call_borrow) {
-  char dir[] = "/tmp/backoff-cache.XXXXXX";
-  static char paths[COPIES][PATH_MAX];
-  char src[PATH_MAX], keeper[PATH_MAX];
-  const char *plugins = getenv("BACKOFF_PLUGIN_PATH");
+  char keeper[PATH_MAX];
   backoff_options_t o = {.max_tries = 1};
-  backoff_strategy_t *s, **kept;
+  backoff_strategy_t **kept;
   int *rc;
   void *h;
   pthread_t t;
-  unsigned i;
 
-  ck_assert_ptr_nonnull(plugins);
-  snprintf(src, sizeof(src), "%s/.libs/strategy_linear.so", plugins);
   snprintf(keeper, sizeof(keeper), "%s/.libs/strategy_keeper.so",
            getenv(TEST_PLUGINS_ENV));
-  ck_assert_ptr_nonnull(mkdtemp(dir));
-  for (i = 0; i < COPIES; i++) {
-    snprintf(paths[i], sizeof(paths[i]), "%s/%u", dir, i);
-    ck_assert_int_eq(mkdir(paths[i], 0700), 0);
-    strcat(paths[i], "/strategy_linear.so");
-    copy_file(src, paths[i]);
-  }
+  make_copies();
   /* Loaded and idle: the constructor's open is a cache hit. */
-  ck_assert_int_eq(backoff_strategy_open(&s, paths[0]), 0);
-  backoff_strategy_free(s);
+  open_each(0, 1);
   ck_assert_int_eq(setenv("FIXTURE_KEEP", paths[0], 1), 0);
   o.strategy = keeper;
   ck_assert_int_eq(backoff(succeed, NULL, &o), 0);
@@ -215,17 +193,9 @@ START_TEST(constructor_keeps_a_reference_not_the_call_borrow) {
   *kept = NULL;
   dlclose(h);
   /* Idle again: enough other loads unload it. */
-  for (i = 1; i < COPIES; i++) {
-    ck_assert_int_eq(backoff_strategy_open(&s, paths[i]), 0);
-    backoff_strategy_free(s);
-  }
+  open_each(1, COPIES);
   ck_assert_uint_eq(mapped(paths, 1), 0);
-  for (i = 0; i < COPIES; i++) {
-    unlink(paths[i]);
-    *strrchr(paths[i], '/') = '\0';
-    rmdir(paths[i]);
-  }
-  rmdir(dir);
+  remove_copies();
 }
 END_TEST
 
@@ -233,8 +203,6 @@ END_TEST
  * forking thread's borrow still protects the module the call is using, so
  * loads that evict idle modules there leave it mapped, and the retry's
  * delay is computed by it. */
-static char (*fork_paths)[PATH_MAX];
-
 static int fork_then_churn(void *unused) {
   static pid_t child = -1;
   backoff_strategy_t *s;
@@ -243,7 +211,7 @@ static int fork_then_churn(void *unused) {
 
   (void)unused;
   if (child == 0) /* the child's retry: did the module survive? */
-    _exit(mapped(fork_paths, 1) == 1 ? 0 : 3);
+    _exit(mapped(paths, 1) == 1 ? 0 : 3);
   if (child > 0) /* the parent's retry */
     return 0;
   child = fork();
@@ -251,7 +219,7 @@ static int fork_then_churn(void *unused) {
   if (child == 0) {
     alarm(10);
     for (i = 1; i < COPIES; i++) {
-      if (backoff_strategy_open(&s, fork_paths[i]) != 0)
+      if (backoff_strategy_open(&s, paths[i]) != 0)
         _exit(4);
       backoff_strategy_free(s);
     }
@@ -270,35 +238,14 @@ static int no_sleep(double seconds, void *ctx) {
 }
 
 START_TEST(child_forked_in_a_call_form_keeps_its_borrow) {
-  char dir[] = "/tmp/backoff-cache.XXXXXX";
-  static char paths[COPIES][PATH_MAX];
-  char src[PATH_MAX];
-  const char *plugins = getenv("BACKOFF_PLUGIN_PATH");
   backoff_options_t o = {.max_tries = 2, .sleep = no_sleep};
-  backoff_strategy_t *s;
-  unsigned i;
 
-  ck_assert_ptr_nonnull(plugins);
-  snprintf(src, sizeof(src), "%s/.libs/strategy_linear.so", plugins);
-  ck_assert_ptr_nonnull(mkdtemp(dir));
-  for (i = 0; i < COPIES; i++) {
-    snprintf(paths[i], sizeof(paths[i]), "%s/%u", dir, i);
-    ck_assert_int_eq(mkdir(paths[i], 0700), 0);
-    strcat(paths[i], "/strategy_linear.so");
-    copy_file(src, paths[i]);
-  }
-  fork_paths = paths;
+  make_copies();
   /* Loaded and idle, so the call form borrows it. */
-  ck_assert_int_eq(backoff_strategy_open(&s, paths[0]), 0);
-  backoff_strategy_free(s);
+  open_each(0, 1);
   o.strategy = paths[0];
   ck_assert_int_eq(backoff(fork_then_churn, NULL, &o), 0);
-  for (i = 0; i < COPIES; i++) {
-    unlink(paths[i]);
-    *strrchr(paths[i], '/') = '\0';
-    rmdir(paths[i]);
-  }
-  rmdir(dir);
+  remove_copies();
 }
 END_TEST
 
