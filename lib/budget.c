@@ -22,7 +22,7 @@
 /* Whole tokens: a schedule adds up what its retries cost in an int, and
  * a cost is at most the capacity, so this keeps one retry's price far from
  * INT_MAX; the running sum saturates (see withdraw). */
-#define BUDGET_MAX 1000000000
+#define BUDGET_MAX BACKOFF__BUDGET_MAX
 #define SHM_PREFIX "shm:"
 
 struct backoff_budget_s {
@@ -57,10 +57,10 @@ static int ratio_conf(const backoff_budget_options_t *o,
 
   c->capacity = llround(max * MILLI);
   c->ratio = llround(ratio * MILLI);
-  c->threshold = c->capacity / 2;
   if (c->capacity < 1 || c->ratio < 1)
     return backoff__fail(BACKOFF_EINVAL,
                          "max_tokens and token_ratio must be >= 0.001");
+  backoff__budget_derive(c);
   return 0;
 }
 
@@ -85,8 +85,7 @@ static int bucket_conf(const backoff__budget_conf_t *c, int prices_timeouts) {
 /* The effective settings of o, defaults resolved, every bound checked. */
 static int make_conf(const backoff_budget_options_t *o,
                      backoff__budget_conf_t *c) {
-  int rc, prices_timeouts;
-  int64_t dearer;
+  int rc;
 
   memset(c, 0, sizeof(*c));
   if ((rc = check_reserved(o)) != 0)
@@ -109,8 +108,8 @@ static int make_conf(const backoff_budget_options_t *o,
   c->timeout_ms = o->timeout_ms ? o->timeout_ms : 50;
   c->flush_ms = o->flush_ms ? o->flush_ms : 100;
   c->on_event = o->on_event;
-  if (!(o->max_tokens >= 0) || o->max_tokens > 1e9 || !(o->token_ratio >= 0) ||
-      o->token_ratio > 1e9)
+  if (!(o->max_tokens >= 0) || o->max_tokens > BUDGET_MAX ||
+      !(o->token_ratio >= 0) || o->token_ratio > BUDGET_MAX)
     return backoff__fail(BACKOFF_EINVAL,
                          "max_tokens=%g and token_ratio=%g must be in "
                          "[0, 1e9]",
@@ -122,15 +121,15 @@ static int make_conf(const backoff_budget_options_t *o,
   c->timeout_cost = (int64_t)(o->timeout_cost ? o->timeout_cost : 10) * MILLI;
   c->success_refund =
       (int64_t)(o->success_refund ? o->success_refund : 1) * MILLI;
-  prices_timeouts = o->timeout_codes_count > 0 || o->timeout_cost != 0;
-  if ((rc = bucket_conf(c, prices_timeouts)) != 0)
+  c->prices_timeouts = o->timeout_codes_count > 0 || o->timeout_cost != 0;
+  if ((rc = bucket_conf(c, c->prices_timeouts)) != 0)
     return rc;
-  dearer = prices_timeouts && c->timeout_cost > c->retry_cost ? c->timeout_cost
-                                                              : c->retry_cost;
+  /* Never charged, so never a reason to refuse: stored within the capacity,
+   * as every later opener of a shared budget checks it is. */
+  if (!c->prices_timeouts && c->timeout_cost > c->capacity)
+    c->timeout_cost = c->capacity;
   c->lease_asked = (int64_t)o->lease * MILLI;
-  c->lease = o->lease ? c->lease_asked : 2 * dearer;
-  if (c->lease > c->capacity)
-    c->lease = c->capacity;
+  backoff__budget_derive(c);
   return 0;
 }
 

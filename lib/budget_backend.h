@@ -29,9 +29,10 @@
 #include "backoff.h"
 
 #define BACKOFF__MILLI 1000
+#define BACKOFF__BUDGET_MAX 1000000000 /* tokens: any count or price */
 
 /* Bumped when anything below changes shape. */
-#define BACKOFF__BUDGET_MODULE_ABI 2
+#define BACKOFF__BUDGET_MODULE_ABI 3
 
 /* The budget's effective settings, in thousandths of a token. */
 typedef struct backoff__budget_conf_s {
@@ -41,6 +42,7 @@ typedef struct backoff__budget_conf_s {
   unsigned int flags, timeout_ms, flush_ms;
   int64_t lease;
   int64_t lease_asked; /* options.lease (0: the default): kept on ATTACH */
+  int prices_timeouts; /* this opener charges timeout_cost for some code */
   /* Told once per change between "reachable" and "unreachable"; may run
    * on a backend's own thread. */
   void (*on_event)(const backoff_budget_t *budget, const char *message);
@@ -67,6 +69,26 @@ typedef struct backoff__budget_module_s {
               backoff__budget_conf_t *conf, char *msg, size_t msglen);
   int (*unlink)(const char *spec, char *msg, size_t msglen);
 } backoff__budget_module_t;
+
+/* What follows from the stored settings, worked out here alone so that
+ * every opener and backend agrees, ATTACH included: the ratio throttle's
+ * threshold, and the lease (options.lease, or twice the dearest retry this
+ * opener can be charged), never above the capacity. */
+static inline void backoff__budget_derive(backoff__budget_conf_t *c) {
+  int64_t dearer = c->retry_cost;
+
+  if (c->kind == BACKOFF_BUDGET_RATIO) {
+    c->threshold = c->capacity / 2;
+    c->lease = 0;
+    return;
+  }
+  if (c->prices_timeouts && c->timeout_cost > dearer)
+    dearer = c->timeout_cost;
+  c->threshold = 0;
+  c->lease = c->lease_asked ? c->lease_asked : 2 * dearer;
+  if (c->lease > c->capacity)
+    c->lease = c->capacity;
+}
 
 /* budget.c: fills the conf's text. */
 void backoff__budget_conf_text(const backoff__budget_conf_t *c, char *buf,

@@ -36,7 +36,7 @@
 #define TMP_PREFIX "backoff-tmp."
 #define NAME_MAX_LEN 200
 #define LAYOUT_VERSION 1u
-#define TOKENS_MAX ((int64_t)1000000000 * BACKOFF__MILLI)
+#define TOKENS_MAX ((int64_t)BACKOFF__BUDGET_MAX * BACKOFF__MILLI)
 
 static const char magic[8] = {'l', 'i', 'b', 'b', 'k', 'o', 'f', 0x01};
 
@@ -105,7 +105,7 @@ static void conf_from(backoff__budget_conf_t *c, const shm_budget_t *h) {
   c->timeout_cost = h->timeout_cost;
   c->success_refund = h->success_refund;
   c->ratio = h->ratio;
-  c->threshold = h->kind == BACKOFF_BUDGET_RATIO ? h->capacity / 2 : 0;
+  backoff__budget_derive(c);
 }
 
 static void fill(shm_budget_t *h, const backoff__budget_conf_t *c) {

@@ -1206,39 +1206,34 @@ static void open_reconnect_strategy(rb_t *r) {
 
 /* The settings text the core writes (budget.c) back into a conf. */
 static int parse_settings(const char *s, backoff__budget_conf_t *c) {
+  const long long top = BACKOFF__BUDGET_MAX;
   long long cap, retry, tmo, refund;
   double max, ratio;
-  int64_t dearer;
 
   if (sscanf(s,
              "kind=token-bucket capacity=%lld retry_cost=%lld "
              "timeout_cost=%lld success_refund=%lld",
              &cap, &retry, &tmo, &refund) == 4) {
-    if (cap < 1 || cap > 1000000000 || retry < 0 || retry > cap || tmo < 0 ||
-        tmo > cap || refund < 0 || refund > 1000000000)
+    if (cap < 1 || cap > top || retry < 0 || retry > cap || tmo < 0 ||
+        tmo > cap || refund < 0 || refund > top)
       return -1;
     c->kind = BACKOFF_BUDGET_TOKEN_BUCKET;
     c->capacity = cap * BACKOFF__MILLI;
     c->retry_cost = retry * BACKOFF__MILLI;
     c->timeout_cost = tmo * BACKOFF__MILLI;
     c->success_refund = refund * BACKOFF__MILLI;
-    c->ratio = c->threshold = 0;
-    dearer = c->retry_cost > c->timeout_cost ? c->retry_cost : c->timeout_cost;
-    c->lease = c->lease_asked ? c->lease_asked : 2 * dearer;
-    if (c->lease > c->capacity)
-      c->lease = c->capacity;
+    c->ratio = 0;
   } else if (sscanf(s, "kind=ratio max_tokens=%lf token_ratio=%lf", &max,
                     &ratio) == 2) {
-    if (!(max >= 0.001 && max <= 1e9 && ratio >= 0.001 && ratio <= 1e9))
+    if (!(max >= 0.001 && max <= top && ratio >= 0.001 && ratio <= top))
       return -1;
     c->kind = BACKOFF_BUDGET_RATIO;
     c->capacity = llround(max * BACKOFF__MILLI);
     c->ratio = llround(ratio * BACKOFF__MILLI);
-    c->threshold = c->capacity / 2;
-    c->lease = 0;
   } else {
     return -1;
   }
+  backoff__budget_derive(c);
   snprintf(c->text, sizeof(c->text), "%s", s);
   return 0;
 }

@@ -609,6 +609,18 @@ START_TEST(bad_inputs) {
     ck_assert(backoff_budget_tokens(c) == 100);
   }
   backoff_budget_free(c);
+  /* Without a lease of its own, an attached handle works out the same one
+   * as the creator (a module's rule once differed from the core's). */
+  bo.lease = 0;
+  ck_assert_int_eq(backoff_budget_open(&c, spec("mm"), &bo), 0);
+  {
+    backoff_budget_options_t mine, theirs;
+    ck_assert_int_eq(backoff_budget_settings(b, &theirs), 0);
+    ck_assert_int_eq(backoff_budget_settings(c, &mine), 0);
+    ck_assert_uint_eq(mine.lease, theirs.lease);
+    ck_assert_uint_eq(mine.lease, 10); /* twice retry_cost 5 */
+  }
+  backoff_budget_free(c);
   EXPECT_ERR(backoff_budget_open(&c, spec("nokey"), &bo), BACKOFF_ENOENT,
              "no such budget");
   backoff_budget_free(b);

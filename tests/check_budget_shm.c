@@ -181,6 +181,36 @@ START_TEST(settings_mismatch_attach_and_settings) {
 }
 END_TEST
 
+/* A bucket smaller than the default timeout_cost, with no timeout codes to
+ * charge it for: every opener gets it, and an attached handle derives the
+ * creator's lease. (The unused default was once stored above the
+ * capacity, and every second opener refused the object as corrupt.) */
+START_TEST(small_bucket_opens_again) {
+  const char *spec = uniq("small");
+  backoff_budget_options_t bo, theirs, mine;
+  backoff_budget_t *b, *c;
+
+  memset(&bo, 0, sizeof(bo));
+  bo.capacity = 5;
+  ck_assert_int_eq(backoff_budget_open(&b, spec, &bo), 0);
+  ck_assert_msg(backoff_budget_open(&c, spec, &bo) == 0, "%s",
+                backoff_last_error());
+  backoff_budget_free(c);
+  bo.capacity = 0;
+  bo.flags = BACKOFF_BUDGET_ATTACH;
+  ck_assert_msg(backoff_budget_open(&c, spec, &bo) == 0, "%s",
+                backoff_last_error());
+  ck_assert_int_eq(backoff_budget_settings(b, &theirs), 0);
+  ck_assert_int_eq(backoff_budget_settings(c, &mine), 0);
+  ck_assert_uint_eq(mine.capacity, 5);
+  ck_assert_uint_eq(mine.timeout_cost, 5);
+  ck_assert_uint_eq(mine.lease, theirs.lease);
+  backoff_budget_free(c);
+  backoff_budget_free(b);
+  ck_assert_int_eq(backoff_budget_unlink(spec), 0);
+}
+END_TEST
+
 START_TEST(file_mode) {
   const char *spec = uniq("mode");
   backoff_budget_options_t bo;
@@ -470,6 +500,7 @@ Suite *make_suite(void) {
   tcase_add_test(tc, accounting_across_processes_ratio);
   tcase_add_test(tc, sigkill_mid_update_keeps_count_consistent);
   tcase_add_test(tc, creation_race);
+  tcase_add_test(tc, small_bucket_opens_again);
   tcase_add_test(tc, settings_mismatch_attach_and_settings);
   tcase_add_test(tc, file_mode);
   tcase_add_test(tc, foreign_truncated_corrupt);
