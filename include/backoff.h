@@ -456,7 +456,7 @@ typedef struct backoff_budget_options_s {
   void (*on_event)(const backoff_budget_t *budget, const char *message);
   BACKOFF_PTR_PAD_(on_event_pad_)
   /* Room to grow: zero (see "Structs that grow" for the recipe). */
-  uint64_t reserved_[1];
+  uint64_t reserved_[4];
 } backoff_budget_options_t;
 
 /* backoff_budget_new: a budget for this process, full. options may be NULL

@@ -14,7 +14,7 @@
   X(backoff_rng_t, 32)                                                        \
   X(backoff_param_info_t, 80)                                                 \
   X(backoff_cancel_t, 16)                                                     \
-  X(backoff_budget_options_t, 88)                                             \
+  X(backoff_budget_options_t, 112)                                            \
   X(backoff_report_t, 80)                                                     \
   X(backoff_options_t, 328)                                                   \
   X(backoff_apply_t, 16)                                                      \
@@ -28,7 +28,7 @@
   X(backoff_rng_t, 32)                                                        \
   X(backoff_param_info_t, 72)                                                 \
   X(backoff_cancel_t, 16)                                                     \
-  X(backoff_budget_options_t, 76)                                             \
+  X(backoff_budget_options_t, 100)                                            \
   X(backoff_report_t, 76)                                                     \
   X(backoff_options_t, 220)                                                   \
   X(backoff_apply_t, 8)                                                       \
