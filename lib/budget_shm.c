@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -187,17 +188,23 @@ static int settle(const shm_budget_t *h, const char *name,
                        have.text, conf->text);
 }
 
+/* 1 when g is one of this process's groups, 0 when not, -1 out of memory.
+ * Open-time only: the list is as long as the kernel's (up to 65536). */
 static int in_my_groups(gid_t g) {
-  gid_t list[256];
-  int n, i;
+  gid_t *list;
+  int n, i, found = 0;
 
   if (g == getegid())
     return 1;
-  n = getgroups((int)(sizeof(list) / sizeof(list[0])), list);
-  for (i = 0; i < n; i++)
-    if (list[i] == g)
-      return 1;
-  return 0;
+  if ((n = getgroups(0, NULL)) <= 0)
+    return 0;
+  if ((list = malloc((size_t)n * sizeof(*list))) == NULL)
+    return -1;
+  n = getgroups(n, list);
+  for (i = 0; i < n && !found; i++)
+    found = list[i] == g;
+  free(list);
+  return found;
 }
 
 /* Whoever can write the object can crash its users (a truncated mapping
@@ -212,8 +219,13 @@ static int check_owner(const struct stat *st, const char *name, int group) {
                          name, (unsigned)(st->st_mode & 07777));
   if (st->st_uid == geteuid())
     return 0;
-  if (group && in_my_groups(st->st_gid))
-    return 0;
+  if (group) {
+    const int mine = in_my_groups(st->st_gid);
+    if (mine < 0)
+      return backoff__fail(BACKOFF_ENOMEM, "shm:%s: out of memory", name);
+    if (mine)
+      return 0;
+  }
   return backoff__fail(
       BACKOFF_ECORRUPT,
       "shm:%s: owned by uid %ld, group %ld: not this user "

@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <sched.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
@@ -240,6 +241,37 @@ END_TEST
 /* Whoever can write the object can crash its users: an object every
  * user may write, or another user's (without BACKOFF_BUDGET_GROUP and a
  * group of ours), is refused. */
+/* A member of more groups than a fixed-size list once held (256) is still
+ * found in the object's group, the last of 300. */
+static void many_groups_still_share(const char *spec, gid_t group) {
+  backoff_budget_options_t bo = {.flags = BACKOFF_BUDGET_GROUP};
+  backoff_budget_t *b;
+  gid_t list[300];
+  pid_t pid;
+  int st, i;
+
+  for (i = 0; i < 299; i++)
+    list[i] = (gid_t)(200000 + i);
+  list[299] = group;
+  pid = fork();
+  ck_assert_int_ge(pid, 0);
+  if (pid == 0) {
+    if (setgroups(300, list) != 0) {
+      printf("# 300 groups not tested: setgroups: %s\n", strerror(errno));
+      _exit(0);
+    }
+    if (backoff_budget_open(&b, spec, &bo) != 0) {
+      printf("# with 300 groups: %s\n", backoff_last_error());
+      _exit(1);
+    }
+    backoff_budget_free(b);
+    _exit(0);
+  }
+  ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+  ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+                "the object's group, 300th of this user's, was refused");
+}
+
 START_TEST(owner_and_mode) {
   const char *spec = uniq("owner");
   backoff_budget_options_t bo;
@@ -268,6 +300,7 @@ START_TEST(owner_and_mode) {
       EXPECT_ERR(backoff_budget_open(&b, spec, &bo), BACKOFF_ECORRUPT,
                  "nor one of its groups");
     }
+    many_groups_still_share(spec, getegid() + 1000);
   }
   ck_assert_int_eq(backoff_budget_unlink(spec), 0);
 }
