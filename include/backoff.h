@@ -396,8 +396,11 @@ BACKOFF_EXTERN uint64_t backoff_clock_ns(void);
 /* ------------------------------------------------------------------------
  * Retry budgets: a shared allowance that stops a fleet of clients from
  * turning an outage into a retry storm. One budget may be shared by any
- * number of threads and policies (options.budget); it is lock-free. A retry
- * the budget refuses stops the loop with BACKOFF_STOP_BUDGET.
+ * number of threads and policies (options.budget). A process's own budget
+ * and a shm: budget are lock-free; a redis: budget spends a lease locally
+ * and makes a round trip, under a lock and within timeout_ms, only when
+ * the lease runs out (backoff_budget_open). A retry the budget refuses
+ * stops the loop with BACKOFF_STOP_BUDGET.
  *
  *   token bucket (AWS SDK "standard" retry mode): starts full at
  *     `capacity`; each retry withdraws `retry_cost` (`timeout_cost` when the

@@ -35,9 +35,11 @@
  *
  * Linking. Export nothing else:
  *   libtool --mode=link cc -module -avoid-version -no-undefined \
- *     -export-symbols-regex
- * '^(strategy_[a-z0-9_]+_LTX_)?(compute_delay|backoff_plugin_[a-z_]+)$' or,
- * with plain cc:
+ *   -export-symbols-regex \
+ *   '^(strategy_[a-z0-9_]+_LTX_)?(compute_delay|backoff_plugin_[a-z_]+)$' \
+ *   -rpath "$(pkg-config --variable=plugindir libbackoff)" \
+ *   -o strategy_mine.la mine.lo
+ * or, with plain cc:
  *   cc -shared -fPIC -fvisibility=hidden $(pkg-config --cflags libbackoff) \
  *      -o strategy_mine.so mine.c
  * and install into $(pkg-config --variable=plugindir libbackoff).
@@ -106,11 +108,9 @@ extern "C" {
 /* backoff_plugin_flags: what a strategy says about itself (0 when the
  * symbol is absent). Bits a library does not know are ignored, so a plugin
  * may set a newer bit and still load everywhere. */
-#define BACKOFF_PLUGIN_OWN_JITTER                                             \
-  0x1u /* compute_delay draws its own                                         \
-        * randomness (args->uniform): the                                     \
-        * core's jitter defaults to none for                                  \
-        * it (a user may still ask for one) */
+/* compute_delay draws its own randomness (args->uniform): the core's jitter
+ * defaults to none for it (a user may still ask for one). */
+#define BACKOFF_PLUGIN_OWN_JITTER 0x1u
 
 /* One named parameter a strategy accepts, e.g. polynomial's "exponent".
  * The table is terminated by an entry whose name is NULL. The loader checks
