@@ -47,18 +47,22 @@ static void copy_file(const char *from, const char *to) {
 
 /* COPIES copies of strategy_linear.so, paths[i] = DIR/i/strategy_linear.so:
  * the same file name in many directories, because libtool's LTX symbol
- * prefix comes from the file name and a copy must keep it. Each test runs
- * in a process of its own, so one set of names serves them all. */
-static char copies_dir[] = "/tmp/backoff-cache.XXXXXX";
+ * prefix comes from the file name and a copy must keep it. An unchecked
+ * fixture: made once in the runner, before the tests' own processes, and
+ * removed there even after a test failed. */
+static char copies_dir[PATH_MAX - 64];
 static char paths[COPIES][PATH_MAX];
 
 static void make_copies(void) {
   const char *plugins = getenv("BACKOFF_PLUGIN_PATH");
+  const char *base = getenv("TMPDIR");
   char src[PATH_MAX];
   unsigned i;
 
   ck_assert_ptr_nonnull(plugins);
   snprintf(src, sizeof(src), "%s/.libs/strategy_linear.so", plugins);
+  snprintf(copies_dir, sizeof(copies_dir), "%s/backoff-cache.XXXXXX",
+           base != NULL && base[0] == '/' ? base : "/tmp");
   ck_assert_ptr_nonnull(mkdtemp(copies_dir));
   for (i = 0; i < COPIES; i++) {
     snprintf(paths[i], sizeof(paths[i]), "%s/%u", copies_dir, i);
@@ -69,13 +73,10 @@ static void make_copies(void) {
 }
 
 static void remove_copies(void) {
-  unsigned i;
-  for (i = 0; i < COPIES; i++) {
-    unlink(paths[i]);
-    *strrchr(paths[i], '/') = '\0';
-    rmdir(paths[i]);
-  }
-  rmdir(copies_dir);
+  char cmd[sizeof(copies_dir) + 16];
+  snprintf(cmd, sizeof(cmd), "rm -rf '%s'", copies_dir);
+  if (system(cmd) != 0)
+    fprintf(stderr, "# could not remove %s\n", copies_dir);
 }
 
 /* Opens and releases paths[from..to): loads that unload idle modules once
@@ -92,7 +93,6 @@ static void open_each(unsigned from, unsigned to) {
 START_TEST(released_modules_stay_loaded_up_to_64) {
   backoff_strategy_t *s;
 
-  make_copies();
   /* One released module stays mapped, and reopening it finds it. */
   open_each(0, 1);
   ck_assert_uint_eq(mapped(paths, 1), 1);
@@ -107,7 +107,6 @@ START_TEST(released_modules_stay_loaded_up_to_64) {
   open_each(0, 8);
   ck_assert_uint_eq(mapped(paths + COPIES - 1, 1), 1);
   backoff_strategy_free(s);
-  remove_copies();
 }
 END_TEST
 
@@ -137,7 +136,6 @@ static int nested_uses(void *unused) {
 START_TEST(call_form_borrow_leaves_counts_balanced) {
   backoff_options_t o = {.max_tries = 1};
 
-  make_copies();
   borrowed_path = paths[0];
   o.strategy = paths[0];
   ck_assert_int_eq(backoff(nested_uses, NULL, &o), 0);
@@ -146,7 +144,6 @@ START_TEST(call_form_borrow_leaves_counts_balanced) {
   /* Idle now: enough other loads unload it. */
   open_each(1, COPIES);
   ck_assert_uint_eq(mapped(paths, 1), 0);
-  remove_copies();
 }
 END_TEST
 
@@ -175,7 +172,6 @@ START_TEST(constructor_keeps_a_reference_not_the_call_borrow) {
 
   snprintf(keeper, sizeof(keeper), "%s/.libs/strategy_keeper.so",
            getenv(TEST_PLUGINS_ENV));
-  make_copies();
   /* Loaded and idle: the constructor's open is a cache hit. */
   open_each(0, 1);
   ck_assert_int_eq(setenv("FIXTURE_KEEP", paths[0], 1), 0);
@@ -195,7 +191,6 @@ START_TEST(constructor_keeps_a_reference_not_the_call_borrow) {
   /* Idle again: enough other loads unload it. */
   open_each(1, COPIES);
   ck_assert_uint_eq(mapped(paths, 1), 0);
-  remove_copies();
 }
 END_TEST
 
@@ -240,19 +235,17 @@ static int no_sleep(double seconds, void *ctx) {
 START_TEST(child_forked_in_a_call_form_keeps_its_borrow) {
   backoff_options_t o = {.max_tries = 2, .sleep = no_sleep};
 
-  make_copies();
   /* Loaded and idle, so the call form borrows it. */
   open_each(0, 1);
   o.strategy = paths[0];
   ck_assert_int_eq(backoff(fork_then_churn, NULL, &o), 0);
-  remove_copies();
 }
 END_TEST
 
 /* A path is cached by the file it names, not by its spelling: the same
  * "./strategy_p.so" in two directories is two modules. */
 START_TEST(relative_path_follows_chdir) {
-  char dir[] = "/tmp/backoff-cache.XXXXXX", a[PATH_MAX], b[PATH_MAX];
+  char dir[PATH_MAX], a[PATH_MAX], b[PATH_MAX];
   char src[PATH_MAX], cwd[PATH_MAX];
   const char *fixtures = getenv(TEST_PLUGINS_ENV);
   backoff_strategy_t *sa, *sb;
@@ -260,7 +253,8 @@ START_TEST(relative_path_follows_chdir) {
 
   ck_assert_ptr_nonnull(fixtures);
   ck_assert_ptr_nonnull(getcwd(cwd, sizeof(cwd)));
-  ck_assert_ptr_nonnull(mkdtemp(dir));
+  snprintf(dir, sizeof(dir), "%s/chdir", copies_dir);
+  ck_assert_int_eq(mkdir(dir, 0700), 0);
   snprintf(a, sizeof(a), "%s/a", dir);
   snprintf(b, sizeof(b), "%s/b", dir);
   ck_assert_int_eq(mkdir(a, 0700), 0);
@@ -303,6 +297,7 @@ END_TEST
 Suite *make_suite(void) {
   Suite *s = suite_create("cache");
   TCase *tc = tcase_create("idle");
+  tcase_add_unchecked_fixture(tc, make_copies, remove_copies);
   tcase_add_test(tc, released_modules_stay_loaded_up_to_64);
   tcase_add_test(tc, relative_path_follows_chdir);
   tcase_add_test(tc, call_form_borrow_leaves_counts_balanced);
