@@ -3,7 +3,7 @@
 # Output shown once (--hold-output) and retrying on what the command says
 # (--retry-if-output, --stop-if-output, --fail-if-output).
 . "$srcdir/tests/cli/lib.sh"
-plan 19
+plan 21
 fast="--scale-factor 0.01 --seed 1"
 
 # N: how many times the command ran before (0 the first time).
@@ -36,6 +36,23 @@ again; TMPDIR="$tmp/none" bo $fast -n 3 --hold-output -- sh -c "$count"'
 check "no room to hold the output: written once, whole, no retry, said" \
   sh -c "test $st = 1 && cmp -s '$tmp/big' '$tmp/out' && test \$(cat '$tmp/n') = 1 &&
          grep -q 'not retrying: cannot hold its output' '$tmp/err'"
+
+# Held output counts against --stdin-limit: exactly the limit is held and
+# the run retried; one byte more is written as it is, and not retried.
+for size in 102400 102401; do
+  again; bo $fast -n 2 --hold-output --stdin-limit 100k -- sh -c "$count"'
+    head -c '$size' /dev/zero; [ "$n" -ge 1 ]' sh "$tmp"
+  if [ $size = 102400 ]; then
+    check "--hold-output: $size bytes (the limit) held, the run retried" \
+      sh -c "test $st = 0 && test \$(cat '$tmp/n') = 2 &&
+             test \$(wc -c <'$tmp/out') = $size"
+  else
+    check "--hold-output: $size bytes, over the limit: written once, no retry" \
+      sh -c "test $st = 1 && test \$(cat '$tmp/n') = 1 &&
+             test \$(wc -c <'$tmp/out') = $size &&
+             grep -q 'its held output is over' '$tmp/err'"
+  fi
+done
 
 again; bo $fast -n 4 --retry-if-output 'temporar(y|ily)' -- sh -c "$count"'
   echo "try again temporarily" >&2; [ "$n" -ge 2 ]' sh "$tmp"
@@ -123,8 +140,13 @@ check "... and SIGTERM ends it (143)" \
   sh -c "test \"\$(cat '$tmp/rc' 2>/dev/null)\" = 143"
 kill "$reader" 2>/dev/null
 
-stuck -n 1 --hold-output -- head -c 1000000 /dev/zero
-wait_for "$tmp/pid" . 20 && sleep 0.5 && kill -TERM "$(cat "$tmp/pid")"
+# The attempt says when its output is all made and it exits; backoff is
+# then writing what it held to the reader that takes nothing.
+rm -f "$tmp/made"
+stuck -n 1 --hold-output -- sh -c 'head -c 1000000 /dev/zero; echo made >"$0/made"' "$tmp"
+wait_for "$tmp/made" . 50 && sleep 0.3 &&
+  kill -0 "$(cat "$tmp/pid")" 2>/dev/null && test ! -e "$tmp/rc" &&
+  kill -TERM "$(cat "$tmp/pid")"
 wait_for "$tmp/rc" . 20
 check "... also while writing the held output (143)" \
   sh -c "test \"\$(cat '$tmp/rc' 2>/dev/null)\" = 143"

@@ -4,7 +4,7 @@
 # rewound; only what the attempt consumes is read; past --stdin-limit no
 # retry is made rather than one fed partial input.
 . "$srcdir/tests/cli/lib.sh"
-plan 17
+plan 20
 fast="--scale-factor 0.01 --seed 1"
 
 # A command that stores its stdin per attempt and fails the first time.
@@ -77,6 +77,23 @@ check "over --stdin-limit: the attempt gets it all, no retry" \
 check "... and one line says why" \
   grep -qx 'backoff: attempt 1/3 failed (exit 1); not retrying: its stdin is over --stdin-limit' \
   "$tmp/err"
+
+# The limit itself: exactly --stdin-limit bytes are kept and replayed, one
+# byte more is over it. 4M takes the larger pipe as well.
+for case in 100k:102400:retried 100k:102401:over 4M:4194304:retried; do
+  limit=${case%%:*}; size=${case#*:}; size=${size%%:*}; want=${case##*:}
+  store; st=0
+  head -c "$size" /dev/zero | "$BACKOFF" $fast -n 2 --stdin-limit "$limit" -- \
+    sh "$tmp/store.sh" "$tmp" >"$tmp/out" 2>"$tmp/err" || st=$?
+  if [ "$want" = retried ]; then
+    check "$size bytes, --stdin-limit $limit: kept, the retry gets them all" \
+      sh -c "test $st = 0 && test \$(wc -c <'$tmp/stored.1') = $size"
+  else
+    check "$size bytes, --stdin-limit $limit: over it, not retried" \
+      sh -c "test $st = 1 && test ! -e '$tmp/stored.1' &&
+             grep -q 'its stdin is over --stdin-limit' '$tmp/err'"
+  fi
+done
 
 # Out of room for the copy (here: no $TMPDIR to spill to): the attempt
 # still gets all of its input, and retrying ends with one clear line.
