@@ -13,6 +13,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 
 #include "budget_procs.h"
 
@@ -36,67 +37,65 @@ static int free_port(void) {
   return p;
 }
 
-/* 1 when something answers PING on the port. */
-static int pings(const char *password) {
+/* Sends cmd (inline commands, each ending "\r\n") to the test's server and
+ * reads its reply into buf: until `until` is in it followed by a line's
+ * end, or (until NULL) one read; a silent server gives up after 1 s.
+ * Returns the bytes read, 0 when nothing answered. */
+static size_t redis_cmd(const char *cmd, const char *until, char *buf,
+                        size_t size) {
+  const struct timeval limit = {1, 0};
   struct sockaddr_in a;
-  char buf[256];
-  int fd = socket(AF_INET, SOCK_STREAM, 0), ok = 0;
+  size_t got = 0;
   ssize_t n;
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
 
+  buf[0] = '\0';
   memset(&a, 0, sizeof(a));
   a.sin_family = AF_INET;
   a.sin_port = htons((uint16_t)port);
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0) {
-    if (password)
-      snprintf(buf, sizeof(buf), "AUTH %s\r\nPING\r\n", password);
-    else
-      snprintf(buf, sizeof(buf), "PING\r\n");
-    if (write(fd, buf, strlen(buf)) > 0) {
-      usleep(20000);
-      n = read(fd, buf, sizeof(buf) - 1);
-      buf[n > 0 ? n : 0] = '\0';
-      ok = strstr(buf, "+PONG") != NULL;
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof(limit));
+  if (connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
+      write(fd, cmd, strlen(cmd)) == (ssize_t)strlen(cmd)) {
+    while (got < size - 1 && (n = read(fd, buf + got, size - 1 - got)) > 0) {
+      const char *p;
+      got += (size_t)n;
+      buf[got] = '\0';
+      if (until == NULL ||
+          ((p = strstr(buf, until)) != NULL && strchr(p, '\n') != NULL))
+        break;
     }
   }
   close(fd);
-  return ok;
+  return got;
+}
+
+/* 1 when something answers PING on the port. */
+static int pings(const char *password) {
+  char cmd[256], buf[256];
+  if (password)
+    snprintf(cmd, sizeof(cmd), "AUTH %s\r\nPING\r\n", password);
+  else
+    snprintf(cmd, sizeof(cmd), "PING\r\n");
+  redis_cmd(cmd, "+PONG", buf, sizeof(buf));
+  return strstr(buf, "+PONG") != NULL;
 }
 
 /* The server's total_commands_processed (INFO stats), or -1. */
 static long commands_processed(void) {
-  static const char cmd[] = "INFO stats\r\n";
-  struct sockaddr_in a;
-  char buf[8192], *p;
-  size_t got = 0;
-  ssize_t n;
-  long v = -1;
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-  memset(&a, 0, sizeof(a));
-  a.sin_family = AF_INET;
-  a.sin_port = htons((uint16_t)port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
-      write(fd, cmd, sizeof(cmd) - 1) == (ssize_t)(sizeof(cmd) - 1)) {
-    while (got < sizeof(buf) - 1 &&
-           (n = read(fd, buf + got, sizeof(buf) - 1 - got)) > 0) {
-      got += (size_t)n;
-      buf[got] = '\0';
-      if ((p = strstr(buf, "total_commands_processed:")) != NULL &&
-          strchr(p, '\n') != NULL) {
-        v = atol(p + strlen("total_commands_processed:"));
-        break;
-      }
-    }
-  }
-  close(fd);
-  return v;
+  static const char field[] = "total_commands_processed:";
+  char buf[8192];
+  const char *p;
+  redis_cmd("INFO stats\r\n", field, buf, sizeof(buf));
+  p = strstr(buf, field);
+  return p != NULL ? atol(p + strlen(field)) : -1;
 }
 
-static void server_start(const char *password) {
+/* Starts redis-server on `port`; 0 when it exits at once instead (the
+ * port was taken meanwhile: free_port() can only pick one that was free). */
+static int server_try(const char *password) {
   char portarg[16];
-  int i;
+  int i, st;
 
   snprintf(portarg, sizeof(portarg), "%d", port);
   server_pid = fork();
@@ -117,9 +116,23 @@ static void server_start(const char *password) {
             (char *)NULL);
     _exit(127);
   }
-  for (i = 0; i < 250 && !pings(password); i++)
+  /* Whoever answers must be ours: still running once it does. */
+  for (i = 0; i < 250; i++) {
+    if (waitpid(server_pid, &st, WNOHANG) == server_pid) {
+      server_pid = 0;
+      return 0;
+    }
+    if (pings(password) && waitpid(server_pid, &st, WNOHANG) == 0)
+      return 1;
     usleep(20000);
-  ck_assert_msg(i < 250, "redis-server did not answer on port %d", port);
+  }
+  ck_abort_msg("redis-server did not answer on port %d", port);
+  return 0;
+}
+
+static void server_start(const char *password) {
+  ck_assert_msg(server_try(password),
+                "redis-server could not listen on port %d again", port);
 }
 
 static void server_stop(void) {
@@ -132,10 +145,14 @@ static void server_stop(void) {
 }
 
 static void setup(void) {
+  int tries = 0;
+
   snprintf(tmpdir, sizeof(tmpdir), "/tmp/backoff-redis.XXXXXX");
   ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-  port = free_port();
-  server_start(NULL);
+  do
+    port = free_port();
+  while (!server_try(NULL) && ++tries < 5);
+  ck_assert_msg(server_pid > 0, "redis-server found no free port in 5 tries");
 }
 
 static void teardown(void) {
@@ -297,7 +314,9 @@ START_TEST(stopped_server_bounds_every_thread) {
   }
   kill(server_pid, SIGCONT);
   pthread_barrier_destroy(&stop_bar);
-  ck_assert_msg(worst < 2 * 200 * 1000000u,
+  /* Serialized, the 16 waits would take 3.2 s: a bound of 2 s proves they
+   * are not, with room for a loaded machine. */
+  ck_assert_msg(worst < 10 * 200 * 1000000u,
                 "a call waited %.3f s with a 0.2 s timeout",
                 (double)worst / 1e9);
   backoff_policy_free(stop_policy);
@@ -390,23 +409,51 @@ END_TEST
 
 /* Sends one inline command; 1 if the reply is an integer or status. */
 static int redis_inline(const char *cmd) {
-  struct sockaddr_in a;
   char buf[512];
-  int fd = socket(AF_INET, SOCK_STREAM, 0), ok = 0;
-  ssize_t n;
-
-  memset(&a, 0, sizeof(a));
-  a.sin_family = AF_INET;
-  a.sin_port = htons((uint16_t)port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
-      write(fd, cmd, strlen(cmd)) == (ssize_t)strlen(cmd)) {
-    n = read(fd, buf, sizeof(buf) - 1);
-    ok = n > 0 && (buf[0] == ':' || buf[0] == '+');
-  }
-  close(fd);
-  return ok;
+  return redis_cmd(cmd, NULL, buf, sizeof(buf)) > 0 &&
+         (buf[0] == ':' || buf[0] == '+');
 }
+
+/* A key that holds something else is refused as such, and left alone. */
+START_TEST(key_of_another_type_is_refused) {
+  backoff_budget_t *b = NULL;
+  char buf[64];
+
+  ck_assert(redis_inline("SET other-type x\r\n"));
+  EXPECT_ERR(backoff_budget_open(&b, spec("other-type"), NULL),
+             BACKOFF_ECORRUPT,
+             "holds something other than a libbackoff budget");
+  ck_assert_ptr_null(b);
+  redis_cmd("GET other-type\r\n", "$1", buf, sizeof(buf));
+  ck_assert_msg(strstr(buf, "\r\nx\r\n") != NULL, "the key now holds %s", buf);
+}
+END_TEST
+
+/* The server forgets the budget script (SCRIPT FLUSH; a restarted server
+ * has no script cache either): the next exchange sends it again, and no
+ * token is lost or counted twice. */
+START_TEST(forgotten_script_is_sent_again) {
+  backoff_budget_options_t bo = {.capacity = 1000, .timeout_ms = 5000};
+  backoff_budget_t *b;
+  backoff_policy_t *p;
+  backoff_report_t r;
+  int i;
+
+  downs = 0;
+  bo.on_event = on_event;
+  ck_assert_int_eq(backoff_budget_open(&b, spec("flushed"), &bo), 0);
+  p = policy_for(b, 3);
+  backoff_run(p, procs_fail, NULL, &r); /* 2 retries: -10 */
+  ck_assert(redis_inline("SCRIPT FLUSH\r\n"));
+  for (i = 0; i < 5; i++) /* each spends a whole lease: an exchange each */
+    backoff_run(p, procs_fail, NULL, &r);
+  ck_assert_msg(backoff_budget_tokens(b) == 1000 - 60, "%.0f tokens",
+                backoff_budget_tokens(b));
+  ck_assert_int_eq(__atomic_load_n(&downs, __ATOMIC_SEQ_CST), 0);
+  backoff_policy_free(p);
+  backoff_budget_free(b);
+}
+END_TEST
 
 /* A lease that lapsed (its holder cut off for longer than the lease's
  * life) is taken back by another process; when its holder returns it
@@ -766,6 +813,8 @@ Suite *make_suite(void) {
   tcase_add_test(tc, lapsed_lease_returned_late_counts_once);
   tcase_add_test(tc, credentials);
   tcase_add_test(tc, bad_inputs);
+  tcase_add_test(tc, key_of_another_type_is_refused);
+  tcase_add_test(tc, forgotten_script_is_sent_again);
   tcase_add_test(tc, fork_child_uses_its_own_connection);
   tcase_add_test(tc, fork_child_threads_share_one_reset);
   suite_add_tcase(s, tc);
