@@ -30,7 +30,9 @@ static int fail(void *arg) {
 static void use(backoff_budget_t *b) {
   backoff_budget_options_t got;
   backoff_options_t o;
+  backoff_report_t r;
   double t = backoff_budget_tokens(b);
+  int rc;
 
   if (backoff_budget_settings(b, &got) != 0 || t < 0)
     abort();
@@ -42,7 +44,16 @@ static void use(backoff_budget_t *b) {
   o.sleep = nosleep;
   o.budget = b;
   o.strategy = "fixed";
-  (void)backoff(fail, NULL, &o); /* no plugin found is fine too */
+  o.report = &r;
+  /* The budget is used: the call ends with the operation's own failure,
+   * its tries spent or a retry refused (BACKOFF_PLUGIN_PATH finds fixed). */
+  rc = backoff(fail, NULL, &o);
+  if (rc != 1 ||
+      (r.stop != BACKOFF_STOP_EXHAUSTED && r.stop != BACKOFF_STOP_BUDGET)) {
+    fprintf(stderr, "backoff() on an open budget: %d, %s (%s)\n", rc,
+            backoff_stop_name(r.stop), backoff_last_error());
+    abort();
+  }
 }
 
 static void try_open(const char *spec, unsigned flags) {

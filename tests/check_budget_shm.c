@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <sched.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
@@ -209,6 +210,33 @@ START_TEST(small_bucket_opens_again) {
   backoff_budget_free(c);
   backoff_budget_free(b);
   ck_assert_int_eq(backoff_budget_unlink(spec), 0);
+}
+END_TEST
+
+/* The fuzzer's valid seeds are objects this library opens: a layout change
+ * that forgot them would leave the fuzzer exploring refusals only. */
+START_TEST(fuzz_seeds_still_open) {
+  static const char *const seeds[] = {"token-bucket", "ratio"};
+  const char *srcdir = getenv("srcdir");
+  size_t i;
+
+  for (i = 0; i < sizeof(seeds) / sizeof(seeds[0]); i++) {
+    const char *spec = uniq(seeds[i]);
+    char from[PATH_MAX], to[300], cmd[2 * PATH_MAX];
+    backoff_budget_options_t bo = {.flags = BACKOFF_BUDGET_ATTACH};
+    backoff_budget_t *b = NULL;
+
+    snprintf(from, sizeof(from), "%s/fuzz/corpus/fuzz_budget_shm/%s",
+             srcdir != NULL ? srcdir : ".", seeds[i]);
+    obj_path(spec, to, sizeof(to));
+    snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", from, to);
+    ck_assert_msg(system(cmd) == 0, "%s", cmd);
+    ck_assert_int_eq(chmod(to, 0600), 0);
+    ck_assert_msg(backoff_budget_open(&b, spec, &bo) == 0, "seed %s: %s",
+                  seeds[i], backoff_last_error());
+    backoff_budget_free(b);
+    ck_assert_int_eq(backoff_budget_unlink(spec), 0);
+  }
 }
 END_TEST
 
@@ -533,6 +561,7 @@ Suite *make_suite(void) {
   tcase_add_test(tc, accounting_across_processes_ratio);
   tcase_add_test(tc, sigkill_mid_update_keeps_count_consistent);
   tcase_add_test(tc, creation_race);
+  tcase_add_test(tc, fuzz_seeds_still_open);
   tcase_add_test(tc, small_bucket_opens_again);
   tcase_add_test(tc, settings_mismatch_attach_and_settings);
   tcase_add_test(tc, file_mode);
