@@ -12,40 +12,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* call must fail with code, and backoff_last_error() contain fragment. */
-#define EXPECT_ERR(call, code, fragment)                                      \
-  do {                                                                        \
-    int rc_ = (call);                                                         \
-    ck_assert_msg(rc_ == (code), "%s: got %s (%s), want %s", #call,           \
-                  backoff_err_name(rc_), backoff_last_error(),                \
-                  backoff_err_name(code));                                    \
-    ck_assert_msg(strstr(backoff_last_error(), (fragment)) != NULL,           \
-                  "message '%s' lacks '%s'", backoff_last_error(),            \
-                  (fragment));                                                \
-  } while (0)
-
 #include "check_common.h"
 
 #define PROCS 8
 #define TIMEOUT_RC 110
 
-static int procs_nosleep(double seconds, void *ctx) {
-  (void)seconds;
-  (void)ctx;
-  return 0;
-}
-static int procs_fail(void *p) {
-  (void)p;
-  return 1;
-}
 static int procs_fail_once_tmo(void *p) {
   return ++*(int *)p == 1 ? TIMEOUT_RC : 0;
 }
-static int procs_succeed(void *p) {
-  (void)p;
-  return 0;
-}
-
 static void procs_options(backoff_budget_options_t *bo, int kind) {
   static const int timeouts[] = {TIMEOUT_RC};
   memset(bo, 0, sizeof(*bo));
@@ -82,7 +56,7 @@ static void procs_child(const char *spec, int kind, int rounds) {
   o.jitter = BACKOFF_JITTER_NONE;
   o.max_tries = 3;
   o.max_delay = INFINITY;
-  o.sleep = procs_nosleep;
+  o.sleep = no_sleep;
   o.budget = b;
   if (backoff_policy_new(&p, &o) != 0)
     _exit(1);
@@ -91,17 +65,17 @@ static void procs_child(const char *spec, int kind, int rounds) {
     _exit(1);
   for (k = 0; k < rounds; k++) {
     if (kind == BACKOFF_BUDGET_TOKEN_BUCKET) {
-      backoff_run(p, procs_fail, NULL, &r);
+      backoff_run(p, op_fail, NULL, &r);
       bad += r.stop != BACKOFF_STOP_EXHAUSTED;
       st = 0;
       backoff_run(p, procs_fail_once_tmo, &st, &r);
       bad += r.stop != BACKOFF_STOP_SUCCESS;
       for (j = 0; j < 7; j++)
-        backoff_run(p, procs_succeed, NULL, &r);
+        backoff_run(p, op_succeed, NULL, &r);
     } else {
-      backoff_run(p1, procs_fail, NULL, &r);
+      backoff_run(p1, op_fail, NULL, &r);
       for (j = 0; j < 9; j++)
-        backoff_run(p, procs_succeed, NULL, &r);
+        backoff_run(p, op_succeed, NULL, &r);
     }
   }
   backoff_policy_free(p);

@@ -156,12 +156,6 @@ static int fail_twice(void *arg) {
   return ++*calls <= 2 ? 7 : 0;
 }
 
-static int no_sleep(double s, void *ctx) {
-  (void)s;
-  (void)ctx;
-  return 0;
-}
-
 START_TEST(report_written_within_the_old_size) {
   guarded_report_t g;
   /* The old options, with room behind them for today's size: on 64-bit

@@ -106,12 +106,6 @@ static int fail_op(void *arg) {
   return 1;
 }
 
-static int no_sleep(double seconds, void *ctx) {
-  (void)seconds;
-  (void)ctx;
-  return 0;
-}
-
 static int retry_after_rc;
 static const char *retry_after_arg;
 static int retry_after_op(void *arg) {

@@ -31,12 +31,6 @@ static int scripted(void *p) {
   return s->codes[k];
 }
 
-static int nosleep(double seconds, void *ctx) {
-  (void)seconds;
-  (void)ctx;
-  return 0;
-}
-
 static backoff_budget_t *bucket(unsigned capacity, unsigned retry,
                                 unsigned timeout, unsigned refund) {
   static const int timeouts[] = {TIMEOUT_RC};
@@ -89,7 +83,7 @@ static backoff_report_t run_codes(backoff_budget_t *budget, unsigned max_tries,
   o.jitter = BACKOFF_JITTER_NONE;
   o.max_tries = max_tries;
   o.max_delay = INFINITY;
-  o.sleep = nosleep;
+  o.sleep = no_sleep;
   o.budget = budget;
   o.report = &rep;
   if (retry_on) {
@@ -320,7 +314,7 @@ START_TEST(refused_retry_stops_with_budget_reason) {
   sc.codes = (const int[]){7};
   sc.n = 1;
   sc.budget = b;
-  o.sleep = nosleep;
+  o.sleep = no_sleep;
   o.on_failure = failure_hook;
   o.callback_ctx = &seen;
   ck_assert_int_eq(backoff(scripted, &sc, &o), -12345);
@@ -407,7 +401,7 @@ START_TEST(ratio_ignores_failures_that_are_not_retryable) {
   TOKENS_EQ(b, 10);
   memset(&o, 0, sizeof(o));
   o.jitter = BACKOFF_JITTER_NONE;
-  o.sleep = nosleep;
+  o.sleep = no_sleep;
   o.budget = b;
   o.report = &r;
   backoff(mark_permanent, NULL, &o);
@@ -440,11 +434,6 @@ static int fail_always(void *p) {
   (void)p;
   return 1;
 }
-static int succeed(void *p) {
-  (void)p;
-  return 0;
-}
-
 static void one(worker_t *w, const backoff_policy_t *p, backoff_fn fn) {
   backoff_report_t r;
   int state = 0;
@@ -465,11 +454,11 @@ static void *hammer(void *arg) {
       one(w, w->policy, fail_always);   /* 3 calls, 2 retries: -10 */
       one(w, w->policy, fail_once_tmo); /* -10 then +10 */
       for (j = 0; j < 7; j++)
-        one(w, w->policy, succeed); /* +1 each */
+        one(w, w->policy, op_succeed); /* +1 each */
     } else {
       one(w, w->policy1, fail_always); /* -1 */
       for (j = 0; j < 9; j++)
-        one(w, w->policy, succeed); /* +0.1 each */
+        one(w, w->policy, op_succeed); /* +0.1 each */
     }
   }
   return NULL;
@@ -498,7 +487,7 @@ static void hammer_kind(int kind) {
   o.jitter = BACKOFF_JITTER_NONE;
   o.max_tries = 3;
   o.max_delay = INFINITY;
-  o.sleep = nosleep;
+  o.sleep = no_sleep;
   o.budget = b;
   ck_assert_int_eq(backoff_policy_new(&p, &o), 0);
   o.max_tries = 1;
@@ -545,7 +534,7 @@ START_TEST(shared_between_policies) {
 
   memset(&o, 0, sizeof(o));
   o.jitter = BACKOFF_JITTER_NONE;
-  o.sleep = nosleep;
+  o.sleep = no_sleep;
   o.max_tries = 3;
   o.budget = b;
   o.strategy = "linear";

@@ -188,7 +188,7 @@ static backoff_policy_t *policy_for(backoff_budget_t *b, unsigned tries) {
   o.jitter = BACKOFF_JITTER_NONE;
   o.max_tries = tries;
   o.max_delay = INFINITY;
-  o.sleep = procs_nosleep;
+  o.sleep = no_sleep;
   o.budget = b;
   ck_assert_int_eq(backoff_policy_new(&p, &o), 0);
   return p;
@@ -210,7 +210,7 @@ START_TEST(first_try_success_costs_no_round_trip) {
   p = policy_for(b, 3);
   before = commands_processed();
   for (i = 0; i < 1000; i++)
-    ck_assert_int_eq(backoff_run(p, procs_succeed, NULL, NULL), 0);
+    ck_assert_int_eq(backoff_run(p, op_succeed, NULL, NULL), 0);
   after = commands_processed();
   ck_assert_int_ge(before, 0);
   /* One more for the INFO itself. */
@@ -253,7 +253,7 @@ START_TEST(stopped_server_bounds_every_wait) {
   kill(server_pid, SIGSTOP);
   for (i = 0; i < 20; i++) {
     t0 = backoff_clock_ns();
-    backoff_run(p, procs_fail, NULL, &r);
+    backoff_run(p, op_fail, NULL, &r);
     if (backoff_clock_ns() - t0 > worst)
       worst = backoff_clock_ns() - t0;
   }
@@ -283,7 +283,7 @@ static void *stop_thread_run(void *arg) {
   uint64_t t0;
   pthread_barrier_wait(&stop_bar);
   t0 = backoff_clock_ns();
-  backoff_run(stop_policy, procs_fail, NULL, &r);
+  backoff_run(stop_policy, op_fail, NULL, &r);
   stop_waits[(intptr_t)arg] = backoff_clock_ns() - t0;
   return NULL;
 }
@@ -331,7 +331,7 @@ static int retried(backoff_policy_t *p, int n) {
   backoff_report_t r;
   int i, k = 0;
   for (i = 0; i < n; i++) {
-    backoff_run(p, procs_fail, NULL, &r);
+    backoff_run(p, op_fail, NULL, &r);
     k += r.stop == BACKOFF_STOP_EXHAUSTED;
   }
   return k;
@@ -360,8 +360,8 @@ START_TEST(ratio_clamped_while_unreachable) {
     usleep(20000);
   ck_assert_int_eq(__atomic_load_n(&downs, __ATOMIC_SEQ_CST), 1);
   for (i = 0; i < 10000; i++) {
-    backoff_run(p, procs_succeed, NULL, NULL);
-    backoff_run(pl, procs_succeed, NULL, NULL);
+    backoff_run(p, op_succeed, NULL, NULL);
+    backoff_run(pl, op_succeed, NULL, NULL);
   }
   ck_assert(backoff_budget_tokens(b) == 10);
   far = retried(p, 2000);
@@ -394,12 +394,12 @@ START_TEST(large_totals_keep_counting) {
   ck_assert_int_eq(backoff_budget_open(&b, spec("big"), &bo), 0);
   p = policy_for(b, 2);
   for (i = 0; i < 150; i++) /* 1.5e14 thousandths sent */
-    ck_assert_int_eq(backoff_run(p, procs_succeed, NULL, NULL), 0);
+    ck_assert_int_eq(backoff_run(p, op_succeed, NULL, NULL), 0);
   ck_assert(backoff_budget_tokens(b) == 1e9);
-  backoff_run(p, procs_fail, NULL, &r); /* the retry spends it all */
+  backoff_run(p, op_fail, NULL, &r); /* the retry spends it all */
   ck_assert_int_eq(r.stop, BACKOFF_STOP_EXHAUSTED);
   ck_assert(backoff_budget_tokens(b) == 0);
-  ck_assert_int_eq(backoff_run(p, procs_succeed, NULL, NULL), 0);
+  ck_assert_int_eq(backoff_run(p, op_succeed, NULL, NULL), 0);
   ck_assert_msg(backoff_budget_tokens(b) == 1e9, "%.0f tokens, want 1e9",
                 backoff_budget_tokens(b));
   backoff_policy_free(p);
@@ -443,10 +443,10 @@ START_TEST(forgotten_script_is_sent_again) {
   bo.on_event = on_event;
   ck_assert_int_eq(backoff_budget_open(&b, spec("flushed"), &bo), 0);
   p = policy_for(b, 3);
-  backoff_run(p, procs_fail, NULL, &r); /* 2 retries: -10 */
+  backoff_run(p, op_fail, NULL, &r); /* 2 retries: -10 */
   ck_assert(redis_inline("SCRIPT FLUSH\r\n"));
   for (i = 0; i < 5; i++) /* each spends a whole lease: an exchange each */
-    backoff_run(p, procs_fail, NULL, &r);
+    backoff_run(p, op_fail, NULL, &r);
   ck_assert_msg(backoff_budget_tokens(b) == 1000 - 60, "%.0f tokens",
                 backoff_budget_tokens(b));
   ck_assert_int_eq(__atomic_load_n(&downs, __ATOMIC_SEQ_CST), 0);
@@ -472,7 +472,7 @@ START_TEST(lapsed_lease_returned_late_counts_once) {
   bo.flush_ms = 60000;
   ck_assert_int_eq(backoff_budget_open(&c1, spec("lapse"), &bo), 0);
   p1 = policy_for(c1, 2);
-  backoff_run(p1, procs_fail, NULL, &r); /* leases 20, spends 10 */
+  backoff_run(p1, op_fail, NULL, &r); /* leases 20, spends 10 */
   ck_assert_int_eq(r.stop, BACKOFF_STOP_EXHAUSTED);
   /* c1's lease lapses (as after 30 s without a word from it). */
   ck_assert(redis_inline(
@@ -489,7 +489,7 @@ START_TEST(lapsed_lease_returned_late_counts_once) {
   ck_assert(backoff_budget_tokens(c2) == 100);
   p2 = policy_for(c2, 2);
   for (i = 0; i < 5; i++) {
-    backoff_run(p2, procs_fail, NULL, &r);
+    backoff_run(p2, op_fail, NULL, &r);
     ck_assert_int_eq(r.stop, BACKOFF_STOP_EXHAUSTED);
   }
   backoff_policy_free(p2);
@@ -523,12 +523,12 @@ START_TEST(server_killed_and_restarted) {
   ck_assert_int_eq(backoff_budget_open(&b, spec("restart"), &bo), 0);
   p = policy_for(b, 2);
   for (i = 0; i < 10; i++)
-    backoff_run(p, procs_fail, NULL, &r);
+    backoff_run(p, op_fail, NULL, &r);
   server_stop();
   /* Down: at most the lease (20) plus the local bucket (20, refilled
    * only by successes, of which there are none): 8 retries of 5. */
   for (i = 0; i < 50; i++) {
-    backoff_run(p, procs_fail, NULL, &r);
+    backoff_run(p, op_fail, NULL, &r);
     granted += r.attempts - 1;
   }
   ck_assert_int_le(granted, 8);
@@ -536,16 +536,16 @@ START_TEST(server_killed_and_restarted) {
   /* The local bucket is refilled by this process's successes (1 each),
    * up to the last lease (20): 10 successes pay 2 retries, 30 pay 4. */
   for (i = 0; i < 10; i++)
-    backoff_run(p, procs_succeed, NULL, &r);
+    backoff_run(p, op_succeed, NULL, &r);
   for (granted = 0, i = 0; i < 10; i++) {
-    backoff_run(p, procs_fail, NULL, &r);
+    backoff_run(p, op_fail, NULL, &r);
     granted += r.attempts - 1;
   }
   ck_assert_int_eq(granted, 2);
   for (i = 0; i < 30; i++)
-    backoff_run(p, procs_succeed, NULL, &r);
+    backoff_run(p, op_succeed, NULL, &r);
   for (granted = 0, i = 0; i < 10; i++) {
-    backoff_run(p, procs_fail, NULL, &r);
+    backoff_run(p, op_fail, NULL, &r);
     granted += r.attempts - 1;
   }
   ck_assert_int_eq(granted, 4);
@@ -554,7 +554,7 @@ START_TEST(server_killed_and_restarted) {
     usleep(20000);
   ck_assert_int_eq(__atomic_load_n(&ups, __ATOMIC_SEQ_CST), 1);
   /* The new server starts a new budget: retries are paid again. */
-  backoff_run(p, procs_fail, NULL, &r);
+  backoff_run(p, op_fail, NULL, &r);
   ck_assert_int_eq(r.stop, BACKOFF_STOP_EXHAUSTED);
   ck_assert(backoff_budget_tokens(b) > 900);
   backoff_policy_free(p);
@@ -706,20 +706,20 @@ START_TEST(fork_child_uses_its_own_connection) {
   bo.timeout_ms = 5000;
   ck_assert_int_eq(backoff_budget_open(&b, spec("fork"), &bo), 0);
   p = policy_for(b, 3);
-  backoff_run(p, procs_fail, NULL, &r); /* -10, lease 20 -> 10 left */
+  backoff_run(p, op_fail, NULL, &r); /* -10, lease 20 -> 10 left */
   pid = fork();
   ck_assert_int_ge(pid, 0);
   if (pid == 0) {
     int i;
     for (i = 0; i < 5; i++)
-      backoff_run(p, procs_fail, NULL, &r); /* -50 */
+      backoff_run(p, op_fail, NULL, &r); /* -50 */
     backoff_policy_free(p);
     backoff_budget_free(b);
     _exit(r.stop == BACKOFF_STOP_EXHAUSTED ? 0 : 1);
   }
   ck_assert_int_eq(waitpid(pid, &st, 0), pid);
   ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-  backoff_run(p, procs_fail, NULL, &r); /* -10 */
+  backoff_run(p, op_fail, NULL, &r); /* -10 */
   ck_assert(backoff_budget_tokens(b) == 1000 - 70);
   backoff_policy_free(p);
   backoff_budget_free(b);
@@ -735,8 +735,8 @@ static void *fork_thread(void *arg) {
   backoff_report_t r;
   (void)arg;
   pthread_barrier_wait(&fork_bar);
-  backoff_run(fork_policy, procs_fail, NULL, &r);
-  backoff_run(fork_policy, procs_succeed, NULL, &r);
+  backoff_run(fork_policy, op_fail, NULL, &r);
+  backoff_run(fork_policy, op_succeed, NULL, &r);
   return NULL;
 }
 

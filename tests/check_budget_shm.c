@@ -69,7 +69,7 @@ START_TEST(sigkill_mid_update_keeps_count_consistent) {
       memset(&o, 0, sizeof(o));
       o.strategy = "fixed";
       o.max_tries = 3;
-      o.sleep = procs_nosleep;
+      o.sleep = no_sleep;
       o.budget = b; /* inherited mapping */
       if (backoff_policy_new(&p, &o) != 0)
         _exit(1);
@@ -94,10 +94,10 @@ START_TEST(sigkill_mid_update_keeps_count_consistent) {
     memset(&o, 0, sizeof(o));
     o.strategy = "fixed";
     o.max_tries = 2;
-    o.sleep = procs_nosleep;
+    o.sleep = no_sleep;
     o.budget = b;
     ck_assert_int_eq(backoff_policy_new(&p, &o), 0);
-    backoff_run(p, procs_fail, NULL, &r);
+    backoff_run(p, op_fail, NULL, &r);
     ck_assert(backoff_budget_tokens(b) == t - 5);
     backoff_policy_free(p);
   }
@@ -125,11 +125,11 @@ START_TEST(creation_race) {
         _exit(1);
       o.strategy = "fixed";
       o.max_tries = 2;
-      o.sleep = procs_nosleep;
+      o.sleep = no_sleep;
       o.budget = c;
       if (backoff_policy_new(&p, &o) != 0)
         _exit(1);
-      backoff_run(p, procs_fail, NULL, NULL); /* -5 */
+      backoff_run(p, op_fail, NULL, NULL); /* -5 */
       backoff_policy_free(p);
       backoff_budget_free(c);
       _exit(0);
@@ -540,10 +540,10 @@ START_TEST(ratio_shared) {
   memset(&o, 0, sizeof(o));
   o.strategy = "fixed";
   o.max_tries = 100;
-  o.sleep = procs_nosleep;
+  o.sleep = no_sleep;
   o.budget = a;
   ck_assert_int_eq(backoff_policy_new(&p, &o), 0);
-  backoff_run(p, procs_fail, NULL, &r); /* 10 -> 5 through a */
+  backoff_run(p, op_fail, NULL, &r); /* 10 -> 5 through a */
   ck_assert_int_eq(r.stop, BACKOFF_STOP_BUDGET);
   ck_assert(backoff_budget_tokens(b) == 5);
   backoff_policy_free(p);

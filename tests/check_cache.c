@@ -152,11 +152,6 @@ END_TEST
  * freeing it later on another thread leaves the count at 0 and the module
  * can be unloaded; a borrow leaked to the constructor left the count one
  * below zero after that free, and the module pinned forever. */
-static int succeed(void *unused) {
-  (void)unused;
-  return 0;
-}
-
 static void *free_strategy(void *s) {
   backoff_strategy_free(s);
   return NULL;
@@ -176,7 +171,7 @@ START_TEST(constructor_keeps_a_reference_not_the_call_borrow) {
   open_each(0, 1);
   ck_assert_int_eq(setenv("FIXTURE_KEEP", paths[0], 1), 0);
   o.strategy = keeper;
-  ck_assert_int_eq(backoff(succeed, NULL, &o), 0);
+  ck_assert_int_eq(backoff(op_succeed, NULL, &o), 0);
   h = dlopen(keeper, RTLD_NOLOAD | RTLD_LAZY);
   ck_assert_ptr_nonnull(h);
   rc = dlsym(h, "fixture_rc");
@@ -224,12 +219,6 @@ static int fork_then_churn(void *unused) {
   ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
                 "child status %#x", status);
   return 1;
-}
-
-static int no_sleep(double seconds, void *ctx) {
-  (void)seconds;
-  (void)ctx;
-  return 0;
 }
 
 START_TEST(child_forked_in_a_call_form_keeps_its_borrow) {

@@ -5,6 +5,7 @@
 
 #include <check.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "backoff.h"
 
@@ -13,6 +14,34 @@ Suite *make_suite(void);
 
 /* Directory of the fixture plugins built for `make check`. */
 #define TEST_PLUGINS_ENV "BACKOFF_TEST_PLUGINS"
+
+/* call must fail with code, and backoff_last_error() contain fragment. */
+#define EXPECT_ERR(call, code, fragment)                                      \
+  do {                                                                        \
+    int rc_ = (call);                                                         \
+    ck_assert_msg(rc_ == (code), "%s: got %s (%s), want %s", #call,           \
+                  backoff_err_name(rc_), backoff_last_error(),                \
+                  backoff_err_name(code));                                    \
+    ck_assert_msg(strstr(backoff_last_error(), (fragment)) != NULL,           \
+                  "message '%s' lacks '%s'", backoff_last_error(),            \
+                  (fragment));                                                \
+  } while (0)
+
+/* The operations and the sleep most tests need: succeed, fail with 1, and
+ * a sleep that returns at once. */
+static inline int op_succeed(void *arg) {
+  (void)arg;
+  return 0;
+}
+static inline int op_fail(void *arg) {
+  (void)arg;
+  return 1;
+}
+static inline int no_sleep(double seconds, void *ctx) {
+  (void)seconds;
+  (void)ctx;
+  return 0;
+}
 
 /* A deterministic random source: returns vals[i++ % n]. */
 typedef struct {

@@ -273,11 +273,6 @@ START_TEST(decorrelated_composes_with_core_settings) {
 }
 END_TEST
 
-static int always_fail(void *arg) {
-  (void)arg;
-  return 1;
-}
-
 /* The blocking loop feeds back the delay it actually waited. */
 START_TEST(decorrelated_sequence_through_the_loop) {
   const double u[] = {0.5, 0.5, 0, 0.25, 0.75, 0.5, 0.1};
@@ -303,7 +298,7 @@ START_TEST(decorrelated_sequence_through_the_loop) {
   o.sleep_ctx = &t;
   o.max_tries = 8;
   o.report = &rep;
-  ck_assert_int_eq(backoff(always_fail, NULL, &o), 1);
+  ck_assert_int_eq(backoff(op_fail, NULL, &o), 1);
   ck_assert_int_eq(rep.stop, BACKOFF_STOP_EXHAUSTED);
   ck_assert_uint_eq(t.nsleeps, 7);
   /* Within 1e-12, relative: the delays come from products and sums of the

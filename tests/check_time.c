@@ -195,11 +195,6 @@ START_TEST(eintr_under_load_cancellable) {
 }
 END_TEST
 
-static int always_fail(void *arg) {
-  (void)arg;
-  return 1;
-}
-
 /* The whole loop: three 50 ms sleeps, each under a signal storm. */
 START_TEST(eintr_under_load_retry_loop) {
   backoff_options_t o = {.strategy = "fixed",
@@ -215,7 +210,7 @@ START_TEST(eintr_under_load_retry_loop) {
   burner = start_burner();
   start_ticks();
   t0 = mono();
-  ck_assert_int_eq(backoff_run(p, always_fail, NULL, &r), 1);
+  ck_assert_int_eq(backoff_run(p, op_fail, NULL, &r), 1);
   dt = mono() - t0;
   stop_ticks();
   stop_burner(burner);
@@ -247,7 +242,7 @@ START_TEST(sleeps_are_monotonic_and_absolute) {
   reset_counts();
   recording = 1;
   ck_assert_int_eq(backoff_sleep(0.01, NULL), 0);
-  ck_assert_int_eq(backoff_run(p, always_fail, NULL, &r), 1);
+  ck_assert_int_eq(backoff_run(p, op_fail, NULL, &r), 1);
   (void)backoff_clock_ns();
   recording = 0;
   ck_assert_uint_ge(n_sleeps, 3); /* backoff_sleep + two retries */
@@ -297,12 +292,6 @@ static uint64_t jump_clock(void *p) {
       c->now += 86400000000000ULL;
   }
   return c->now;
-}
-
-static int no_sleep(double s, void *ctx) {
-  (void)s;
-  (void)ctx;
-  return 0;
 }
 
 static void delays_with(int jumpy, double *out, unsigned n, int deadline) {
