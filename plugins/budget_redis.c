@@ -892,11 +892,20 @@ static void *flusher(void *arg) {
   return NULL;
 }
 
+/* The handle's thread takes none of the process's signals (a thread
+ * starts with its creator's mask): they are the application's, which may
+ * block them in its own threads to read them from a signalfd. */
 static int start_thread(rb_t *r) {
+  sigset_t all, old;
   int rc;
 
   r->stop = 0;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
   rc = pthread_create(&r->thread, NULL, flusher, r);
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
+  if (rc == 0) /* what top -H and /proc/PID/task/TID/comm show */
+    (void)pthread_setname_np(r->thread, "backoff-redis");
   r->thread_on = rc == 0;
   return rc;
 }

@@ -6,6 +6,7 @@
  * recovery), credentials, fork, and every bad input. Skips (TAP SKIP) only
  * when redis-server or hiredis is not installed. */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -13,6 +14,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 
 #include "budget_procs.h"
@@ -414,6 +416,55 @@ static int redis_inline(const char *cmd) {
          (buf[0] == ':' || buf[0] == '+');
 }
 
+/* The handle's own thread takes none of the process's signals: a program
+ * that blocks SIGTERM to read it from a signalfd (the backoff command)
+ * must not have it delivered to, and kill, the process through that
+ * thread. */
+START_TEST(handle_thread_blocks_every_signal) {
+  backoff_budget_t *b;
+  sigset_t none, old;
+  DIR *d;
+  struct dirent *e;
+  int seen = 0;
+
+  /* Opened by a thread that takes every signal. */
+  sigemptyset(&none);
+  ck_assert_int_eq(pthread_sigmask(SIG_SETMASK, &none, &old), 0);
+  ck_assert_int_eq(backoff_budget_open(&b, spec("mask"), NULL), 0);
+  ck_assert_int_eq(pthread_sigmask(SIG_SETMASK, &old, NULL), 0);
+  d = opendir("/proc/self/task");
+  ck_assert_ptr_nonnull(d);
+  while ((e = readdir(d)) != NULL) {
+    char path[128], line[256];
+    unsigned long long blocked = 0;
+    FILE *f;
+
+    snprintf(path, sizeof(path), "/proc/self/task/%s/comm", e->d_name);
+    if (e->d_name[0] == '.' || (f = fopen(path, "r")) == NULL)
+      continue;
+    line[0] = '\0';
+    (void)fgets(line, sizeof(line), f);
+    fclose(f);
+    if (strcmp(line, "backoff-redis\n") != 0)
+      continue;
+    snprintf(path, sizeof(path), "/proc/self/task/%s/status", e->d_name);
+    ck_assert_ptr_nonnull(f = fopen(path, "r"));
+    while (fgets(line, sizeof(line), f) != NULL)
+      if (strncmp(line, "SigBlk:", 7) == 0)
+        blocked = strtoull(line + 7, NULL, 16);
+    fclose(f);
+    seen++;
+    ck_assert_msg((blocked >> (SIGTERM - 1) & 1) &&
+                      (blocked >> (SIGINT - 1) & 1) &&
+                      (blocked >> (SIGCHLD - 1) & 1),
+                  "the handle's thread takes signals: SigBlk %llx", blocked);
+  }
+  closedir(d);
+  ck_assert_int_eq(seen, 1);
+  backoff_budget_free(b);
+}
+END_TEST
+
 /* A key that holds something else is refused as such, and left alone. */
 START_TEST(key_of_another_type_is_refused) {
   backoff_budget_t *b = NULL;
@@ -814,6 +865,7 @@ Suite *make_suite(void) {
   tcase_add_test(tc, credentials);
   tcase_add_test(tc, bad_inputs);
   tcase_add_test(tc, key_of_another_type_is_refused);
+  tcase_add_test(tc, handle_thread_blocks_every_signal);
   tcase_add_test(tc, forgotten_script_is_sent_again);
   tcase_add_test(tc, fork_child_uses_its_own_connection);
   tcase_add_test(tc, fork_child_threads_share_one_reset);

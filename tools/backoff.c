@@ -481,6 +481,12 @@ int main(int argc, char **argv) {
   case BACKOFF_CLI_RUN:
     break;
   }
+  /* Before the budget: its socket must not take a closed fd 0-2, nor its
+   * thread the signals backoff reads. */
+  if (backoff_child_prepare() != 0) {
+    say("cannot set up signal handling: %s", strerror(errno));
+    return EXIT_INTERNAL;
+  }
   if (backoff_cli_budget_open(&cli, &cli_budget, err, sizeof(err)) != 0)
     usage_error(err);
   rc = run(&cli);

@@ -146,14 +146,16 @@ static void guard(pid_t target) {
     guard_fd = -1; /* it is gone: PR_SET_PDEATHSIG still holds */
 }
 
-int backoff_child_setup(backoff_cancel_t *token, int guarded) {
+int backoff_child_prepare(void) {
+  static int prepared;
   size_t i;
   int fd;
 
-  cancel_token = token;
-  /* A closed fd 0, 1 or 2 would be taken by the next pipe backoff opens,
-   * and a progress line written into it: /dev/null holds the place (the
-   * command gets it closed again). */
+  if (prepared)
+    return 0;
+  /* A closed fd 0, 1 or 2 would be taken by the next pipe or socket
+   * backoff opens, and a progress line written into it: /dev/null holds
+   * the place (the command gets it closed again). */
   for (fd = 0; fd < 3; fd++)
     if (std_closed[fd] && open("/dev/null", O_RDWR) != fd)
       return -1;
@@ -165,6 +167,14 @@ int backoff_child_setup(backoff_cancel_t *token, int guarded) {
     if (!sigismember(&start_ignored, stop_signals[i]))
       sigaddset(&routed, stop_signals[i]);
   if (sigprocmask(SIG_BLOCK, &routed, NULL) != 0)
+    return -1;
+  prepared = 1;
+  return 0;
+}
+
+int backoff_child_setup(backoff_cancel_t *token, int guarded) {
+  cancel_token = token;
+  if (backoff_child_prepare() != 0)
     return -1;
   /* Ignored, SIGCHLD would make the kernel reap the attempts itself and
    * lose their status; a write to a closed stderr must not kill backoff. */

@@ -60,6 +60,13 @@ typedef struct {
  * them back. Call first thing in main(). */
 void backoff_child_record_start(void);
 
+/* backoff_child_prepare: give closed fds 0-2 a /dev/null placeholder and
+ * block SIGCHLD and the stop signals not ignored at start. Call before
+ * anything opens an fd or starts a thread (a budget's) that must not take
+ * them; backoff_child_setup does it if nobody did. Returns 0 or -1
+ * (errno). */
+int backoff_child_prepare(void);
+
 /* backoff_child_setup: block and route to a signalfd SIGCHLD and the stop
  * signals that were not ignored at start, ignore SIGPIPE for backoff, make
  * backoff the reaper of the attempts' orphans. With guarded, also start
