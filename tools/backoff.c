@@ -306,6 +306,10 @@ static int attempt_once(session_t *ss) {
     return 1;
   attempt = backoff_schedule_attempts(&ss->s);
   fflush(NULL);
+  ss->taps.deadline_ns =
+      ss->cli->timeout > 0
+          ? backoff_clock_ns() + (uint64_t)(ss->cli->timeout * 1e9)
+          : UINT64_MAX;
   if (backoff_feed_begin(&ss->feed, &fds.fd[0]) != 0 ||
       backoff_taps_begin(&ss->taps, &fds.fd[1], &fds.fd[2]) != 0)
     return internal("cannot set up the attempt's input or output: %s",
@@ -314,6 +318,7 @@ static int attempt_once(session_t *ss) {
   rc = backoff_child_run(ss->cli->command, &ss->conf, &fds, &io, &r);
   backoff_feed_end(&ss->feed);
   backoff_taps_end(&ss->taps);
+  ss->taps.deadline_ns = UINT64_MAX; /* the last answer is waited for */
   if (rc != 0)
     return internal("waiting for '%s': %s", ss->cli->command[0],
                     strerror(errno));

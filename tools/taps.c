@@ -75,7 +75,8 @@ static ssize_t out_write(const backoff_taps_t *t, int i, const char *p,
 static int would_block(int err) { return err == EAGAIN || err == EWOULDBLOCK; }
 
 /* All of p on stdout or stderr, waiting for room while the signals are
- * still read; gives up on a stop signal. Returns 0, or -1. */
+ * still read; gives up on a stop signal or at t->deadline_ns. Returns 0,
+ * or -1. */
 static int out_all(const backoff_taps_t *t, int i, const char *p, size_t n) {
   while (n > 0) {
     const ssize_t w = out_write(t, i, p, n);
@@ -85,7 +86,8 @@ static int out_all(const backoff_taps_t *t, int i, const char *p, size_t n) {
     } else if (w < 0 && errno == EINTR) {
       continue;
     } else if (w == 0 || !would_block(errno) ||
-               backoff_child_wait_fd(t->out_fd[i], POLLOUT, UINT64_MAX) != 0) {
+               backoff_child_wait_fd(t->out_fd[i], POLLOUT, t->deadline_ns) !=
+                   0) {
       return -1;
     }
   }
@@ -126,6 +128,7 @@ int backoff_taps_open(backoff_taps_t *t, const backoff_cli_t *cli, char *err,
   t->tap[1].to = 2;
   t->hold = t->tap[0].hold = cli->hold_output;
   t->limit = cli->stdin_limit;
+  t->deadline_ns = UINT64_MAX;
   pat[BACKOFF_TAP_RETRY] = cli->retry_if_output;
   pat[BACKOFF_TAP_STOP] = cli->stop_if_output;
   pat[BACKOFF_TAP_FAIL] = cli->fail_if_output;

@@ -50,6 +50,10 @@ typedef struct {
   int spill_fd;
   uint64_t held;
   const char *lost; /* why a retry is impossible, or NULL */
+  /* Until when a write may wait for downstream during an attempt (its
+   * --timeout; UINT64_MAX: no limit): held output written out mid-attempt
+   * must not keep the attempt from being timed out. */
+  uint64_t deadline_ns;
 } backoff_taps_t;
 
 /* backoff_taps_open: from the options. Returns 0, or -1 with a one-line

@@ -3,7 +3,7 @@
 # Output shown once (--hold-output) and retrying on what the command says
 # (--retry-if-output, --stop-if-output, --fail-if-output).
 . "$srcdir/tests/cli/lib.sh"
-plan 21
+plan 22
 fast="--scale-factor 0.01 --seed 1"
 
 # N: how many times the command ran before (0 the first time).
@@ -130,6 +130,16 @@ stuck() {
 stuck -n 1 -t 0.5 --fail-if-output zzz -- yes
 wait_for "$tmp/rc" . 25
 check "a reader that takes nothing: --timeout 0.5 still ends the run (124)" \
+  sh -c "test \"\$(cat '$tmp/rc' 2>/dev/null)\" = 124"
+kill "$reader" 2>/dev/null
+
+# Held output over the limit is written out during the attempt, to the
+# same reader: --timeout still ends the attempt (it once waited for the
+# reader to take it all).
+stuck -n 1 -t 0.5 -k 0.5 --hold-output --stdin-limit 100k -- \
+  sh -c 'head -c 400000 /dev/zero; sleep 30'
+wait_for "$tmp/rc" . 30
+check "... nor while held output over the limit is written out (124)" \
   sh -c "test \"\$(cat '$tmp/rc' 2>/dev/null)\" = 124"
 kill "$reader" 2>/dev/null
 
