@@ -136,8 +136,9 @@ kill "$reader" 2>/dev/null
 # Held output over the limit is written out during the attempt, to the
 # same reader: --timeout still ends the attempt (it once waited for the
 # reader to take it all).
-stuck -n 1 -t 0.5 -k 0.5 --hold-output --stdin-limit 100k -- \
-  sh -c 'head -c 400000 /dev/zero; sleep 30'
+# (2 MB held: more than backoff can make the reader's pipe hold, 1 MB)
+stuck -n 1 -t 0.5 -k 0.5 --hold-output --stdin-limit 2M -- \
+  sh -c 'head -c 3000000 /dev/zero; sleep 30'
 wait_for "$tmp/rc" . 30
 check "... nor while held output over the limit is written out (124)" \
   sh -c "test \"\$(cat '$tmp/rc' 2>/dev/null)\" = 124"
