@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../lib/seam/backoff_seam.h"
 #include "budget_cli.h"
 
 static backoff_budget_t *open_budget;
@@ -22,26 +23,18 @@ static void close_budget(void) {
   open_budget = NULL;
 }
 
-/* The whole of s as a whole number in [0, UINT_MAX]. */
+/* The seam's strict grammar, as every other number backoff reads: whole
+ * decimal strings, no hex, no silent underflow to 0. */
 static int whole(const char *s, unsigned int *out) {
-  char *end;
   unsigned long long v;
-  if (s[0] < '0' || s[0] > '9')
-    return -1;
-  errno = 0;
-  v = strtoull(s, &end, 10);
-  if (errno != 0 || *end != '\0' || v > UINT_MAX)
+  if (backoff__parse_uint(s, strlen(s), UINT_MAX, &v) != 0)
     return -1;
   *out = (unsigned int)v;
   return 0;
 }
 
 static int real(const char *s, double *out) {
-  char *end;
-  if (!((s[0] >= '0' && s[0] <= '9') || s[0] == '.'))
-    return -1;
-  *out = strtod(s, &end);
-  return *end == '\0' && isfinite(*out) ? 0 : -1;
+  return backoff__parse_double(s, strlen(s), out) == 0 && *out >= 0 ? 0 : -1;
 }
 
 static int set_kind(backoff_budget_options_t *o, const char *v) {

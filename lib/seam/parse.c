@@ -39,6 +39,14 @@ static int is_decimal(const char *s, size_t len) {
   return i == len;
 }
 
+/* A digit 1-9 before the exponent: the number written is not zero. */
+static int nonzero_mantissa(const char *s) {
+  for (; *s != '\0' && *s != 'e' && *s != 'E'; s++)
+    if (*s >= '1' && *s <= '9')
+      return 1;
+  return 0;
+}
+
 int backoff__parse_double(const char *s, size_t len, double *out) {
   char buf[64];
   char *end;
@@ -53,8 +61,9 @@ int backoff__parse_double(const char *s, size_t len, double *out) {
   v = strtod(buf, &end);
   if (*end != '\0')
     return BACKOFF_ESYNTAX;
-  if (!isfinite(v) || (errno == ERANGE && fabs(v) > 1.0))
-    return BACKOFF_ERANGE;
+  if (!isfinite(v) || (errno == ERANGE && fabs(v) > 1.0) ||
+      (v == 0 && nonzero_mantissa(buf)))
+    return BACKOFF_ERANGE; /* 1e-400 is not 0, which means "the default" */
   *out = v;
   return 0;
 }
