@@ -541,6 +541,11 @@ static int set_budget(backoff_cli_t *cli, const struct option_s *o,
     cli->budget_params[cli->nbudget_params++] = v;
     return 0;
   }
+  /* One option names the budget: with both, one would be silently lost. */
+  if (cli->budget != NULL &&
+      (o->id == O_BUDGET_STATUS) != (cli->mode == BACKOFF_CLI_BUDGET_STATUS))
+    return fail(err, errlen,
+                "--budget and --budget-status both name a budget: give one");
   cli->budget = v;
   if (o->id == O_BUDGET_STATUS) {
     if (cli->mode != BACKOFF_CLI_RUN)
@@ -741,6 +746,11 @@ static int check_combination(const backoff_cli_t *cli, char *err,
     return fail(err, errlen, "--budget-status takes no command");
   if (cli->mode != BACKOFF_CLI_RUN && cli->report != NULL)
     return fail(err, errlen, "--report applies only when running a command");
+  if (cli->mode != BACKOFF_CLI_RUN && cli->mode != BACKOFF_CLI_BUDGET_STATUS &&
+      (cli->budget != NULL || cli->nbudget_params > 0))
+    return fail(err, errlen,
+                "--budget and --budget-param apply only when running a "
+                "command (or with --budget-status)");
   return 0;
 }
 
