@@ -2,9 +2,10 @@
 /* backoff: run a command, and while it fails, retry it with backoff.
  *
  * The retry rules are the library's: this file feeds each attempt's status
- * to a backoff_schedule_t and waits with backoff_sleep() on a cancel token
- * that the signal handlers trigger. Parsing lives in cli_parse.c, process
- * handling in child.c, the previews in preview.c. */
+ * to a backoff_schedule_t and waits for its wake-up in child.c, which reads
+ * the stop signals from a signalfd while it waits. Parsing lives in
+ * cli_parse.c, process handling in child.c, stdin in feed.c, the output
+ * predicates and --hold-output in taps.c, the previews in preview.c. */
 #include "config.h"
 
 #include <errno.h>
@@ -273,8 +274,6 @@ static void judge_output(session_t *ss) {
     backoff_schedule_permanent(&ss->s);
 }
 
-/* Runs one attempt and decides what follows. Returns 0 to go on, 1 when
- * retrying stops (ss->stop says why), -1 on an internal failure (said). */
 /* The wait before the next attempt. A stop signal may cut it short: the
  * report says what was really waited. */
 static int wait_next(session_t *ss, double delay) {
@@ -290,6 +289,8 @@ static int wait_next(session_t *ss, double delay) {
   return 0;
 }
 
+/* Runs one attempt and decides what follows. Returns 0 to go on, 1 when
+ * retrying stops (ss->stop says why), -1 on an internal failure (said). */
 static int attempt_once(session_t *ss) {
   backoff_child_result_t r;
   backoff_child_fds_t fds = {{-1, -1, -1}};

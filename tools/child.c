@@ -142,8 +142,10 @@ static int start_guardian(void) {
 /* Tells the guardian what to kill if backoff dies now (0: nothing). */
 static void guard(pid_t target) {
   const int32_t v = (int32_t)target;
-  if (guard_fd >= 0 && write(guard_fd, &v, sizeof(v)) < 0)
-    guard_fd = -1; /* it is gone: PR_SET_PDEATHSIG still holds */
+  if (guard_fd >= 0 && write(guard_fd, &v, sizeof(v)) < 0) {
+    close(guard_fd); /* it is gone: PR_SET_PDEATHSIG still holds */
+    guard_fd = -1;
+  }
 }
 
 int backoff_child_prepare(void) {
