@@ -510,7 +510,8 @@ backoff_budget_open(backoff_budget_t **out, const char *spec,
                     const backoff_budget_options_t *options);
 
 /* backoff_budget_unlink: remove a shared budget; handles already open keep
- * working on the old one. Returns 0, or EINVAL, ESYNTAX, ENOENT (none),
+ * working on the old one. A redis: key that is not a budget is left alone
+ * (ECORRUPT). Returns 0, or EINVAL, ESYNTAX, ENOENT (none), ECORRUPT,
  * EUNREACH, EAUTH, ESYS. */
 BACKOFF_EXTERN int backoff_budget_unlink(const char *spec);
 

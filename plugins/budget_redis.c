@@ -1338,6 +1338,40 @@ fail_parse:
   return rc;
 }
 
+/* Removes KEY and its leases only if KEY is a budget (a hash with the
+ * settings field): a mistyped URL must not delete somebody else's key.
+ * 1+: removed, 0: no such key, -1: the key is something else. */
+static const char unlink_script[] =
+    "if redis.call('TYPE', KEYS[1]).ok ~= 'hash' or\n"
+    "   redis.call('HEXISTS', KEYS[1], 's') == 0 then\n"
+    "  return redis.call('EXISTS', KEYS[1]) == 1 and -1 or 0\n"
+    "end\n"
+    "return redis.call('DEL', KEYS[1], KEYS[2])\n";
+
+static int unlink_reply(rb_t *r, redisReply *rep, char *msg, size_t len) {
+  const char *e = reply_error(rep);
+
+  if (rep == NULL)
+    return io_error(r, msg, len);
+  if (e != NULL)
+    return fail(msg, len,
+                strncmp(e, "NOAUTH", 6) == 0 || strncmp(e, "NOPERM", 6) == 0
+                    ? BACKOFF_EAUTH
+                    : BACKOFF_EUNREACH,
+                "%s: cannot remove it: %.100s", r->shown, e);
+  if (rep->type != REDIS_REPLY_INTEGER)
+    return fail(msg, len, BACKOFF_EUNREACH,
+                "%s: unexpected reply to the removal", r->shown);
+  if (rep->integer < 0)
+    return fail(msg, len, BACKOFF_ECORRUPT,
+                "%s: the key holds something other than a libbackoff "
+                "budget: not removed",
+                r->shown);
+  if (rep->integer == 0)
+    return fail(msg, len, BACKOFF_ENOENT, "%s: no such budget", r->shown);
+  return 0;
+}
+
 static int rb_unlink(const char *spec, char *msg, size_t len) {
   rb_t *r = calloc(1, sizeof(*r));
   pipe_guard_t guard;
@@ -1351,12 +1385,11 @@ static int rb_unlink(const char *spec, char *msg, size_t len) {
   if ((rc = parse_url(r, spec, msg, len)) == 0 &&
       (rc = resolve(r, msg, len)) == 0 &&
       (rc = connect_locked(r, msg, len)) == 0) {
-    rep = redisCommand(r->ctx, "DEL %s %s", r->key, r->leases);
-    if (rep == NULL || rep->type != REDIS_REPLY_INTEGER)
-      rc = fail(msg, len, BACKOFF_EUNREACH, "%s: DEL failed", r->shown);
-    else if (rep->integer == 0)
-      rc = fail(msg, len, BACKOFF_ENOENT, "%s: no such budget", r->shown);
-    freeReplyObject(rep);
+    rep = redisCommand(r->ctx, "EVAL %s 2 %s %s", unlink_script, r->key,
+                       r->leases);
+    rc = unlink_reply(r, rep, msg, len);
+    if (rep != NULL)
+      freeReplyObject(rep);
   }
   drop_locked(r);
   sigpipe_restore(&guard);

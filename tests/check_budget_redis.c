@@ -475,6 +475,8 @@ START_TEST(key_of_another_type_is_refused) {
              BACKOFF_ECORRUPT,
              "holds something other than a libbackoff budget");
   ck_assert_ptr_null(b);
+  EXPECT_ERR(backoff_budget_unlink(spec("other-type")), BACKOFF_ECORRUPT,
+             "not removed");
   redis_cmd("GET other-type\r\n", "$1", buf, sizeof(buf));
   ck_assert_msg(strstr(buf, "\r\nx\r\n") != NULL, "the key now holds %s", buf);
 }
@@ -631,6 +633,7 @@ START_TEST(credentials) {
     bo.flags = BACKOFF_BUDGET_ATTACH; /* its first command is not the script */
     snprintf(url, sizeof(url), "redis://127.0.0.1:%d/k", port);
     EXPECT_ERR(backoff_budget_open(&b, url, &bo), BACKOFF_EAUTH, "NOAUTH");
+    EXPECT_ERR(backoff_budget_unlink(url), BACKOFF_EAUTH, "NOAUTH");
   }
   snprintf(url, sizeof(url), "redis://nobody:s3cret-pw@127.0.0.1:%d/k", port);
   EXPECT_ERR(backoff_budget_open(&b, url, NULL), BACKOFF_EAUTH,
