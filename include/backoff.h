@@ -98,11 +98,11 @@ extern "C" {
 #define BACKOFF_ERRNO_MAP(XX)                                                 \
   XX(EINVAL, -1, "invalid argument")                                          \
   XX(ENOMEM, -2, "out of memory")                                             \
-  XX(ENOENT, -3, "strategy not found")                                        \
+  XX(ENOENT, -3, "not found (a strategy, a budget or its module)")            \
   XX(ENAME, -4, "invalid strategy name")                                      \
-  XX(ELOAD, -5, "strategy plugin could not be loaded")                        \
-  XX(ENOSYM, -6, "strategy plugin lacks a required symbol")                   \
-  XX(EABI, -7, "strategy plugin built for another plugin ABI")                \
+  XX(ELOAD, -5, "plugin could not be loaded")                                 \
+  XX(ENOSYM, -6, "plugin lacks a required symbol")                            \
+  XX(EABI, -7, "plugin built for another plugin ABI")                         \
   XX(EPLUGIN, -8, "strategy plugin has a malformed parameter table")          \
   XX(EPARAM, -9, "unknown parameter")                                         \
   XX(ERANGE, -10, "value out of range")                                       \
