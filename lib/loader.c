@@ -418,11 +418,11 @@ static int check_file(const char *path) {
     int err = errno;
     return backoff__fail(err == ENOENT || err == ENOTDIR ? BACKOFF_ENOENT
                                                          : BACKOFF_ELOAD,
-                         "cannot load strategy '%s': %s", path, strerror(err));
+                         "cannot load '%s': %s", path, strerror(err));
   }
   if (S_ISDIR(st.st_mode))
-    return backoff__fail(BACKOFF_ELOAD,
-                         "cannot load strategy '%s': it is a directory", path);
+    return backoff__fail(BACKOFF_ELOAD, "cannot load '%s': it is a directory",
+                         path);
   return 0;
 }
 
@@ -528,19 +528,14 @@ static int missing_symbol(const char *shown, const char *sym) {
                          shown, has, has, want, sym, has, want);
   return backoff__fail(BACKOFF_ENOSYM,
                        "%s: no symbol %s (nor %s_LTX_%s): is it a libbackoff "
-                       "strategy plugin? nm -D shows what it exports",
+                       "plugin? nm -D shows what it exports",
                        shown, sym, want, sym);
 }
 
-/* Reads and checks a freshly opened module's symbols into m. */
-static int read_symbols(lt_dlhandle h, const char *shown,
-                        const char *const *reserved, backoff__module_t *m) {
+/* Every plugin, strategy or budget module, exports the ABI it was built
+ * for. */
+static int check_plugin_abi(lt_dlhandle h, const char *shown) {
   const int *abi = symbol(h, "backoff_plugin_abi");
-  const backoff_param_t *params;
-  const char *description;
-  const unsigned int *flags;
-  size_t nparams = 0;
-  int rc;
 
   if (abi == NULL)
     return missing_symbol(shown, "backoff_plugin_abi");
@@ -551,6 +546,20 @@ static int read_symbols(lt_dlhandle h, const char *shown,
                          "backoff/plugin.h",
                          shown, *abi, BACKOFF_VERSION_STRING,
                          BACKOFF_PLUGIN_ABI);
+  return 0;
+}
+
+/* Reads and checks a freshly opened module's symbols into m. */
+static int read_symbols(lt_dlhandle h, const char *shown,
+                        const char *const *reserved, backoff__module_t *m) {
+  const backoff_param_t *params;
+  const char *description;
+  const unsigned int *flags;
+  size_t nparams = 0;
+  int rc;
+
+  if ((rc = check_plugin_abi(h, shown)) != 0)
+    return rc;
   m->compute = (backoff_compute_delay_fn)(uintptr_t)symbol(h, "compute_delay");
   if (m->compute == NULL)
     return missing_symbol(shown, "compute_delay");
@@ -581,7 +590,7 @@ static int dlopen_checked(const char *name, int bare, int found,
   if ((*out = lt_dlopenadvise(path, advise_local)) == NULL) {
     const char *e = lt_dlerror();
     return backoff__fail(BACKOFF_ELOAD,
-                         "cannot load strategy '%s': %s (is it a shared "
+                         "cannot load '%s': %s (is it a shared "
                          "object for this machine? ldd(1) shows missing "
                          "libraries)",
                          path, e ? e : "unknown libltdl error");
@@ -759,7 +768,6 @@ static int kind_load_locked(const char *prefix, const char *name,
                             const char *sym, const void **entry) {
   char path[PATH_MAX + 1100], searched[1024];
   lt_dlhandle h;
-  const int *abi;
   int rc;
 
   rc = backoff__find_plugin(prefix, name, path, sizeof(path), searched,
@@ -770,29 +778,14 @@ static int kind_load_locked(const char *prefix, const char *name,
                          "BACKOFF_PLUGIN_PATH to an absolute directory)",
                          prefix, name, LT_MODULE_EXT, prefix, name,
                          searched[0] ? searched : "(no directory)");
-  if (rc < 0 || (rc = check_file(path)) != 0 ||
-      (rc = backoff__check_shared_object(path)) != 0)
+  if (rc < 0 || (rc = dlopen_checked(name, 0, 1, path, &h)) != 0)
     return rc;
-  if ((h = lt_dlopenadvise(path, advise_local)) == NULL) {
-    const char *e = lt_dlerror();
-    return backoff__fail(BACKOFF_ELOAD,
-                         "cannot load '%s': %s (ldd(1) shows missing "
-                         "libraries)",
-                         path, e ? e : "unknown libltdl error");
-  }
-  abi = symbol(h, "backoff_plugin_abi");
-  if (abi == NULL)
-    rc = backoff__fail(BACKOFF_ENOSYM, "%s: no symbol backoff_plugin_abi",
-                       path);
-  else if (*abi != BACKOFF_PLUGIN_ABI)
-    rc = backoff__fail(BACKOFF_EABI,
-                       "%s: built for plugin ABI %d, this libbackoff speaks "
-                       "ABI %d",
-                       path, *abi, BACKOFF_PLUGIN_ABI);
-  else if ((*entry = symbol(h, sym)) == NULL)
-    rc = backoff__fail(BACKOFF_ENOSYM, "%s: no entry point %s", path, sym);
-  if (rc != 0)
+  if ((rc = check_plugin_abi(h, path)) != 0)
     goto fail_handle;
+  if ((*entry = symbol(h, sym)) == NULL) {
+    rc = missing_symbol(path, sym);
+    goto fail_handle;
+  }
   return 0;
 
 fail_handle:

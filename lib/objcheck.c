@@ -37,7 +37,7 @@ static int check_elf(const char *shown, const char *file) {
   /* libltdl reports an unreadable file as "file not found": say why. */
   if ((fd = open(file, O_RDONLY | O_CLOEXEC)) < 0)
     return backoff__fail(BACKOFF_ELOAD,
-                         "cannot load strategy '%s': cannot "
+                         "cannot load '%s': cannot "
                          "read %s: %s",
                          shown, file, strerror(errno));
   if (fstat(fd, &st) != 0 || pread(fd, &eh, sizeof(eh), 0) != sizeof(eh) ||
@@ -50,7 +50,7 @@ static int check_elf(const char *shown, const char *file) {
   if ((uint64_t)eh.e_phoff + (uint64_t)eh.e_phnum * sizeof(ph) >
       (uint64_t)st.st_size) {
     rc = backoff__fail(BACKOFF_ELOAD,
-                       "cannot load strategy '%s': %s is truncated (%lld "
+                       "cannot load '%s': %s is truncated (%lld "
                        "bytes, its program headers end past that)",
                        shown, file, (long long)st.st_size);
     goto done;
@@ -64,7 +64,7 @@ static int check_elf(const char *shown, const char *file) {
     if (ph.p_type == PT_LOAD &&
         (end < ph.p_offset || end > (uint64_t)st.st_size))
       rc = backoff__fail(BACKOFF_ELOAD,
-                         "cannot load strategy '%s': %s is truncated (%lld "
+                         "cannot load '%s': %s is truncated (%lld "
                          "bytes, a segment ends at byte %llu)",
                          shown, file, (long long)st.st_size,
                          (unsigned long long)end);
@@ -179,7 +179,7 @@ int backoff__check_shared_object(const char *path) {
     return (rc = check_elf(path, path)) == 1 ? 0 : rc;
   if ((f = fopen(path, "re")) == NULL)
     return backoff__fail(BACKOFF_ELOAD,
-                         "cannot load strategy '%s': cannot "
+                         "cannot load '%s': cannot "
                          "read it: %s",
                          path, strerror(errno));
   la_read(f, &la);

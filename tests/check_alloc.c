@@ -8,7 +8,7 @@
  *   - BACKOFF_ENOMEM, or
  *   - BACKOFF_ELOAD when the failed allocation was made by libltdl, the
  *     dynamic loader or libc on libbackoff's behalf (dlopen reports no
- *     errno: "cannot load strategy ...: <dlerror text>" is all there is), or
+ *     errno: "cannot load ...: <dlerror text>" is all there is), or
  *   - success, when the allocator's caller recovered (the result is still
  *     checked in full);
  * and, after the scenario freed what it made, no allocation of the run may

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -554,11 +555,41 @@ START_TEST(shared_between_policies) {
 }
 END_TEST
 
+/* A file named like a budget module that is a plugin but not a module:
+ * refused, naming the entry point it lacks (the loader's own check, as for
+ * a strategy). Each test runs in a fresh process, which reads
+ * BACKOFF_PLUGIN_PATH set here. */
+START_TEST(module_without_entry_point_is_refused) {
+  const char *fixtures = getenv(TEST_PLUGINS_ENV);
+  const char *base = getenv("TMPDIR");
+  char dir[512], cmd[2048];
+  backoff_budget_t *b = NULL;
+
+  ck_assert_ptr_nonnull(fixtures);
+  snprintf(dir, sizeof(dir), "%s/backoff-module.XXXXXX",
+           base != NULL && base[0] == '/' ? base : "/tmp");
+  ck_assert_ptr_nonnull(mkdtemp(dir));
+  snprintf(cmd, sizeof(cmd),
+           "cp '%s/.libs/strategy_plain_a.so' '%s/budget_fake.so'", fixtures,
+           dir);
+  ck_assert_int_eq(system(cmd), 0);
+  ck_assert_int_eq(setenv("BACKOFF_PLUGIN_PATH", dir, 1), 0);
+  EXPECT_ERR(backoff_budget_open(&b, "fake://host/key", NULL), BACKOFF_ENOSYM,
+             "no symbol backoff_budget_module");
+  ck_assert_ptr_null(b);
+  EXPECT_ERR(backoff_budget_open(&b, "none://host/key", NULL), BACKOFF_ENOENT,
+             "no module budget_none");
+  snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+  ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 Suite *make_suite(void) {
   Suite *s = suite_create("budget");
   TCase *tc = tcase_create("budget");
   tcase_set_timeout(tc, 120);
   tcase_add_test(tc, defaults_and_validation);
+  tcase_add_test(tc, module_without_entry_point_is_refused);
   tcase_add_test(tc, bucket_retry_then_success_refunds_its_cost);
   tcase_add_test(tc, bucket_exhausted_keeps_its_cost_first_try_refunds_one);
   tcase_add_test(tc, bucket_never_above_capacity);
