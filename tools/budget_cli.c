@@ -65,29 +65,18 @@ static int set_flag(backoff_budget_options_t *o, const char *v,
   return 0;
 }
 
-#define U(field)                                                              \
-  { #field, offsetof(backoff_budget_options_t, field), 'u', "a whole number" }
-#define D(field)                                                              \
-  { #field, offsetof(backoff_budget_options_t, field), 'd', "a number" }
+#define FIELD(field, type)                                                    \
+  {#field, offsetof(backoff_budget_options_t, field), type,                   \
+   type == 'u' ? "a whole number" : "a number"},
+#define SPECIAL(name, type, expect) {#name, 0, type, expect},
 static const struct {
   const char *name;
   size_t offset;
   char type;
   const char *expect;
-} params[] = {
-    {"kind", 0, 'k', "token-bucket or ratio"},
-    U(capacity),
-    U(retry_cost),
-    U(timeout_cost),
-    U(success_refund),
-    {"timeout_codes", 0, 'c', "exit codes, e.g. 124,137"},
-    D(max_tokens),
-    D(token_ratio),
-    {"group", 0, 'g', "0 or 1"},
-    U(timeout_ms),
-    U(flush_ms),
-    U(lease),
-};
+} params[] = {BACKOFF_CLI_BUDGET_PARAMS(FIELD, SPECIAL)};
+#undef FIELD
+#undef SPECIAL
 #define NPARAMS (sizeof(params) / sizeof(params[0]))
 
 static int set_param(backoff_budget_options_t *o, const char *item, char *err,
@@ -123,12 +112,17 @@ static int set_param(backoff_budget_options_t *o, const char *item, char *err,
                params[i].expect);
     return bad;
   }
-  snprintf(err, errlen,
-           "--budget-param '%s': unknown budget parameter '%.*s' (known: "
-           "kind, capacity, retry_cost, timeout_cost, success_refund, "
-           "timeout_codes, max_tokens, token_ratio, group, timeout_ms, "
-           "flush_ms, lease)",
-           item, (int)n, item);
+  {
+    int used = snprintf(err, errlen,
+                        "--budget-param '%s': unknown budget parameter "
+                        "'%.*s' (known:",
+                        item, (int)n, item);
+    for (i = 0; i < NPARAMS && used >= 0 && (size_t)used < errlen; i++)
+      used += snprintf(err + used, errlen - (size_t)used, "%s %s",
+                       i ? "," : "", params[i].name);
+    if (used >= 0 && (size_t)used < errlen)
+      snprintf(err + used, errlen - (size_t)used, ")");
+  }
   return -1;
 }
 

@@ -9,6 +9,24 @@
 #include "backoff.h"
 #include "cli_parse.h"
 
+/* The settings --budget-param takes, in --help's order: FIELD ones are
+ * backoff_budget_options_t fields ('u' unsigned, 'd' double), SPECIAL ones
+ * are read by a function of their own. The parser, its messages and
+ * --help all derive from this one list. */
+#define BACKOFF_CLI_BUDGET_PARAMS(FIELD, SPECIAL)                             \
+  SPECIAL(kind, 'k', "token-bucket or ratio")                                 \
+  FIELD(capacity, 'u')                                                        \
+  FIELD(retry_cost, 'u')                                                      \
+  FIELD(timeout_cost, 'u')                                                    \
+  FIELD(success_refund, 'u')                                                  \
+  SPECIAL(timeout_codes, 'c', "exit codes, e.g. 124,137")                     \
+  FIELD(max_tokens, 'd')                                                      \
+  FIELD(token_ratio, 'd')                                                     \
+  SPECIAL(group, 'g', "0 or 1")                                               \
+  FIELD(timeout_ms, 'u')                                                      \
+  FIELD(flush_ms, 'u')                                                        \
+  FIELD(lease, 'u')
+
 /* backoff_cli_budget_options: *o from the --budget-param values. 0, or -1
  * with a one-line message in err (an unknown name, a bad value). */
 int backoff_cli_budget_options(const backoff_cli_t *cli,

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "../lib/seam/backoff_seam.h"
+#include "budget_cli.h"
 #include "cli.h"
 
 static const char head[] =
@@ -70,11 +71,9 @@ static const char middle[] =
     "        shm:NAME (this host) or "
     "redis://[[user]:password@]host[:port]/KEY\n"
     "        (a fleet). A retry the budget refuses stops the run.\n"
-    "    --budget-param NAME=VALUE\n"
-    "        a budget setting, repeatable: kind (token-bucket|ratio),\n"
-    "        capacity, retry_cost, timeout_cost, success_refund,\n"
-    "        timeout_codes, max_tokens, token_ratio, group (0|1),\n"
-    "        timeout_ms, flush_ms, lease (see backoff_budget_open(3)).\n"
+    "    --budget-param NAME=VALUE\n";
+
+static const char middle_run[] =
     "\n"
     "RUNNING THE COMMAND\n"
     "    -t, --timeout DURATION\n"
@@ -225,11 +224,29 @@ static void settings(FILE *out, size_t from, size_t to) {
   }
 }
 
+/* --budget-param's settings, from budget_cli.h's list. */
+static void budget_params(FILE *out) {
+#define FIELD(name, type) " " #name ","
+#define SPECIAL(name, type, expect) " " #name " (" expect "),"
+  static const char names[] = BACKOFF_CLI_BUDGET_PARAMS(FIELD, SPECIAL);
+#undef FIELD
+#undef SPECIAL
+  char text[512];
+
+  /* names ends with a comma: its last one closes the sentence instead */
+  snprintf(text, sizeof(text),
+           "a budget setting, repeatable:%.*s (see backoff_budget_open(3)).",
+           (int)sizeof(names) - 2, names);
+  wrapped(out, text);
+}
+
 void backoff_cli_help(FILE *out) {
   fputs(head, out);
   settings(out, 0, BACKOFF__SET_PIPELINE_COUNT);
   fputs(stop_head, out);
   settings(out, BACKOFF__SET_PIPELINE_COUNT, BACKOFF__SET_COUNT);
   fputs(middle, out);
+  budget_params(out);
+  fputs(middle_run, out);
   fputs(tail, out);
 }
