@@ -364,8 +364,9 @@ static int set_timeout(backoff_cli_t *cli, const struct option_s *o,
   (void)o;
   if (backoff_cli_parse_duration(v, &d) != 0 || !(d > 0))
     return fail(err, errlen,
-                "%s '%s': expected a duration > 0 (e.g. 10, 1.5s, 250ms, 2m)",
-                shown, v);
+                "%s '%s': expected a duration > 0 and at most %gs (e.g. 10, "
+                "1.5s, 250ms, 2m)",
+                shown, v, BACKOFF_DELAY_MAX);
   cli->timeout = d;
   return 0;
 }
