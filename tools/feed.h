@@ -67,13 +67,4 @@ const char *backoff_feed_refusal(const backoff_feed_t *f);
 
 void backoff_feed_close(backoff_feed_t *f);
 
-/* backoff_cli_tempfile: an unlinked, close-on-exec temporary file in
- * $TMPDIR (default /tmp), named backoff-TAG.XXXXXX while it exists.
- * Returns its fd, or -1 with errno set. */
-int backoff_cli_tempfile(const char *tag);
-
-/* backoff_cli_write_all: writes all n bytes, again after EINTR or a short
- * write. Returns 0, or -1 with errno set. */
-int backoff_cli_write_all(int fd, const char *p, size_t n);
-
 #endif /* BACKOFF_CLI_FEED_H */

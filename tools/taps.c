@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "child.h"
-#include "feed.h"
+#include "io.h"
 #include "taps.h"
 
 #define CHUNK ((size_t)1 << 16)
