@@ -227,6 +227,10 @@ static int survivor(const char *text) {
   return pid > 0;
 }
 
+/* How many runs the signal reached with 0, 1, or 2 or more attempts
+ * started: what the sweep really covered (the log shows it). */
+static long phases[3];
+
 static int judge(const char *file, int status, long at_us) {
   char text[4096];
   ssize_t n = 0;
@@ -238,6 +242,7 @@ static int judge(const char *file, int status, long at_us) {
   }
   text[n > 0 ? n : 0] = '\0';
   starts = count(text, "start");
+  phases[starts < 2 ? starts : 2]++;
   ends = count(text, "end");
   left = survivor(text);
   if (ends == 0 && !left &&
@@ -273,6 +278,8 @@ static int sweep(char **argv) {
     bad += judge(file, status_of(status), step * i);
   }
   printf("runs %ld bad %ld\n", n, bad);
+  printf("signalled with 0 attempts started: %ld, 1: %ld, 2 or more: %ld\n",
+         phases[0], phases[1], phases[2]);
   return bad == 0 ? 0 : 1;
 }
 
