@@ -435,7 +435,7 @@ START_TEST(handle_thread_blocks_every_signal) {
   d = opendir("/proc/self/task");
   ck_assert_ptr_nonnull(d);
   while ((e = readdir(d)) != NULL) {
-    char path[128], line[256];
+    char path[300], line[256];
     unsigned long long blocked = 0;
     FILE *f;
 

@@ -50,7 +50,7 @@ static void copy_file(const char *from, const char *to) {
  * prefix comes from the file name and a copy must keep it. An unchecked
  * fixture: made once in the runner, before the tests' own processes, and
  * removed there even after a test failed. */
-static char copies_dir[PATH_MAX - 64];
+static char copies_dir[PATH_MAX - 128];
 static char paths[COPIES][PATH_MAX];
 
 static void make_copies(void) {
@@ -234,7 +234,7 @@ END_TEST
 /* A path is cached by the file it names, not by its spelling: the same
  * "./strategy_p.so" in two directories is two modules. */
 START_TEST(relative_path_follows_chdir) {
-  char dir[PATH_MAX], a[PATH_MAX], b[PATH_MAX];
+  char dir[PATH_MAX - 64], a[PATH_MAX], b[PATH_MAX];
   char src[PATH_MAX], cwd[PATH_MAX];
   const char *fixtures = getenv(TEST_PLUGINS_ENV);
   backoff_strategy_t *sa, *sb;
