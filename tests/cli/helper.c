@@ -18,9 +18,12 @@
  *       PROG's status (128+N when killed by signal N).
  *   helper countsig READY OUT
  *       a command that counts the SIGTERMs it receives: creates READY,
- *       waits 200 ms, writes the count to OUT and exits 0. (A handler
- *       counts each delivery at once, where a shell's trap may merge two
- *       signals that arrive close together.)
+ *       waits for a first SIGTERM (10 s at most), then 300 ms more for a
+ *       second, writes the count to OUT and exits 0. (A handler counts
+ *       each delivery at once, where a shell's trap may merge two signals
+ *       that arrive close together. The wait for the first is long
+ *       because a sanitizer build on a loaded machine may take more than
+ *       200 ms to forward it.)
  *   helper sweep N STEP_US FILE -- PROG ARG...
  *       N runs of PROG, each sent SIGTERM STEP_US * i microseconds after
  *       its start (i = 0..N-1), with $SWEEP_FILE = FILE emptied before
@@ -187,7 +190,9 @@ static int countsig(char **argv) {
   sigemptyset(&sa.sa_mask);
   sigaction(SIGTERM, &sa, NULL);
   close(open(argv[0], O_WRONLY | O_CREAT | O_TRUNC, 0644));
-  for (waited = 0; waited < 200000; waited += 1000)
+  for (waited = 0; terms == 0 && waited < 10000000; waited += 1000)
+    pause_us(1000);
+  for (waited = 0; terms > 0 && waited < 300000; waited += 1000)
     pause_us(1000);
   if ((f = fopen(argv[1], "w")) == NULL)
     return 2;
