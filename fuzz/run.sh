@@ -6,7 +6,8 @@
 # seed corpus (fuzz/corpus/<target>/, read-only: new inputs go to a work
 # corpus in the build tree). A crash fails the run and leaves the input in
 # fuzz-out/; commit it to fuzz/regress/<target>/ and `make check` replays
-# it from then on (tests/fuzz_replay_*).
+# it from then on (tests/fuzz_replay_*). One input that runs over 10 s
+# fails the run too (a hang is a finding).
 #
 # Environment (set by fuzz/local.am): srcdir, builddir, FUZZ_CC, FUZZ_TIME,
 # PLUGINDIR, BACKOFF_PLUGIN_PATH, EXTRA_CPPFLAGS.
@@ -28,13 +29,16 @@ mkdir -p "$out"
 cppflags="-I$builddir -I$srcdir/include -I$srcdir/lib -I$srcdir/tools -DHAVE_CONFIG_H ${EXTRA_CPPFLAGS:-}"
 lib_sources=$(ls "$srcdir"/lib/*.c "$srcdir"/lib/seam/*.c)
 
-targets="fuzz_configure fuzz_env fuzz_cli_duration fuzz_cli_codes fuzz_cli_args fuzz_budget_shm"
-extra_fuzz_cli="$srcdir/tools/cli_parse.c"
+targets="fuzz_configure fuzz_env fuzz_cli_duration fuzz_cli_codes fuzz_cli_args fuzz_ere fuzz_budget_shm"
+extra_fuzz_cli="$srcdir/tools/cli_parse.c $srcdir/tools/ere.c"
 
 status=0
 for t in $targets; do
   extra=""
-  case $t in fuzz_cli_*) extra=$extra_fuzz_cli ;; esac
+  case $t in
+  fuzz_cli_*) extra=$extra_fuzz_cli ;;
+  fuzz_ere) extra=$srcdir/tools/ere.c ;;
+  esac
   echo "fuzz: building $t"
   # shellcheck disable=SC2086
   $cc $flags $cppflags -DBACKOFF_PLUGINDIR="\"${PLUGINDIR:-/nonexistent}\"" \
@@ -46,7 +50,7 @@ for t in $targets; do
   [ -d "$srcdir/fuzz/regress/$t" ] && regress="$srcdir/fuzz/regress/$t"
   echo "fuzz: running $t for ${time}s"
   # shellcheck disable=SC2086
-  if "$out/$t" -max_total_time="$time" -print_final_stats=1 \
+  if "$out/$t" -max_total_time="$time" -timeout=10 -print_final_stats=1 \
       -artifact_prefix="$out/$t-" "$out/$t.corpus" "$srcdir/fuzz/corpus/$t" \
       $regress > "$out/$t.log" 2>&1; then
     runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$out/$t.log")

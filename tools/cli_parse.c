@@ -8,7 +8,6 @@
 
 #include <errno.h>
 #include <math.h>
-#include <regex.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -19,6 +18,7 @@
 #include "../lib/seam/backoff_seam.h"
 #include "backoff.h"
 #include "cli_parse.h"
+#include "ere.h"
 
 /* ---- numbers ----------------------------------------------------------- */
 
@@ -439,14 +439,11 @@ static int set_pattern(backoff_cli_t *cli, const struct option_s *o,
   const char **into = o->id == O_RETRY_IF  ? &cli->retry_if_output
                       : o->id == O_STOP_IF ? &cli->stop_if_output
                                            : &cli->fail_if_output;
-  regex_t re;
-  int rc = regcomp(&re, v, REG_EXTENDED | REG_NOSUB);
-  if (rc != 0) {
-    char why[128];
-    regerror(rc, &re, why, sizeof(why));
+  char why[160];
+  backoff_ere_t *re = backoff_ere_compile(v, why, sizeof(why));
+  if (re == NULL)
     return fail(err, errlen, "%s '%s': %s", shown, v, why);
-  }
-  regfree(&re);
+  backoff_ere_free(re);
   *into = v;
   return 0;
 }

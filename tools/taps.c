@@ -117,7 +117,7 @@ static int out_flush(const backoff_taps_t *t, backoff_tap_t *tap) {
 int backoff_taps_open(backoff_taps_t *t, const backoff_cli_t *cli, char *err,
                       size_t errlen) {
   const char *pat[3];
-  int i, rc;
+  int i;
 
   memset(t, 0, sizeof(*t));
   t->spill_fd = t->tap[0].fd = t->tap[1].fd = -1;
@@ -135,8 +135,7 @@ int backoff_taps_open(backoff_taps_t *t, const backoff_cli_t *cli, char *err,
   for (i = 0; i < 3; i++) {
     if (pat[i] == NULL)
       continue;
-    if ((rc = regcomp(&t->re[i], pat[i], REG_EXTENDED | REG_NOSUB)) != 0) {
-      regerror(rc, &t->re[i], err, errlen);
+    if ((t->re[i] = backoff_ere_compile(pat[i], err, errlen)) == NULL) {
       backoff_taps_close(t);
       return -1;
     }
@@ -181,13 +180,13 @@ int backoff_taps_begin(backoff_taps_t *t, int *out_fd, int *err_fd) {
  * '^' only at the start of its first piece, '$' only at the end of its
  * last (last: the newline or the end of the output came). */
 static void match_piece(backoff_taps_t *t, backoff_tap_t *tap, int last) {
-  const int flags = (tap->cont ? REG_NOTBOL : 0) | (last ? 0 : REG_NOTEOL);
+  const int flags =
+      (tap->cont ? BACKOFF_ERE_NOTBOL : 0) | (last ? 0 : BACKOFF_ERE_NOTEOL);
   int i;
 
-  tap->line[tap->line_len] = '\0';
   for (i = 0; i < 3; i++)
     if (t->have[i] && !t->matched[i] &&
-        regexec(&t->re[i], tap->line, 0, NULL, flags) == 0)
+        backoff_ere_match(t->re[i], tap->line, tap->line_len, flags))
       t->matched[i] = 1;
   tap->line_len = 0;
   tap->cont = !last;
@@ -211,7 +210,7 @@ static void scan(backoff_taps_t *t, backoff_tap_t *tap, const char *p,
     }
     if (tap->line_len == BACKOFF_TAPS_LINE)
       match_piece(t, tap, 0);
-    /* A NUL would end the line early for regexec: shown as a space. */
+    /* A NUL is matched as a space: no pattern (a C string) can hold one. */
     tap->line[tap->line_len++] = p[i] != '\0' ? p[i] : ' ';
   }
 }
@@ -386,7 +385,7 @@ void backoff_taps_close(backoff_taps_t *t) {
   t->mem = NULL;
   for (i = 0; i < 3; i++)
     if (t->have[i])
-      regfree(&t->re[i]);
+      backoff_ere_free(t->re[i]);
   memset(t->have, 0, sizeof(t->have));
   for (i = 0; i < 2; i++) {
     if (t->out_kind[i] == OUT_PIPE)

@@ -11,10 +11,10 @@
 #define BACKOFF_CLI_TAPS_H
 
 #include <poll.h>
-#include <regex.h>
 #include <stdint.h>
 
 #include "cli_parse.h"
+#include "ere.h"
 
 #define BACKOFF_TAPS_LINE 4096 /* longer lines are matched in pieces */
 #define BACKOFF_TAPS_OUT 65536 /* read from the pipe, not yet written on */
@@ -38,7 +38,7 @@ typedef struct {
   int active;  /* anything to do at all */
   int hold;    /* --hold-output */
   int have[3]; /* which predicates were given */
-  regex_t re[3];
+  backoff_ere_t *re[3];
   int matched[3];       /* ... and matched in this attempt */
   backoff_tap_t tap[2]; /* stdout, stderr */
   int child_fd[2];      /* the attempt's ends, until it has them */

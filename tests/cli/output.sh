@@ -3,7 +3,7 @@
 # Output shown once (--hold-output) and retrying on what the command says
 # (--retry-if-output, --stop-if-output, --fail-if-output).
 . "$srcdir/tests/cli/lib.sh"
-plan 22
+plan 23
 fast="--scale-factor 0.01 --seed 1"
 
 # N: how many times the command ran before (0 the first time).
@@ -104,6 +104,18 @@ again; bo $fast -n 2 --stop-if-output '^$' -- sh -c "$count"'
   echo; exit 1' sh "$tmp"
 check "an empty line matches '^\$'" \
   sh -c "test $st = 1 && test \$(cat '$tmp/n') = 1"
+
+# An expression whose DFA multiplies its states on random text: glibc's
+# regexec took over 20 s (and 0.9 GB) on this one 4000-byte line. It does
+# not match (no 'c'), so the run is retried once.
+awk 'BEGIN { srand(1); for (i = 0; i < 4000; i++)
+             printf (rand() < 0.5 ? "a" : "b"); print "" }' >"$tmp/ab"
+again
+"$BACKOFF" $fast -n 2 --stop-if-output '[ab]*a([ab]{255}){4}c' -- \
+  sh -c "$count"'; cat "$1/ab"; exit 1' sh "$tmp" >"$tmp/out" 2>"$tmp/err" &
+reap $! 300
+check "an expression with a state explosion is matched, not stalled on" \
+  sh -c "test $st = 1 && test \$(cat '$tmp/n') = 2"
 
 # After the timeout's SIGTERM a process of the attempt writes a last 300 KB
 # while it shuts down: backoff still reads it, no SIGKILL is needed (124,
