@@ -441,8 +441,9 @@ static int set_pattern(backoff_cli_t *cli, const struct option_s *o,
                                            : &cli->fail_if_output;
   char why[160];
   backoff_ere_t *re = backoff_ere_compile(v, why, sizeof(why));
-  if (re == NULL)
-    return fail(err, errlen, "%s '%s': %s", shown, v, why);
+  if (re == NULL) /* the reason, not a long pattern, must fit the line */
+    return fail(err, errlen, "%s '%.40s%s': %s", shown, v,
+                strlen(v) > 40 ? "..." : "", why);
   backoff_ere_free(re);
   *into = v;
   return 0;

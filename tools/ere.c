@@ -7,6 +7,7 @@
 #include "ere.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +64,7 @@ typedef struct {
   unsigned char assert_op;
   unsigned a, b; /* N_CAT, N_ALT: children; N_REP: a; N_SET: a = set */
   int min, max;  /* N_REP; max -1: no upper bound */
+  unsigned size; /* program steps, at most BACKOFF_ERE_MAX_STEPS + 1 */
 } node_t;
 
 typedef struct {
@@ -88,9 +90,10 @@ static void fail(parser_t *ps, const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(ps->err, ps->errlen, fmt, ap);
   va_end(ap);
-  /* The message quotes the pattern, which may hold a newline: one line. */
+  /* The message quotes the pattern, which may hold a newline or bytes
+   * that are not text: one line of ASCII. */
   for (q = ps->errlen > 0 ? ps->err : NULL; q != NULL && *q != '\0'; q++)
-    if ((unsigned char)*q < 0x20 || *q == 0x7f)
+    if ((unsigned char)*q < 0x20 || (unsigned char)*q >= 0x7f)
       *q = '?';
 }
 
@@ -136,6 +139,7 @@ static unsigned new_node(parser_t *ps, unsigned char kind) {
   ps->nodes = nodes;
   memset(&nodes[ps->nnodes], 0, sizeof(node_t));
   nodes[ps->nnodes].kind = kind;
+  nodes[ps->nnodes].size = kind == N_SET || kind == N_ASSERT;
   return (unsigned)ps->nnodes++;
 }
 
@@ -153,48 +157,88 @@ static unsigned new_set(parser_t *ps, const byteset_t *s) {
   return n;
 }
 
+/* Node N's program size, from its children's: what emit_node() writes
+ * for it, saturated above the limit. */
+static void set_size(parser_t *ps, unsigned n) {
+  node_t *nd = &ps->nodes[n];
+  const unsigned long cap = BACKOFF_ERE_MAX_STEPS + 1ul,
+                      a = ps->nodes[nd->a].size;
+  unsigned long total;
+
+  if (nd->kind == N_CAT)
+    total = a + ps->nodes[nd->b].size;
+  else if (nd->kind == N_ALT)
+    total = a + ps->nodes[nd->b].size + 2;
+  else if (nd->max < 0) /* min-1 copies, then x+ (or x* when min is 0) */
+    total = nd->min == 0 ? a + 2 : (unsigned long)nd->min * a + 1;
+  else /* min copies, then max-min of x? */
+    total = (unsigned long)nd->min * a +
+            (unsigned long)(nd->max - nd->min) * (a + 1);
+  if (a == 0 && nd->kind == N_REP) /* a repeated nothing is nothing */
+    total = 0;
+  nd->size = (unsigned)(total > cap ? cap : total);
+}
+
 static unsigned pair(parser_t *ps, unsigned char kind, unsigned a,
                      unsigned b) {
   unsigned n = new_node(ps, kind);
   if (!ps->failed) {
     ps->nodes[n].a = a;
     ps->nodes[n].b = b;
+    if (kind != N_REP) /* its bounds come next */
+      set_size(ps, n);
   }
   return n;
 }
 
-/* The classes of the C locale, as <ctype.h> defines them there. */
-static int class_has(const char *name, size_t len, unsigned c) {
-  const int alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-  const int digit = c >= '0' && c <= '9';
-  const int graph = c > ' ' && c < 0x7f;
-#define IS(s) (len == sizeof(s) - 1 && memcmp(name, s, len) == 0)
-  if (IS("alpha"))
-    return alpha;
-  if (IS("digit"))
-    return digit;
-  if (IS("alnum"))
-    return alpha || digit;
-  if (IS("upper"))
-    return c >= 'A' && c <= 'Z';
-  if (IS("lower"))
-    return c >= 'a' && c <= 'z';
-  if (IS("space"))
-    return c == ' ' || (c >= '\t' && c <= '\r');
-  if (IS("blank"))
-    return c == ' ' || c == '\t';
-  if (IS("punct"))
-    return graph && !alpha && !digit;
-  if (IS("print"))
-    return graph || c == ' ';
-  if (IS("graph"))
-    return graph;
-  if (IS("cntrl"))
-    return c < ' ' || c == 0x7f;
-  if (IS("xdigit"))
-    return digit || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-#undef IS
-  return -1;
+/* The classes of the C locale, as <ctype.h> defines them there (whatever
+ * locale the process has set). */
+static int is_alpha(unsigned c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+static int is_digit(unsigned c) { return c >= '0' && c <= '9'; }
+static int is_alnum(unsigned c) { return is_alpha(c) || is_digit(c); }
+static int is_upper(unsigned c) { return c >= 'A' && c <= 'Z'; }
+static int is_lower(unsigned c) { return c >= 'a' && c <= 'z'; }
+static int is_space(unsigned c) {
+  return c == ' ' || (c >= '\t' && c <= '\r');
+}
+static int is_blank(unsigned c) { return c == ' ' || c == '\t'; }
+static int is_graph(unsigned c) { return c > ' ' && c < 0x7f; }
+static int is_punct(unsigned c) { return is_graph(c) && !is_alnum(c); }
+static int is_print(unsigned c) { return is_graph(c) || c == ' '; }
+static int is_cntrl(unsigned c) { return c < ' ' || c == 0x7f; }
+static int is_xdigit(unsigned c) {
+  return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+typedef int (*class_fn)(unsigned c);
+
+static const struct {
+  const char *name;
+  class_fn has;
+} classes[] = {
+    {"alpha", is_alpha}, {"digit", is_digit}, {"alnum", is_alnum},
+    {"upper", is_upper}, {"lower", is_lower}, {"space", is_space},
+    {"blank", is_blank}, {"punct", is_punct}, {"print", is_print},
+    {"graph", is_graph}, {"cntrl", is_cntrl}, {"xdigit", is_xdigit}};
+
+/* The class NAME (LEN bytes) names, or NULL. */
+static class_fn class_named(const char *name, size_t len) {
+  size_t i;
+  for (i = 0; i < sizeof(classes) / sizeof(classes[0]); i++)
+    if (strlen(classes[i].name) == len &&
+        memcmp(classes[i].name, name, len) == 0)
+      return classes[i].has;
+  return NULL;
+}
+
+/* Adds to S the bytes (never NUL) for which HAS is NEGATE's opposite. */
+static void add_class(byteset_t *s, class_fn has, int negate) {
+  unsigned c;
+  for (c = 1; c < 256; c++)
+    if ((has(c) != 0) != negate)
+      set_add(s, c);
 }
 
 /* [.c.] or [=c=]; ps->p is at the '.' or '='. In the C locale each
@@ -231,77 +275,75 @@ static int bracket_char(parser_t *ps, byteset_t *s) {
   }
   if (ps->p[0] == '[' && ps->p[1] == ':') {
     const char *name = ps->p + 2, *end = strstr(name, ":]");
-    unsigned i;
+    class_fn has;
     if (end == NULL) {
       fail(ps, "unmatched '[:'");
       return -1;
     }
-    if (class_has(name, (size_t)(end - name), 'a') < 0) {
+    if ((has = class_named(name, (size_t)(end - name))) == NULL) {
       fail(ps, "unknown character class [:%.*s:]", (int)(end - name), name);
       return -1;
     }
-    for (i = 1; i < 256; i++)
-      if (class_has(name, (size_t)(end - name), i) == 1)
-        set_add(s, i);
+    add_class(s, has, 0);
     ps->p = end + 2;
     return -2;
   }
   return (unsigned char)*ps->p++;
 }
 
+#define NO_RANGE "a range cannot begin or end with a class [:...:] or [=...=]"
+
+/* Adds LO, or the range from LO when a '-' follows, to S; -1 on error. */
+static int bracket_range(parser_t *ps, byteset_t *s, int lo) {
+  int hi, c;
+  if (ps->p[0] != '-' || ps->p[1] == ']' || ps->p[1] == '\0') {
+    set_add(s, (unsigned)lo & 0xff);
+    return 0;
+  }
+  ps->p++;
+  if ((hi = bracket_char(ps, s)) == -1)
+    return -1;
+  if (hi == -2 || (lo | hi) & EQUIV) {
+    fail(ps, NO_RANGE);
+    return -1;
+  }
+  if (hi < lo) {
+    fail(ps, "invalid range %c-%c: its end sorts before its start", lo, hi);
+    return -1;
+  }
+  if (ps->p[0] == '-' && ps->p[1] != ']') {
+    fail(ps, "invalid range: '-' after the range %c-%c", lo, hi);
+    return -1;
+  }
+  for (c = lo; c <= hi; c++)
+    set_add(s, (unsigned)c);
+  return 0;
+}
+
 /* A bracket expression; ps->p is just past its '['. */
 static unsigned bracket(parser_t *ps) {
   byteset_t s;
-  int negate = 0, first = 1;
-  unsigned i;
+  int negate = 0, first = 1, lo;
+  size_t i;
 
   memset(&s, 0, sizeof(s));
   if (*ps->p == '^') {
     negate = 1;
     ps->p++;
   }
-  for (;;) {
-    int lo, hi;
+  for (; *ps->p != ']' || first; first = 0) {
     if (*ps->p == '\0') {
       fail(ps, "unmatched '['");
       return 0;
     }
-    if (*ps->p == ']' && !first)
-      break;
-    first = 0;
     if ((lo = bracket_char(ps, &s)) == -1)
       return 0;
-    if (lo == -2) {
-      if (ps->p[0] == '-' && ps->p[1] != ']' && ps->p[1] != '\0') {
-        fail(ps,
-             "a range cannot begin or end with a class [:...:] or [=...=]");
-        return 0;
-      }
-      continue;
+    if (lo == -2 && ps->p[0] == '-' && ps->p[1] != ']' && ps->p[1] != '\0') {
+      fail(ps, NO_RANGE);
+      return 0;
     }
-    if (ps->p[0] == '-' && ps->p[1] != ']' && ps->p[1] != '\0') {
-      ps->p++;
-      if ((hi = bracket_char(ps, &s)) == -1)
-        return 0;
-      if (hi == -2 || (lo | hi) & EQUIV) {
-        fail(ps,
-             "a range cannot begin or end with a class [:...:] or [=...=]");
-        return 0;
-      }
-      if (hi < lo) {
-        fail(ps, "invalid range %c-%c: its end sorts before its start", lo,
-             hi);
-        return 0;
-      }
-      for (i = (unsigned)lo; i <= (unsigned)hi; i++)
-        set_add(&s, i);
-      if (ps->p[0] == '-' && ps->p[1] != ']') {
-        fail(ps, "invalid range: '-' after the range %c-%c", lo, hi);
-        return 0;
-      }
-    } else {
-      set_add(&s, (unsigned)lo & 0xff);
-    }
+    if (lo != -2 && bracket_range(ps, &s, lo) != 0)
+      return 0;
   }
   ps->p++; /* ] */
   if (negate)
@@ -314,14 +356,9 @@ static unsigned bracket(parser_t *ps) {
 /* \w \W \s \S: [_[:alnum:]], [^_[:alnum:]], [[:space:]], [^[:space:]]. */
 static unsigned class_set(parser_t *ps, unsigned char c) {
   byteset_t s;
-  unsigned i;
   memset(&s, 0, sizeof(s));
-  for (i = 1; i < 256; i++) {
-    const int in =
-        c == 'w' || c == 'W' ? is_word(i) : class_has("space", 5, i) == 1;
-    if (in != (c == 'W' || c == 'S'))
-      set_add(&s, i);
-  }
+  add_class(&s, c == 'w' || c == 'W' ? is_word : is_space,
+            c == 'W' || c == 'S');
   return new_set(ps, &s);
 }
 
@@ -523,6 +560,7 @@ static unsigned parse_repeat(parser_t *ps) {
         return 0;
       ps->nodes[r].min = min;
       ps->nodes[r].max = max;
+      set_size(ps, r);
       n = r;
     }
   }
@@ -550,36 +588,6 @@ static unsigned parse_alt(parser_t *ps) {
   return n;
 }
 
-/* The program size of node N, saturating above the limit. */
-static unsigned long size_of(const parser_t *ps, unsigned n) {
-  const node_t *nd = &ps->nodes[n];
-  const unsigned long cap = BACKOFF_ERE_MAX_STEPS + 1ul;
-  unsigned long a, total;
-
-  switch (nd->kind) {
-  case N_EMPTY:
-    return 0;
-  case N_SET:
-  case N_ASSERT:
-    return 1;
-  case N_CAT:
-    total = size_of(ps, nd->a) + size_of(ps, nd->b);
-    return total > cap ? cap : total;
-  case N_ALT:
-    total = size_of(ps, nd->a) + size_of(ps, nd->b) + 2;
-    return total > cap ? cap : total;
-  default:
-    break;
-  }
-  a = size_of(ps, nd->a);
-  if (nd->max < 0) /* min-1 copies, then x+ (or x* when min is 0) */
-    total = nd->min == 0 ? a + 2 : (unsigned long)nd->min * a + 1;
-  else /* min copies, then max-min of x? */
-    total = (unsigned long)nd->min * a +
-            (unsigned long)(nd->max - nd->min) * (a + 1);
-  return total > cap ? cap : total;
-}
-
 typedef struct {
   inst_t *prog;
   unsigned n;
@@ -596,6 +604,8 @@ static void emit_node(emitter_t *e, const parser_t *ps, unsigned n) {
   const node_t *nd = &ps->nodes[n];
   unsigned split, jmp, i, l;
 
+  if (nd->size == 0) /* also a nest of repetitions of nothing: "(()*){9}" */
+    return;
   switch (nd->kind) {
   case N_EMPTY:
     return;
@@ -685,12 +695,31 @@ static void first_bytes(backoff_ere_t *re) {
   re->bol_only = bol && !bytes && !other;
 }
 
+/* An empty program of SIZE steps with its scratch, or NULL. */
+static backoff_ere_t *new_program(unsigned size) {
+  backoff_ere_t *re = calloc(1, sizeof(*re));
+  if (re == NULL)
+    return NULL;
+  re->nprog = size;
+  re->prog = malloc(size * sizeof(inst_t));
+  re->list[0] = malloc(size * sizeof(unsigned));
+  re->list[1] = malloc(size * sizeof(unsigned));
+  re->mark = calloc(size, sizeof(unsigned));
+  /* The start, then at most two per step visited once. */
+  re->stack = malloc((2 * (size_t)size + 1) * sizeof(unsigned));
+  if (re->prog == NULL || re->list[0] == NULL || re->list[1] == NULL ||
+      re->mark == NULL || re->stack == NULL) {
+    backoff_ere_free(re);
+    return NULL;
+  }
+  return re;
+}
+
 backoff_ere_t *backoff_ere_compile(const char *pattern, char *err,
                                    size_t errlen) {
   parser_t ps;
-  backoff_ere_t *re = NULL;
-  unsigned root;
-  unsigned long size;
+  backoff_ere_t *re;
+  unsigned root, size;
   emitter_t e;
 
   memset(&ps, 0, sizeof(ps));
@@ -702,45 +731,34 @@ backoff_ere_t *backoff_ere_compile(const char *pattern, char *err,
     fail(&ps, "the expression is longer than %d bytes", BACKOFF_ERE_MAX_STEPS);
     return NULL;
   }
+  /* At depth 0 a ')' is an ordinary character: the whole pattern is read. */
   root = parse_alt(&ps);
-  if (!ps.failed && *ps.p != '\0') /* only a ')' stops parse_alt early */
-    fail(&ps, "unmatched ')'");
-  if (!ps.failed && (size = size_of(&ps, root) + 1) > BACKOFF_ERE_MAX_STEPS)
+  if (ps.failed)
+    goto fail_parse;
+  if ((size = ps.nodes[root].size + 1) > BACKOFF_ERE_MAX_STEPS) {
     fail(&ps,
          "the expression is too large: with its repetitions written out, it "
          "takes more than %d steps",
          BACKOFF_ERE_MAX_STEPS);
-  if (!ps.failed) {
-    re = calloc(1, sizeof(*re));
-    if (re != NULL) {
-      re->nprog = (unsigned)size;
-      re->prog = malloc(size * sizeof(inst_t));
-      re->list[0] = malloc(size * sizeof(unsigned));
-      re->list[1] = malloc(size * sizeof(unsigned));
-      re->mark = calloc(size, sizeof(unsigned));
-      /* The start, then at most two per step visited once. */
-      re->stack = malloc((2 * size + 1) * sizeof(unsigned));
-    }
-    if (re == NULL || re->prog == NULL || re->list[0] == NULL ||
-        re->list[1] == NULL || re->mark == NULL || re->stack == NULL) {
-      fail(&ps, "out of memory");
-    } else {
-      e.prog = re->prog;
-      e.n = 0;
-      emit_node(&e, &ps, root);
-      emit(&e, OP_MATCH, 0, 0);
-      re->sets = ps.sets;
-      ps.sets = NULL;
-      first_bytes(re);
-    }
+    goto fail_parse;
   }
+  if ((re = new_program(size)) == NULL) {
+    fail(&ps, "out of memory");
+    goto fail_parse;
+  }
+  e.prog = re->prog;
+  e.n = 0;
+  emit_node(&e, &ps, root);
+  emit(&e, OP_MATCH, 0, 0);
+  re->sets = ps.sets;
+  first_bytes(re);
+  free(ps.nodes);
+  return re;
+
+fail_parse:
   free(ps.nodes);
   free(ps.sets);
-  if (ps.failed) {
-    backoff_ere_free(re);
-    return NULL;
-  }
-  return re;
+  return NULL;
 }
 
 typedef struct {
@@ -817,6 +835,27 @@ static int add(backoff_ere_t *re, unsigned *list, unsigned *n, unsigned pc,
   return 0;
 }
 
+/* With no thread alive at POS: where the next match could begin, or
+ * SIZE_MAX when none can. */
+static size_t next_start(const backoff_ere_t *re, const subject_t *s,
+                         size_t pos) {
+  if (re->bol_only && (pos > 0 || (s->flags & BACKOFF_ERE_NOTBOL)))
+    return SIZE_MAX;
+  if (re->first_ok) {
+    while (pos < s->len && !set_has(&re->first, s->text[pos]))
+      pos++;
+    if (pos == s->len)
+      return SIZE_MAX;
+  }
+  return pos;
+}
+
+/* Whether a match may begin at POS (the search is unanchored): not when
+ * it must begin with a byte that this one is not. */
+static int may_start(const backoff_ere_t *re, const subject_t *s, size_t pos) {
+  return !re->first_ok || (pos < s->len && set_has(&re->first, s->text[pos]));
+}
+
 int backoff_ere_match(backoff_ere_t *re, const char *text, size_t len,
                       int flags) {
   subject_t s;
@@ -830,20 +869,11 @@ int backoff_ere_match(backoff_ere_t *re, const char *text, size_t len,
   gen = fresh_gen(re);
   for (;;) {
     if (ncur == 0) {
-      if (re->bol_only && (pos > 0 || (flags & BACKOFF_ERE_NOTBOL)))
+      if ((pos = next_start(re, &s, pos)) == SIZE_MAX)
         return 0;
-      if (re->first_ok) {
-        while (pos < len && !set_has(&re->first, s.text[pos]))
-          pos++;
-        if (pos == len)
-          return 0;
-        gen = fresh_gen(re); /* the list is for this position now */
-      }
+      gen = fresh_gen(re); /* the list is for this position now */
     }
-    /* A match may also begin here (the search is unanchored), unless it
-     * must begin with a byte that this one is not. */
-    if ((!re->first_ok || (pos < len && set_has(&re->first, s.text[pos]))) &&
-        add(re, cur, &ncur, 0, gen, &s, pos))
+    if (may_start(re, &s, pos) && add(re, cur, &ncur, 0, gen, &s, pos))
       return 1;
     if (pos == len)
       return 0;

@@ -2,27 +2,28 @@
 /* The extended regular expressions of --retry-if-output, --stop-if-output
  * and --fail-if-output, matched in time linear in the line.
  *
- * The C library's regexec() can take minutes, and gigabytes, on one 4 KiB
- * line for a pattern of a few hundred characters (its DFA's states
- * multiply), and regcomp() grows exponentially with nested repetitions:
- * backoff's loop would stop enforcing --timeout and answering signals
- * meanwhile. This matcher simulates the pattern's NFA (Thompson's
- * construction): a line of n bytes costs at most n times the program's
- * size, and the program is capped at BACKOFF_ERE_MAX_STEPS.
+ * The C library's regcomp() grows exponentially with nested repetitions
+ * ("l+++..."), and its regexec() can take exponential time and space on
+ * one line for a pattern of a few hundred bytes (its DFA's states
+ * multiply; back-references backtrack): backoff's loop would stop
+ * enforcing --timeout and answering signals meanwhile. This matcher
+ * simulates the pattern's NFA (Thompson's construction): a line of n
+ * bytes costs at most n times the program's size, and the program is
+ * capped at BACKOFF_ERE_MAX_STEPS.
  *
  * The syntax is POSIX ERE in the C locale (backoff does not call
  * setlocale), as glibc's regcomp(REG_EXTENDED) reads it, with glibc's
  * \w \W \s \S \b \B \< \> \` \'. Refused with a message: back-references
- * (\1 to \9: not ERE, and exponential to match) and collating elements of
- * more than one character ([.space.]). */
+ * (\1 to \9: not ERE, and exponential to match), collating elements of
+ * more than one character ([.space.]), and programs over the cap. */
 #ifndef BACKOFF_TOOLS_ERE_H
 #define BACKOFF_TOOLS_ERE_H
 
 #include <stddef.h>
 
-/* The largest program, in steps (a byte test, a branch, an anchor): with
- * 4 KiB lines, at most 32 M steps per line. */
-#define BACKOFF_ERE_MAX_STEPS 8192
+/* The largest program, in steps (a byte test, a branch, an anchor), and
+ * the longest pattern: a 4 KiB line costs at most 16 M steps. */
+#define BACKOFF_ERE_MAX_STEPS 4096
 /* Parentheses nest at most this deep (the parser recurses). */
 #define BACKOFF_ERE_MAX_DEPTH 256
 
@@ -34,9 +35,10 @@
 
 typedef struct backoff_ere_s backoff_ere_t;
 
-/* Compiles PATTERN (at most BACKOFF_ERE_MAX_STEPS bytes; the parse tree
- * is walked recursively, some 300 KiB of stack for the longest). On error
- * returns NULL and writes a one-line reason to ERR. */
+/* Compiles PATTERN (at most BACKOFF_ERE_MAX_STEPS bytes: the parse tree
+ * is walked recursively, as deep as the pattern is long, so call it with
+ * a thread's usual megabytes of stack). On error returns NULL and writes
+ * a one-line reason (ASCII) to ERR. */
 backoff_ere_t *backoff_ere_compile(const char *pattern, char *err,
                                    size_t errlen);
 

@@ -210,7 +210,8 @@ static void scan(backoff_taps_t *t, backoff_tap_t *tap, const char *p,
     }
     if (tap->line_len == BACKOFF_TAPS_LINE)
       match_piece(t, tap, 0);
-    /* A NUL is matched as a space: no pattern (a C string) can hold one. */
+    /* A NUL is matched as a space: '.', '[^x]' and '\s' match it, and no
+     * pattern (a C string) could name it. */
     tap->line[tap->line_len++] = p[i] != '\0' ? p[i] : ' ';
   }
 }
@@ -270,10 +271,14 @@ static void cut(backoff_tap_t *tap) {
 
 /* Reads the pipe into the tap's (empty) buffer and writes what it can. */
 static void pump(backoff_taps_t *t, backoff_tap_t *tap) {
+  /* With patterns to match, a read takes one line piece at most: the
+   * loop sees its deadline and signals between pieces, each matched in a
+   * bounded number of steps. */
+  const size_t want = any_predicate(t) ? BACKOFF_TAPS_LINE : sizeof(tap->out);
   ssize_t n;
 
   do
-    n = read(tap->fd, tap->out, sizeof(tap->out));
+    n = read(tap->fd, tap->out, want);
   while (n < 0 && errno == EINTR);
   if (n <= 0) {
     match_line(t, tap);

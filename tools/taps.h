@@ -27,7 +27,7 @@ typedef struct {
   int hold; /* kept instead (stdout with --hold-output) */
   size_t line_len;
   int cont; /* line holds the rest of a line matched in part already */
-  char line[BACKOFF_TAPS_LINE + 1];
+  char line[BACKOFF_TAPS_LINE];
   /* The pipe is read again only once this is written: a slow reader
    * downstream slows the command, never blocks backoff. */
   size_t out_off, out_len;

@@ -187,6 +187,31 @@ START_TEST(args_errors) {
 }
 END_TEST
 
+/* A long pattern is quoted in part: the reason it is refused still fits
+ * a 256-byte message. */
+START_TEST(args_long_pattern) {
+  static const char *const tails[] = {"", "{0,9000}"};
+  char pat[5000], err[256];
+  size_t i;
+  for (i = 0; i < sizeof(tails) / sizeof(tails[0]); i++) {
+    char *argv[] = {(char *)"backoff", (char *)"--retry-if-output", pat,
+                    (char *)"true", NULL};
+    backoff_cli_t cli;
+    memset(pat, 'a', 300);
+    strcpy(pat + 300, tails[i]);
+    if (i == 0) { /* longer than the matcher takes */
+      memset(pat, 'a', sizeof(pat) - 1);
+      pat[sizeof(pat) - 1] = '\0';
+    }
+    ck_assert_int_eq(backoff_cli_parse_args(4, argv, &cli, err, sizeof(err)),
+                     -1);
+    ck_assert_msg(strstr(err, i == 0 ? "longer than" : "too large") != NULL &&
+                      strstr(err, "...") != NULL,
+                  "case %zu: %s", i, err);
+  }
+}
+END_TEST
+
 START_TEST(signals) {
   static const struct {
     const char *s;
@@ -326,6 +351,7 @@ Suite *make_suite(void) {
   tcase_add_test(tc, args_forms);
   tcase_add_test(tc, args_help_version);
   tcase_add_test(tc, args_errors);
+  tcase_add_test(tc, args_long_pattern);
   tcase_add_test(tc, args_tiny_error_buffer);
   tcase_add_test(tc, signals);
   tcase_add_test(tc, help_lists_every_option);
