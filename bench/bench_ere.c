@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <regex.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,14 +84,19 @@ static const char *glibc_once(const char *pat, const char *line) {
   if (pid == 0) {
     regex_t g;
     alarm(GLIBC_LIMIT);
-    if (regcomp(&g, pat, REG_EXTENDED | REG_NOSUB) == 0)
-      (void)regexec(&g, line, 0, NULL, 0);
+    if (regcomp(&g, pat, REG_EXTENDED | REG_NOSUB) != 0)
+      _exit(1);
+    (void)regexec(&g, line, 0, NULL, 0);
     _exit(0);
   }
   if (pid < 0 || waitpid(pid, &status, 0) != pid)
     return "(not measured: fork failed)";
-  if (WIFSIGNALED(status))
+  if (WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM)
     snprintf(said, sizeof(said), "over %d s (stopped)", GLIBC_LIMIT);
+  else if (WIFSIGNALED(status))
+    snprintf(said, sizeof(said), "killed by signal %d", WTERMSIG(status));
+  else if (WEXITSTATUS(status) != 0)
+    return "(regcomp refused it)";
   else
     snprintf(said, sizeof(said), "%.1f ms", (now_ns() - t0) / 1e6);
   return said;

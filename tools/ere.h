@@ -22,7 +22,8 @@
 #include <stddef.h>
 
 /* The largest program, in steps (a byte test, a branch, an anchor), and
- * the longest pattern: a 4 KiB line costs at most 16 M steps. */
+ * the longest pattern: each byte of a line costs at most a few times
+ * this many steps. */
 #define BACKOFF_ERE_MAX_STEPS 4096
 /* Parentheses nest at most this deep (the parser recurses). */
 #define BACKOFF_ERE_MAX_DEPTH 256
