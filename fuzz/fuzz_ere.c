@@ -48,10 +48,14 @@ static int costly_for_glibc(const char *pat, size_t n) {
   if (n > 48)
     return 1;
   /* Its epsilon closures also grow exponentially with nested loops,
-   * "((a*)*)*...": few repetitions in all keep both small. */
-  for (i = 0; i < n; i++)
-    if (strchr("*+?{", pat[i]) != NULL && ++ops > 6)
+   * "((a*)*)*..." and stacked ones, "(a)?+++++": few repetitions in all,
+   * none right after another, keep both small. */
+  for (i = 0; i < n; i++) {
+    if (strchr("*+?{", pat[i]) == NULL)
+      continue;
+    if (++ops > 4 || (i > 0 && strchr("*+?}", pat[i - 1]) != NULL))
       return 1;
+  }
   for (i = 0; i < n; i++) {
     if (pat[i] == '\\') {
       i++; /* an escaped '{' or '+' is a literal */
