@@ -661,19 +661,19 @@ START_TEST(repeated_nothing) {
   static const struct {
     const char *pat, *subject;
     int want;
-  } cases[] = {{"(((){32767}){32767}){32767}", "", 1},
+  } nests[] = {{"(((){32767}){32767}){32767}", "", 1},
                {"((()*){32767}){32767}x", "ax", 1},
                {"((()*){32767}){32767}x", "a", 0},
                {"(a{0}){32767}b", "b", 1},
                {"((a{0}){32767}){32767}b", "a", 0}};
   size_t i;
-  for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+  for (i = 0; i < sizeof(nests) / sizeof(nests[0]); i++) {
     char err[256] = "";
-    backoff_ere_t *re = backoff_ere_compile(cases[i].pat, err, sizeof(err));
-    ck_assert_msg(re != NULL, "/%s/ refused: %s", cases[i].pat, err);
+    backoff_ere_t *re = backoff_ere_compile(nests[i].pat, err, sizeof(err));
+    ck_assert_msg(re != NULL, "/%s/ refused: %s", nests[i].pat, err);
     ck_assert_int_eq(
-        backoff_ere_match(re, cases[i].subject, strlen(cases[i].subject), 0),
-        cases[i].want);
+        backoff_ere_match(re, nests[i].subject, strlen(nests[i].subject), 0),
+        nests[i].want);
     backoff_ere_free(re);
   }
 }
